@@ -1,0 +1,130 @@
+// Command connector polls vendor APIs and writes their records as Avro
+// change events to Kafka, exactly once.
+//
+//	connector run -c FILE       run in production
+//	connector dev               run on the embedded default: in-process Kafka and simulators
+//	connector validate -c FILE  check a configuration file and exit
+//	connector version           print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/connector"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `connector: Vietnamese marketing and customer-care APIs as Kafka change events
+
+Usage:
+  connector run -c FILE        run with the configuration in FILE
+  connector dev [flags]        run on the embedded default: in-process Kafka,
+                               vendor simulators, config/dev.yaml
+  connector validate -c FILE   check FILE, report every problem, and exit
+  connector version            print the version
+
+Run "connector COMMAND -h" for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command in args and returns the exit code: 0 success,
+// 1 failure, 2 usage error.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "run":
+		err = runCmd(ctx, args[1:], stderr)
+	case "dev":
+		err = devCmd(ctx, args[1:], stdout, stderr)
+	case "validate":
+		err = validateCmd(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "connector: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "connector %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+var errUsage = errors.New("usage")
+
+// configFlag parses the -c flag of run and validate.
+func configFlag(name string, args []string, stderr io.Writer) (string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("c", "", "configuration file (YAML)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", err
+		}
+		return "", errUsage
+	}
+	if *file == "" || fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "usage: connector %s -c FILE\n", name)
+		return "", errUsage
+	}
+	return *file, nil
+}
+
+func validateCmd(args []string, stdout, stderr io.Writer) error {
+	file, err := configFlag("validate", args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(file)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: valid, %d source(s)\n", file, len(cfg.Sources))
+	return nil
+}
+
+func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	file, err := configFlag("run", args, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(file)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	c, err := connector.New(cfg, connector.WithLogger(log), connector.WithVersion(version))
+	if err != nil {
+		return err
+	}
+	return c.Run(ctx)
+}

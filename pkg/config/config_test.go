@@ -1,0 +1,205 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const valid = `
+name: test-connector
+kafka:
+  brokers: ["127.0.0.1:9092"]
+sources:
+  - name: tiki-main
+    kind: tiki_lead
+    tiki:
+      client_id: abc
+      client_secret: ${TIKI_SECRET}
+      form_ids: ["84112926079713300", "1"]
+      start_time: 2024-01-01T00:00:00Z
+`
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseValidAppliesDefaults(t *testing.T) {
+	cfg, err := Parse([]byte(valid), env(map[string]string{"TIKI_SECRET": "s3cr3t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sources[0]
+	if got := s.Tiki.ClientSecret.Value(); got != "s3cr3t" {
+		t.Errorf("secret = %q", got)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"offsets topic", cfg.Kafka.OffsetsTopic, DefaultOffsetsTopic},
+		{"offsets partitions", cfg.Kafka.OffsetsPartitions, int32(DefaultOffsetsPartitions)},
+		{"replication", cfg.Kafka.ReplicationFactor, int16(-1)},
+		{"dlq topic", cfg.DLQ.Topic, "test-connector.dlq"},
+		{"dlq mode", cfg.DLQ.Mode, "dlq"},
+		{"topic", s.Topic, DefaultTikiTopic},
+		{"poll interval", s.PollInterval, DefaultPollInterval},
+		{"page size", s.Tiki.PageSize, 500},
+		{"window", s.Tiki.Window, 24 * time.Hour},
+		{"base url", s.Tiki.BaseURL, DefaultTikiBaseURL},
+		{"max body", s.HTTP.MaxBodyBytes, int64(32 << 20)},
+		{"start", s.Tiki.StartTime, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseReportsEveryProblemWithItsPath(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		yaml string
+		env  map[string]string
+		want []string
+	}{
+		{
+			name: "many at once",
+			yaml: `
+kafka:
+  brokers: ["nohost"]
+  sasl: {mechanism: SCRAM-SHA-1}
+dlq: {mode: drop}
+sources:
+  - name: a
+    kind: tiki_lead
+    tiki:
+      client_id: ""
+      form_ids: ["x1"]
+      page_size: 501
+      overlap: 500ms
+      base_url: ftp://example.com
+  - name: a
+    kind: zalo
+`,
+			want: []string{
+				"name: required",
+				`kafka.brokers[0]: "nohost": want host:port`,
+				`kafka.sasl.mechanism: "SCRAM-SHA-1"`,
+				`dlq.mode: "drop": must be dlq or fail`,
+				"sources[0].tiki.client_id: required",
+				"sources[0].tiki.client_secret: required",
+				`sources[0].tiki.form_ids[0]: "x1": must be a numeric id`,
+				"sources[0].tiki.page_size: must be 1..500",
+				"sources[0].tiki.start_time: required",
+				"sources[0].tiki.overlap: must be at least 1s",
+				`sources[0].tiki.base_url: "ftp://example.com": want an http(s) URL`,
+				`sources[1].kind: "zalo": unknown, want one of tiki_lead`,
+				`sources[1].name: "a" is already the name of sources[0]`,
+			},
+		},
+		{
+			name: "plain-text secret refused",
+			yaml: strings.Replace(valid, "${TIKI_SECRET}", "hunter2", 1),
+			want: []string{"sources[0].tiki.client_secret: a secret must come from the environment (${VAR}) or client_secret_file, not plain text"},
+		},
+		{
+			name: "missing variable",
+			yaml: valid,
+			env:  map[string]string{},
+			want: []string{"sources[0].tiki.client_secret: environment variable TIKI_SECRET is not set (line 10)"},
+		},
+		{
+			name: "unknown setting",
+			yaml: valid + "    pol_interval: 5s\n",
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{"sources[0].pol_interval: unknown setting (line 13)"},
+		},
+		{
+			name: "wrong type",
+			yaml: valid + "    poll_interval: often\n",
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{"line 13: cannot unmarshal !!str `often` into time.Duration"},
+		},
+		{
+			name: "empty file",
+			yaml: "",
+			want: []string{"the file is empty"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), env(tc.env))
+			if err == nil {
+				t.Fatal("Parse succeeded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			if n := strings.Count(err.Error(), "\n  "); n != len(tc.want) {
+				t.Errorf("error has %d problems, want %d:\n%v", n, len(tc.want), err)
+			}
+		})
+	}
+}
+
+func TestEnvExpansionTypesValuesAndKeepsStructure(t *testing.T) {
+	y := valid + "    poll_interval: ${EVERY}\n    http:\n      max_attempts: ${TRIES}\n"
+	cfg, err := Parse([]byte(y), env(map[string]string{"TIKI_SECRET": "a: b\nc: [d", "EVERY": "5s", "TRIES": "3"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sources[0]
+	if s.PollInterval != 5*time.Second || s.HTTP.MaxAttempts != 3 || s.Tiki.ClientSecret.Value() != "a: b\nc: [d" {
+		t.Fatalf("got poll %v, tries %d, secret %q", s.PollInterval, s.HTTP.MaxAttempts, s.Tiki.ClientSecret.Value())
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(valid, "client_secret: ${TIKI_SECRET}", "client_secret_file: "+file, 1)
+	cfg, err := Parse([]byte(y), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Sources[0].Tiki.ClientSecret.Value(); got != "from-file" {
+		t.Fatalf("secret = %q", got)
+	}
+	y = strings.Replace(valid, "client_secret: ${TIKI_SECRET}", "client_secret_file: "+file+".missing", 1)
+	if _, err := Parse([]byte(y), env(nil)); err == nil || !strings.Contains(err.Error(), "sources[0].tiki.client_secret_file: open") {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := Secret("hunter2")
+	for _, got := range []string{s.String(), s.GoString(), s.LogValue().String()} {
+		if strings.Contains(got, "hunter2") {
+			t.Fatalf("secret printed as %q", got)
+		}
+	}
+	b, _ := s.MarshalText()
+	if strings.Contains(string(b), "hunter2") {
+		t.Fatal("secret marshalled")
+	}
+}
+
+func TestExampleConfigsAreValid(t *testing.T) {
+	for _, f := range []string{"../../config/dev.yaml", "../../config/production.example.yaml"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		anything := func(string) (string, bool) { return "set-by-test", true }
+		if _, err := Parse(b, anything); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}

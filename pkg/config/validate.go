@@ -1,0 +1,240 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Problem is one thing wrong with the configuration, at Path.
+type Problem struct {
+	Path string
+	Msg  string
+}
+
+// Problems is every problem found; as an error it prints one per line.
+type Problems []Problem
+
+func (p *Problems) add(path, msg string) { *p = append(*p, Problem{path, msg}) }
+
+func (p Problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+func (p Problems) Error() string {
+	lines := make([]string, len(p))
+	for i, e := range p {
+		if e.Path == "" {
+			lines[i] = e.Msg
+		} else {
+			lines[i] = e.Path + ": " + e.Msg
+		}
+	}
+	return fmt.Sprintf("%d problem(s):\n  %s", len(p), strings.Join(lines, "\n  "))
+}
+
+// Kinds lists the source kinds this build knows.
+var Kinds = []string{"tiki_lead"}
+
+var (
+	nameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	topicRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+	idRe    = regexp.MustCompile(`^[0-9]+$`)
+)
+
+func (c *Config) validate(external map[string]bool, p *Problems) {
+	switch {
+	case c.Name == "":
+		p.add("name", "required")
+	case !nameRe.MatchString(c.Name):
+		p.add("name", "use letters, digits, '.', '_' and '-' only")
+	}
+	c.Kafka.validate(external, p)
+	c.SchemaRegistry.validate(external, p)
+	switch c.DLQ.Mode {
+	case "dlq", "fail":
+	default:
+		p.add("dlq.mode", fmt.Sprintf("%q: must be dlq or fail", c.DLQ.Mode))
+	}
+	checkTopic(p, "dlq.topic", c.DLQ.Topic)
+	if len(c.Sources) == 0 {
+		p.add("sources", "at least one source is required")
+	}
+	names := map[string]int{}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		path := fmt.Sprintf("sources[%d]", i)
+		s.validate(path, external, p)
+		if j, dup := names[s.Name]; dup && s.Name != "" {
+			p.add(path+".name", fmt.Sprintf("%q is already the name of sources[%d]", s.Name, j))
+		}
+		names[s.Name] = i
+		if s.Topic == c.Kafka.OffsetsTopic || s.Topic == c.DLQ.Topic {
+			p.add(path+".topic", fmt.Sprintf("%q is the offsets or dead-letter topic", s.Topic))
+		}
+	}
+}
+
+func (k *Kafka) validate(external map[string]bool, p *Problems) {
+	if len(k.Brokers) == 0 {
+		p.add("kafka.brokers", "at least one broker is required")
+	}
+	for i, b := range k.Brokers {
+		if _, port, ok := strings.Cut(b, ":"); !ok || port == "" {
+			p.add(fmt.Sprintf("kafka.brokers[%d]", i), fmt.Sprintf("%q: want host:port", b))
+		}
+	}
+	checkTopic(p, "kafka.offsets_topic", k.OffsetsTopic)
+	positive(p, "kafka.offsets_partitions", int64(k.OffsetsPartitions))
+	positive(p, "kafka.topic_partitions", int64(k.TopicPartitions))
+	if k.ReplicationFactor < -1 || k.ReplicationFactor == 0 {
+		p.add("kafka.replication_factor", "must be -1 (broker default) or at least 1")
+	}
+	if k.TransactionTimeout < time.Second {
+		p.add("kafka.transaction_timeout", "must be at least 1s")
+	}
+	if (k.TLS.CertFile == "") != (k.TLS.KeyFile == "") {
+		p.add("kafka.tls", "cert_file and key_file go together")
+	}
+	switch k.SASL.Mechanism {
+	case "":
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		if k.SASL.Username == "" {
+			p.add("kafka.sasl.username", "required with a mechanism")
+		}
+		checkSecret(p, external, "kafka.sasl.password", k.SASL.Password, true)
+	default:
+		p.add("kafka.sasl.mechanism", fmt.Sprintf("%q: must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", k.SASL.Mechanism))
+	}
+}
+
+func (r *SchemaRegistry) validate(external map[string]bool, p *Problems) {
+	if r.URL != "" {
+		checkURL(p, "schema_registry.url", r.URL)
+	}
+	checkSecret(p, external, "schema_registry.password", r.Password, false)
+	switch r.Compatibility {
+	case "BACKWARD", "FORWARD", "FULL", "NONE":
+	default:
+		p.add("schema_registry.compatibility", fmt.Sprintf("%q: must be BACKWARD, FORWARD, FULL or NONE", r.Compatibility))
+	}
+}
+
+func (s *Source) validate(path string, external map[string]bool, p *Problems) {
+	switch {
+	case s.Name == "":
+		p.add(path+".name", "required")
+	case !nameRe.MatchString(s.Name):
+		p.add(path+".name", "use letters, digits, '.', '_' and '-' only")
+	}
+	switch s.Kind {
+	case "tiki_lead":
+		if s.Tiki == nil {
+			p.add(path+".tiki", "required for kind tiki_lead")
+		} else {
+			s.Tiki.validate(path+".tiki", external, p)
+		}
+	case "":
+		p.add(path+".kind", "required: one of "+strings.Join(Kinds, ", "))
+	default:
+		p.add(path+".kind", fmt.Sprintf("%q: unknown, want one of %s", s.Kind, strings.Join(Kinds, ", ")))
+	}
+	if s.Kind != "tiki_lead" && s.Tiki != nil {
+		p.add(path+".tiki", "only for kind tiki_lead")
+	}
+	if s.Topic != "" { // empty only for an unknown kind, reported above
+		checkTopic(p, path+".topic", s.Topic)
+	}
+	if s.PollInterval < 100*time.Millisecond {
+		p.add(path+".poll_interval", "must be at least 100ms")
+	}
+	if s.ErrorBackoffMax < time.Second {
+		p.add(path+".error_backoff_max", "must be at least 1s")
+	}
+	h := s.HTTP
+	if h.Timeout < 100*time.Millisecond {
+		p.add(path+".http.timeout", "must be at least 100ms")
+	}
+	if h.RateLimit <= 0 {
+		p.add(path+".http.rate_limit", "must be positive")
+	}
+	if h.MaxBodyBytes < 1024 {
+		p.add(path+".http.max_body_bytes", "must be at least 1024")
+	}
+	positive(p, path+".http.max_attempts", int64(h.MaxAttempts))
+	if h.BackoffInitial <= 0 || h.BackoffMax < h.BackoffInitial {
+		p.add(path+".http", "need 0 < backoff_initial <= backoff_max")
+	}
+}
+
+func (t *Tiki) validate(path string, external map[string]bool, p *Problems) {
+	checkURL(p, path+".base_url", t.BaseURL)
+	if t.ClientID == "" {
+		p.add(path+".client_id", "required")
+	}
+	checkSecret(p, external, path+".client_secret", t.ClientSecret, true)
+	if len(t.FormIDs) == 0 {
+		p.add(path+".form_ids", "at least one form id is required")
+	}
+	for i, id := range t.FormIDs {
+		if !idRe.MatchString(id) {
+			p.add(path+".form_ids["+strconv.Itoa(i)+"]", fmt.Sprintf("%q: must be a numeric id", id))
+		}
+	}
+	if t.PageSize < 1 || t.PageSize > 500 {
+		p.add(path+".page_size", "must be 1..500")
+	}
+	if t.StartTime.IsZero() {
+		p.add(path+".start_time", "required: where the initial backfill begins (RFC 3339)")
+	}
+	if t.Window < time.Second {
+		p.add(path+".window", "must be at least 1s")
+	}
+	if t.Lag < 0 {
+		p.add(path+".lag", "must not be negative")
+	}
+	if t.Overlap < time.Second {
+		p.add(path+".overlap", "must be at least 1s, the resolution of Tiki's time filter")
+	}
+	positive(p, path+".max_window_records", int64(t.MaxWindowRecords))
+}
+
+func checkSecret(p *Problems, external map[string]bool, path string, s Secret, required bool) {
+	switch {
+	case s == "" && required:
+		p.add(path, "required: set it from the environment (${VAR}) or "+lastPart(path)+"_file")
+	case s != "" && !external[path]:
+		p.add(path, "a secret must come from the environment (${VAR}) or "+lastPart(path)+"_file, not plain text in the file")
+	}
+}
+
+func lastPart(path string) string { return path[strings.LastIndex(path, ".")+1:] }
+
+func checkTopic(p *Problems, path, topic string) {
+	if !topicRe.MatchString(topic) || topic == "." || topic == ".." {
+		p.add(path, fmt.Sprintf("%q is not a valid Kafka topic name", topic))
+	}
+}
+
+func checkURL(p *Problems, path, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.add(path, fmt.Sprintf("%q: want an http(s) URL", raw))
+		return
+	}
+	if u.User != nil {
+		p.add(path, "credentials do not belong in the URL")
+	}
+}
+
+func positive(p *Problems, path string, v int64) {
+	if v <= 0 {
+		p.add(path, "must be positive")
+	}
+}

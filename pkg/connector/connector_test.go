@@ -1,0 +1,263 @@
+package connector_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/vnstream/connector/pkg/connector"
+	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+)
+
+// seed stores n responses spread over span before end, in both forms, with
+// groups of responses in the same second and ids crossing 99 → 100 → 1000.
+func seed(sim *tikisim.Sim, n int, end time.Time, span time.Duration) {
+	for i := range n {
+		at := end.Add(-span + time.Duration(i/3)*span/time.Duration(n/3+1))
+		form := formA
+		if i%4 == 0 {
+			form = formB
+		}
+		sim.Create(form, at)
+	}
+}
+
+func TestEndToEndBackfillThenStream(t *testing.T) {
+	broker := newBroker(t)
+	sim, url := newSim(t, tikisim.WithStartID(90), tikisim.WithPageCap(40))
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 3000, now.Add(-time.Minute), 10*24*time.Hour)
+	sim.Add(tikisim.Response{ID: "5", FormID: formA, CreatedAt: now.Add(-9 * 24 * time.Hour), Inputs: json.RawMessage(`{"late":true}`),
+		Extra: map[string]json.RawMessage{"campaign": json.RawMessage(`{"utm":"zalo"}`)}})
+	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-a", url: url, start: now.Add(-11 * 24 * time.Hour)})
+
+	var got committed
+	started := time.Now()
+	r := start(t, cfg, got.option())
+	waitFor(t, "the backfill", 60*time.Second, func() bool { return got.count() >= 3001 })
+	if code, _ := get(t, r.c.Handler(), "/readyz"); code != 200 {
+		t.Errorf("/readyz = %d while running", code)
+	}
+
+	// New responses while it runs, some written late (stamped in the past
+	// but inside the overlap) and several in one second.
+	for i := range 60 {
+		at := time.Now().UTC().Truncate(time.Second)
+		if i%10 == 0 {
+			at = at.Add(-4 * time.Second)
+		}
+		sim.Create(formA, at)
+		if i%3 == 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitFor(t, "the streamed responses", 30*time.Second, func() bool { return got.count() >= 3061 })
+	r.stop(t)
+
+	events := readTopic(t, broker.ListenAddrs(), topic, 3061, 20*time.Second)
+	verifyExactlyOnce(t, sim, events)
+	for _, e := range events {
+		created := e.env.After.CreatedAt
+		switch {
+		case created.Before(started.Add(-7*time.Hour)) && e.env.Op != "r":
+			t.Errorf("backfilled response %s has op %q", e.key.ID, e.env.Op)
+		case created.After(started) && e.env.Op != "c":
+			t.Errorf("streamed response %s has op %q", e.key.ID, e.env.Op)
+		}
+		if e.key.ID == "5" {
+			if x := e.env.After.ExtraJSON; x == nil || *x != `{"campaign":{"utm":"zalo"}}` {
+				t.Errorf("unknown field not kept: extra_json = %v", x)
+			}
+		}
+		if e.headers["connector.provider"] != "tiki_lead" || !strings.HasPrefix(e.headers["connector.value.schema"], "fp:") {
+			t.Errorf("headers %v", e.headers)
+		}
+	}
+	m := r.c.Metrics()
+	if n := testutil.ToFloat64(m.RecordsWritten.WithLabelValues("tiki-a", "tiki_lead")); n != 3061 {
+		t.Errorf("records_written_total = %v, want 3061", n)
+	}
+	if n := testutil.ToFloat64(m.Transactions.WithLabelValues("tiki-a", "tiki_lead", "committed")); n < 40 {
+		t.Errorf("transactions committed = %v, want one per window at least", n)
+	}
+}
+
+func TestRestartsInsideTransactionsKeepExactlyOnce(t *testing.T) {
+	broker := newBroker(t)
+	sim, url := newSim(t, tikisim.WithPageCap(25))
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 2500, now.Add(-time.Minute), 5*24*time.Hour)
+	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-r", url: url, start: now.Add(-6 * 24 * time.Hour), window: "2h", pageSize: 25})
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	restarts := 0
+	for restarts < 12 {
+		var got committed
+		r := start(t, cfg, got.option())
+		// Stop at a random moment: often in the middle of a transaction.
+		time.Sleep(time.Duration(50+rng.IntN(400)) * time.Millisecond)
+		for range 5 {
+			sim.Create(formB, time.Now().UTC())
+		}
+		r.stop(t)
+		restarts++
+		t.Logf("restart %d: %d events in %d batches before the stop", restarts, got.count(), got.batches)
+	}
+	var got committed
+	r := start(t, cfg, got.option())
+	total := len(sim.Responses())
+	events := readTopic(t, broker.ListenAddrs(), topic, total, 90*time.Second)
+	r.stop(t)
+	verifyExactlyOnce(t, sim, events)
+}
+
+func TestVendorFaultsDelayButNeverLose(t *testing.T) {
+	broker := newBroker(t)
+	sim, url := newSim(t, tikisim.WithPageCap(50))
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 1000, now.Add(-time.Minute), 2*24*time.Hour)
+	sim.SetFaultRates(tikisim.FaultRates{RateLimit: 0.04, ServerError: 0.08, Slow: 0.03, Malformed: 0.03, HTML: 0.04,
+		SlowDelay: 1500 * time.Millisecond, Seed: 7})
+	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-f", url: url, start: now.Add(-3 * 24 * time.Hour),
+		window: "3h", pageSize: 50, timeout: "500ms"})
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "all responses despite faults", 90*time.Second, func() bool { return got.count() >= 1000 })
+	r.stop(t)
+	verifyExactlyOnce(t, sim, readTopic(t, broker.ListenAddrs(), topic, 1000, 20*time.Second))
+
+	st := sim.Stats()
+	m := r.c.Metrics()
+	failures := func(reason string) float64 {
+		return testutil.ToFloat64(m.RequestFailures.WithLabelValues("tiki-f", "tiki_lead", reason))
+	}
+	for fault, reason := range map[tikisim.Fault]string{
+		tikisim.FaultRateLimit: "rate_limited", tikisim.FaultServerError: "http_5xx", tikisim.FaultSlow: "timeout",
+	} {
+		if st.Faults[fault] > 0 && failures(reason) == 0 {
+			t.Errorf("%d %v faults served, but http_request_failures_total{reason=%q} is 0", st.Faults[fault], fault, reason)
+		}
+	}
+	// Malformed and HTML 2xx bodies fail the poll (reason decode); the HTML
+	// fault is a 502, counted as http_5xx.
+	if st.Faults[tikisim.FaultMalformed] > 0 && testutil.ToFloat64(m.PollErrors.WithLabelValues("tiki-f", "tiki_lead", "decode")) == 0 {
+		t.Error("malformed bodies served but no decode poll error counted")
+	}
+	t.Logf("faults served: %v", st.Faults)
+}
+
+func TestFailingSourceBacksOffAlone(t *testing.T) {
+	broker := newBroker(t)
+	good, goodURL := newSim(t)
+	bad, badURL := newSim(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(good, 500, now.Add(-time.Minute), 24*time.Hour)
+	seed(bad, 10, now.Add(-time.Minute), 24*time.Hour)
+	cfg := testConfig(t, broker.ListenAddrs(), map[string]string{"WRONG": "not-the-secret"}, "",
+		tikiSource{name: "good", url: goodURL, start: now.Add(-25 * time.Hour)},
+		tikiSource{name: "bad", url: badURL, secretVar: "WRONG", start: now.Add(-25 * time.Hour)})
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "the good source", 30*time.Second, func() bool { return got.count() >= 500 })
+	m := r.c.Metrics()
+	waitFor(t, "the bad source's auth errors", 10*time.Second, func() bool {
+		return testutil.ToFloat64(m.PollErrors.WithLabelValues("bad", "tiki_lead", "auth")) > 0
+	})
+	r.stop(t)
+	if bad.Stats().AuthFailed == 0 {
+		t.Error("the simulator saw no bad signature")
+	}
+	verifyExactlyOnce(t, good, readTopic(t, broker.ListenAddrs(), topic, 500, 10*time.Second))
+}
+
+func TestRefusesOffsetsTopicWithoutCompaction(t *testing.T) {
+	broker := newBroker(t)
+	_, url := newSim(t)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(broker.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), 1, 1, map[string]*string{"cleanup.policy": kadm.StringPtr("delete")}, "connector-offsets"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
+	c, err := connector.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = c.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "connector-offsets has cleanup.policy=delete: it must be compacted") {
+		t.Fatalf("Run = %v, want a refusal naming the topic", err)
+	}
+}
+
+func TestUnconvertibleRecordGoesToDLQ(t *testing.T) {
+	broker := newBroker(t)
+	sim, url := newSim(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 50, now.Add(-time.Minute), time.Hour)
+	bad := sim.Create(formA, now.Add(-30*time.Minute))
+	// The vendor sends one record whose form_id has the wrong type.
+	head := `"id":"` + bad.ID + `","created_at":"` + bad.CreatedAt.Format("2006-01-02T15:04:05Z") + `","form_id":`
+	mangle := func(body []byte) []byte {
+		return []byte(strings.Replace(string(body), head+`"`+formA+`"`, head+`7.5`, 1))
+	}
+	srv := newMangler(t, url, mangle)
+	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-d", url: srv, start: now.Add(-2 * time.Hour)})
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "the good responses", 30*time.Second, func() bool { return got.count() >= 50 })
+	r.stop(t)
+	events := readTopic(t, broker.ListenAddrs(), topic, 50, 10*time.Second)
+	if len(events) != 50 {
+		t.Fatalf("%d events, want the 50 good responses", len(events))
+	}
+	dlq := readRaw(t, broker.ListenAddrs(), "e2e.dlq", 1)
+	if len(dlq) == 0 {
+		t.Fatal("nothing in the dead-letter topic")
+	}
+	d := dlq[0]
+	if !strings.Contains(string(d.Value), `"id":"`+bad.ID+`"`) || !strings.Contains(headerValue(d, "connector.error"), "form response "+bad.ID) {
+		t.Fatalf("DLQ record %s with headers %v", d.Value, d.Headers)
+	}
+	if n := testutil.ToFloat64(r.c.Metrics().DLQRecords.WithLabelValues("tiki-d", "tiki_lead")); n < 1 {
+		t.Errorf("dlq_records_total = %v", n)
+	}
+}
+
+func headerValue(r *kgo.Record, key string) string {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+func readRaw(t testing.TB, brokers []string, topic string, want int) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var out []*kgo.Record
+	end := time.Now().Add(10 * time.Second)
+	for len(out) < want && time.Now().Before(end) {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { out = append(out, r) })
+		cancel()
+	}
+	return out
+}
+

@@ -1,0 +1,177 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/kafka"
+	"github.com/vnstream/connector/pkg/schema"
+	"github.com/vnstream/connector/pkg/source"
+)
+
+// worker runs one source: poll, encode, commit with the offset, repeat.
+type worker struct {
+	c        *Connector
+	cfg      config.Source
+	src      source.Source
+	codec    *schema.Codec
+	task     int32
+	producer *kafka.Producer
+	key      []byte // offsets-topic key
+	offset   source.Offset
+	// stale is set when a commit failed and its outcome must be read back
+	// from the offsets topic before the next poll.
+	stale   bool
+	headers []kgo.RecordHeader
+	log     *slog.Logger
+}
+
+// run polls until ctx ends. It returns an error only when the source must
+// stop for good (its task was taken over by another instance).
+func (w *worker) run(ctx context.Context) error {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = time.Second
+	b.MaxInterval = w.cfg.ErrorBackoffMax
+	b.MaxElapsedTime = 0
+	b.Reset()
+	for ctx.Err() == nil {
+		wait, err := w.step(ctx)
+		switch {
+		case err == nil:
+			b.Reset()
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, kafka.ErrFenced):
+			w.log.Error("task taken over by another instance; stopping the source", "task", w.task, "err", err)
+			return err
+		default:
+			wait = b.NextBackOff()
+			w.log.Warn("source failed; backing off", "err", err, "retry_in", wait.Round(time.Millisecond))
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+			}
+		}
+	}
+	return nil
+}
+
+// step polls one batch and commits it. It returns how long to wait before
+// the next step when it succeeded.
+func (w *worker) step(ctx context.Context) (time.Duration, error) {
+	m, labels := w.c.metrics, []string{w.cfg.Name, w.cfg.Kind}
+	if w.stale {
+		if err := w.reload(ctx); err != nil {
+			return 0, err
+		}
+	}
+	start := time.Now()
+	records, next, more, err := w.src.Poll(ctx, w.offset)
+	m.PollDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
+	if err != nil {
+		if ctx.Err() == nil {
+			reason := string(source.ReasonOf(err))
+			if reason == "" {
+				reason = "other"
+			}
+			m.PollErrors.WithLabelValues(w.cfg.Name, w.cfg.Kind, reason).Inc()
+		}
+		return 0, err
+	}
+	m.RecordsPolled.WithLabelValues(labels...).Add(float64(len(records)))
+	wait := w.cfg.PollInterval
+	if more {
+		wait = 0
+	}
+	if len(records) == 0 && bytes.Equal(next, w.offset) {
+		m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
+		return wait, nil
+	}
+	batch, dlq, err := w.encode(records)
+	if err != nil {
+		m.PollErrors.WithLabelValues(w.cfg.Name, w.cfg.Kind, "record").Inc()
+		return 0, err
+	}
+	batch = append(batch, &kgo.Record{Topic: w.c.cfg.Kafka.OffsetsTopic, Partition: w.task, Key: w.key, Value: next})
+	start = time.Now()
+	if err := w.producer.Commit(ctx, batch); err != nil {
+		m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "aborted").Inc()
+		// The outcome may be unknown: learn it from the offsets topic.
+		w.stale = true
+		return 0, err
+	}
+	m.CommitDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
+	m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "committed").Inc()
+	written := len(batch) - 1 - dlq
+	m.RecordsWritten.WithLabelValues(labels...).Add(float64(written))
+	m.DLQRecords.WithLabelValues(labels...).Add(float64(dlq))
+	m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
+	w.offset = next
+	if w.c.onCommit != nil {
+		w.c.onCommit(Batch{Source: w.cfg.Name, Kind: w.cfg.Kind, Topic: w.cfg.Topic, Events: written, DLQ: dlq, Offset: next})
+	}
+	return wait, nil
+}
+
+// encode turns records into Kafka records; records that cannot be
+// converted go to the dead-letter topic, or fail the batch in fail mode.
+func (w *worker) encode(records []source.Record) (batch []*kgo.Record, dlq int, err error) {
+	batch = make([]*kgo.Record, 0, len(records)+1)
+	now := time.Now().UnixMilli()
+	for i := range records {
+		r := &records[i]
+		var key, value []byte
+		convErr := r.Err
+		if convErr == nil {
+			key, convErr = w.codec.AppendKey(nil, r.Key)
+		}
+		if convErr == nil {
+			env := schema.Envelope{After: r.Value, Op: string(r.Op), TsMs: now, Source: schema.SourceInfo{
+				Version: w.c.version, Connector: w.c.cfg.Name, Provider: w.cfg.Kind, Source: w.cfg.Name,
+				TsMs: r.Time.UnixMilli(), Snapshot: r.Op == source.OpRead, Position: r.Position,
+			}}
+			value, convErr = w.codec.AppendValue(nil, &env)
+		}
+		if convErr == nil {
+			batch = append(batch, &kgo.Record{Topic: w.cfg.Topic, Key: key, Value: value, Headers: w.headers})
+			continue
+		}
+		if w.c.cfg.DLQ.Mode == "fail" {
+			return nil, 0, fmt.Errorf("source %s: record at %s cannot be converted (dlq.mode=fail): %w", w.cfg.Name, r.Position, convErr)
+		}
+		w.log.Warn("record sent to the dead-letter topic", "topic", w.c.cfg.DLQ.Topic, "position", r.Position, "err", convErr)
+		dlq++
+		batch = append(batch, &kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: r.Raw, Headers: []kgo.RecordHeader{
+			{Key: "connector.error", Value: []byte(convErr.Error())},
+			{Key: "connector.provider", Value: []byte(w.cfg.Kind)},
+			{Key: "connector.source", Value: []byte(w.cfg.Name)},
+			{Key: "connector.topic", Value: []byte(w.cfg.Topic)},
+			{Key: "connector.position", Value: []byte(r.Position)},
+		}})
+	}
+	return batch, dlq, nil
+}
+
+// reload re-reads the source's committed offset after a failed commit.
+func (w *worker) reload(ctx context.Context) error {
+	offsets, err := kafka.ReadOffsets(ctx, w.c.kopts, w.c.cfg.Kafka.OffsetsTopic, []int32{w.task}, w.c.cfg.Name)
+	if err != nil {
+		return fmt.Errorf("re-reading the offset of %s: %w", w.cfg.Name, err)
+	}
+	w.offset = offsets[w.cfg.Name]
+	w.stale = false
+	return nil
+}

@@ -1,0 +1,70 @@
+// Package metrics holds every Prometheus collector of the connector,
+// registered in one place under the namespace "connector".
+package metrics
+
+import (
+	"runtime/debug"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Namespace prefixes every metric name.
+const Namespace = "connector"
+
+// Metrics are the connector's collectors. Labels are bounded: source and
+// provider come from the configuration, reason and result from fixed lists.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	RecordsPolled   *prometheus.CounterVec   // source, provider
+	RecordsWritten  *prometheus.CounterVec   // source, provider
+	DLQRecords      *prometheus.CounterVec   // source, provider
+	PollErrors      *prometheus.CounterVec   // source, provider, reason
+	RequestFailures *prometheus.CounterVec   // source, provider, reason
+	Transactions    *prometheus.CounterVec   // source, provider, result
+	PollDuration    *prometheus.HistogramVec // source, provider
+	CommitDuration  *prometheus.HistogramVec // source, provider
+	LastSuccess     *prometheus.GaugeVec     // source, provider
+	Ready           prometheus.Gauge
+}
+
+// New creates the collectors and registers them, with the Go and process
+// collectors and build info, on a new registry.
+func New(version string) *Metrics {
+	sp := []string{"source", "provider"}
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		RecordsPolled: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "records_polled_total",
+			Help: "Vendor records read by polls."}, sp),
+		RecordsWritten: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "records_written_total",
+			Help: "Change events committed to the source's topic."}, sp),
+		DLQRecords: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "dlq_records_total",
+			Help: "Vendor records that could not be converted, committed to the dead-letter topic."}, sp),
+		PollErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "poll_errors_total",
+			Help: "Failed polls by reason; the source backs off and retries from its committed offset."}, append(sp, "reason")),
+		RequestFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "http_request_failures_total",
+			Help: "Failed vendor HTTP attempts by reason, retried or not."}, append(sp, "reason")),
+		Transactions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "transactions_total",
+			Help: "Kafka transactions by result (committed, aborted)."}, append(sp, "result")),
+		PollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "poll_duration_seconds",
+			Help: "Time to read one batch from the vendor.", Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 10)}, sp),
+		CommitDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "transaction_duration_seconds",
+			Help: "Time to write and commit one batch with its offset.", Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 10)}, sp),
+		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "last_success_timestamp_seconds",
+			Help: "When the source last committed a batch (or found nothing new)."}, sp),
+		Ready: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "ready",
+			Help: "1 once offsets are restored and the broker answers."}),
+	}
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
+		Help: "Build information; always 1."}, []string{"version", "goversion"})
+	goVersion := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+	}
+	buildInfo.WithLabelValues(version, goVersion).Set(1)
+	m.Registry.MustRegister(m.RecordsPolled, m.RecordsWritten, m.DLQRecords, m.PollErrors, m.RequestFailures,
+		m.Transactions, m.PollDuration, m.CommitDuration, m.LastSuccess, m.Ready, buildInfo,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

@@ -1,0 +1,122 @@
+package schema
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/hamba/avro/v2"
+)
+
+// singleObjectMagic starts an Avro single-object encoded frame.
+var singleObjectMagic = [2]byte{0xC3, 0x01}
+
+// maxPooledBuffer caps the buffer of an encoding writer kept for reuse; a
+// writer that grew larger on an unusually big event is left to the GC.
+const maxPooledBuffer = 64 << 10
+
+// Codec encodes the keys and envelopes of one entity on one topic: a frame
+// header naming the writer schema, then the Avro binary encoding. It is safe
+// for concurrent use.
+type Codec struct {
+	entity                 string
+	key, value             avro.Schema
+	keyPrefix, valuePrefix []byte
+	keySchema, valueSchema string
+	writers                sync.Pool // of *avro.Writer of the codec's own API
+}
+
+// NewSingleObjectCodec returns a Codec writing Avro single-object encoding:
+// C3 01, the 8-byte little-endian CRC-64-AVRO fingerprint of the schema's
+// Parsing Canonical Form, then the Avro binary encoding. KeySchema and
+// ValueSchema are "fp:" and the fingerprint as 16 hex digits.
+//
+// valueType is a pointer to the Go entity struct (e.g. &tiki.FormResponse{});
+// its struct type is registered under the entity record's full name in the
+// codec's own avro API, so Envelope.After may hold a pointer to the struct
+// or the struct itself. The codec checks at once that valueType and
+// SourceInfo encode with the envelope schema.
+func NewSingleObjectCodec(e *Entity, valueType any) (*Codec, error) {
+	c, err := newCodec(e, valueType)
+	if err != nil {
+		return nil, err
+	}
+	c.keyPrefix, c.keySchema = singleObjectFraming(e.keyFingerprint)
+	c.valuePrefix, c.valueSchema = singleObjectFraming(e.valueFingerprint)
+	return c, nil
+}
+
+func singleObjectFraming(fp uint64) ([]byte, string) {
+	prefix := binary.LittleEndian.AppendUint64(singleObjectMagic[:], fp)
+	return prefix, fmt.Sprintf("fp:%016x", fp)
+}
+
+func newCodec(e *Entity, valueType any) (*Codec, error) {
+	if e == nil {
+		return nil, errors.New("schema: codec: nil entity")
+	}
+	rv := reflect.ValueOf(valueType)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("schema: codec for %s: value type must be a non-nil pointer to a struct, got %T", e.Name, valueType)
+	}
+	record := e.Record.(*avro.RecordSchema) // Load accepts only records
+	api := avro.Config{}.Freeze()
+	// hamba encodes a pointer held by an `any` in a nullable union without
+	// help; the struct type itself must be registered under its union name.
+	api.Register(record.FullName(), rv.Elem().Interface())
+	if _, err := api.Marshal(e.Value, &Envelope{After: valueType}); err != nil {
+		return nil, fmt.Errorf("schema: codec for %s: %T does not encode with %s: %w", e.Name, valueType, record.FullName(), err)
+	}
+	c := &Codec{entity: e.Name, key: e.Key, value: e.Value}
+	c.writers.New = func() any { return avro.NewWriter(nil, 512, avro.WithWriterConfig(api)) }
+	return c, nil
+}
+
+// AppendKey appends the framed encoding of key, a struct (or pointer to one)
+// matching the entity's key schema, to dst.
+func (c *Codec) AppendKey(dst []byte, key any) ([]byte, error) {
+	out, err := c.append(dst, c.keyPrefix, c.key, key)
+	if err != nil {
+		return dst, fmt.Errorf("schema: encode %s key: %w", c.entity, err)
+	}
+	return out, nil
+}
+
+// AppendValue appends the framed encoding of env to dst.
+func (c *Codec) AppendValue(dst []byte, env *Envelope) ([]byte, error) {
+	if env == nil {
+		return dst, fmt.Errorf("schema: encode %s value: nil envelope", c.entity)
+	}
+	out, err := c.append(dst, c.valuePrefix, c.value, env)
+	if err != nil {
+		return dst, fmt.Errorf("schema: encode %s value: %w", c.entity, err)
+	}
+	return out, nil
+}
+
+// append encodes v with a pooled writer of the codec's API and appends the
+// prefix and the encoding to dst; on error dst is returned unchanged.
+func (c *Codec) append(dst, prefix []byte, s avro.Schema, v any) ([]byte, error) {
+	w := c.writers.Get().(*avro.Writer)
+	w.Reset(nil)
+	w.WriteVal(s, v)
+	err := w.Error
+	if err == nil {
+		dst = append(dst, prefix...)
+		dst = append(dst, w.Buffer()...)
+	}
+	w.Error = nil
+	if cap(w.Buffer()) <= maxPooledBuffer {
+		c.writers.Put(w)
+	}
+	return dst, err
+}
+
+// KeySchema names the key's writer schema, for a record header:
+// "fp:<16 hex digits>" for single-object encoding, "id:<n>" for the registry.
+func (c *Codec) KeySchema() string { return c.keySchema }
+
+// ValueSchema names the value's writer schema like KeySchema.
+func (c *Codec) ValueSchema() string { return c.valueSchema }

@@ -1,0 +1,145 @@
+package schema
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hamba/avro/v2"
+	"github.com/twmb/franz-go/pkg/sr"
+)
+
+// Compatibility is the check run against a subject's latest registered
+// schema before registering a new one, named like the registry's levels.
+type Compatibility string
+
+// The compatibility checks.
+const (
+	// CompatBackward, the default: a reader using the new schema can read
+	// data written with the latest registered one.
+	CompatBackward Compatibility = "BACKWARD"
+	// CompatForward: a reader using the latest registered schema can read
+	// data written with the new one.
+	CompatForward Compatibility = "FORWARD"
+	// CompatFull: both BACKWARD and FORWARD.
+	CompatFull Compatibility = "FULL"
+	// CompatNone: no check.
+	CompatNone Compatibility = "NONE"
+)
+
+// ParseCompatibility parses a compatibility name, case-insensitively; the
+// empty string means BACKWARD.
+func ParseCompatibility(s string) (Compatibility, error) {
+	switch c := Compatibility(strings.ToUpper(strings.TrimSpace(s))); c {
+	case "":
+		return CompatBackward, nil
+	case CompatBackward, CompatForward, CompatFull, CompatNone:
+		return c, nil
+	}
+	return "", fmt.Errorf("schema: unknown compatibility %q (want BACKWARD, FORWARD, FULL or NONE)", s)
+}
+
+// NewRegistryCodec registers the entity's key and envelope schemas (KeyText
+// and ValueText) under the subjects <topic>-key and <topic>-value and returns
+// a Codec writing the Confluent wire format: a 0 byte, the 4-byte big-endian
+// schema id, then the Avro binary encoding. KeySchema and ValueSchema are
+// "id:" and the schema id.
+//
+// Before registering, each schema is checked against the subject's latest
+// registered version as compat says (the empty Compatibility means
+// BACKWARD); an incompatible schema fails with an error naming the subject,
+// the version and the field. A subject without versions is registered
+// without a check. Registering a schema the subject already has returns its
+// existing id. valueType is as for NewSingleObjectCodec.
+func NewRegistryCodec(ctx context.Context, cl *sr.Client, topic string, e *Entity, valueType any, compat Compatibility) (*Codec, error) {
+	if cl == nil {
+		return nil, errors.New("schema registry: nil client")
+	}
+	if topic == "" {
+		return nil, errors.New("schema registry: empty topic")
+	}
+	compat, err := ParseCompatibility(string(compat))
+	if err != nil {
+		return nil, err
+	}
+	c, err := newCodec(e, valueType)
+	if err != nil {
+		return nil, err
+	}
+	keyID, err := register(ctx, cl, topic+"-key", e.KeyText, e.Key, compat)
+	if err != nil {
+		return nil, err
+	}
+	valueID, err := register(ctx, cl, topic+"-value", e.ValueText, e.Value, compat)
+	if err != nil {
+		return nil, err
+	}
+	c.keyPrefix, c.keySchema = registryFraming(keyID)
+	c.valuePrefix, c.valueSchema = registryFraming(valueID)
+	return c, nil
+}
+
+func registryFraming(id int) ([]byte, string) {
+	prefix, _ := new(sr.ConfluentHeader).AppendEncode(nil, id, nil) // never fails
+	return prefix, "id:" + strconv.Itoa(id)
+}
+
+// ErrIncompatible marks a schema that the compatibility check refused: the
+// connector must not start until the schema change is fixed.
+var ErrIncompatible = errors.New("incompatible schema change")
+
+// incompatible is an error that errors.Is matches with ErrIncompatible.
+type incompatible struct{ error }
+
+func (incompatible) Is(target error) bool { return target == ErrIncompatible }
+func (e incompatible) Unwrap() error      { return e.error }
+
+// register checks text (parsed: s) against the latest version of subject and
+// registers it, returning its id.
+func register(ctx context.Context, cl *sr.Client, subject, text string, s avro.Schema, compat Compatibility) (int, error) {
+	if compat != CompatNone {
+		latest, err := cl.SchemaByVersion(ctx, subject, -1)
+		switch {
+		case isNotFound(err): // first registration
+		case err != nil:
+			return 0, fmt.Errorf("schema registry: subject %q: fetch latest version: %w", subject, err)
+		default:
+			if err := checkLatest(latest, s, compat); err != nil {
+				return 0, fmt.Errorf("schema registry: subject %q: %w", subject, err)
+			}
+		}
+	}
+	id, err := cl.RegisterSchema(ctx, subject, sr.Schema{Schema: text, Type: sr.TypeAvro}, -1, -1)
+	if err != nil {
+		return 0, fmt.Errorf("schema registry: subject %q: register: %w", subject, err)
+	}
+	return id, nil
+}
+
+func isNotFound(err error) bool {
+	var re *sr.ResponseError
+	return errors.As(err, &re) &&
+		(re.ErrorCode == sr.ErrSubjectNotFound.Code || re.ErrorCode == sr.ErrVersionNotFound.Code)
+}
+
+// checkLatest checks the new schema s against latest, the subject's latest
+// registered version.
+func checkLatest(latest sr.SubjectSchema, s avro.Schema, compat Compatibility) error {
+	at := fmt.Sprintf("version %d (id %d)", latest.Version, latest.ID)
+	if latest.Type != sr.TypeAvro {
+		return fmt.Errorf("latest %s is a %s schema, not Avro", at, latest.Type)
+	}
+	if len(latest.References) > 0 {
+		return fmt.Errorf("latest %s uses schema references, which this connector does not resolve", at)
+	}
+	old, err := avro.ParseWithCache(latest.Schema.Schema, "", &avro.SchemaCache{})
+	if err != nil {
+		return fmt.Errorf("parse latest %s: %w", at, err)
+	}
+	if err := compatible(compat, s, old); err != nil {
+		return incompatible{fmt.Errorf("new schema is not %s compatible with %s: %w", compat, at, err)}
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"golang.org/x/time/rate"
+)
+
+// ClientConfig tunes a Client. Zero values take the defaults stated.
+type ClientConfig struct {
+	// Source names the source in errors.
+	Source string
+	// Timeout bounds one attempt, body included. Default 30s.
+	Timeout time.Duration
+	// RateLimit is the most requests per second, burst 1. Default 5.
+	RateLimit float64
+	// MaxBodyBytes caps a response body. Default 32 MiB.
+	MaxBodyBytes int64
+	// MaxAttempts is the number of tries of one request. Default 5.
+	MaxAttempts int
+	// BackoffInitial and BackoffMax bound the jittered exponential wait
+	// between tries. Defaults 500ms and 30s. A longer Retry-After wins, up
+	// to MaxRetryAfter.
+	BackoffInitial, BackoffMax time.Duration
+	// Transport sends the requests. Default: a clone of
+	// http.DefaultTransport.
+	Transport http.RoundTripper
+	// OnFailure, if set, is told of every failed attempt, retried or not.
+	OnFailure func(Reason)
+}
+
+// MaxRetryAfter caps how long a vendor's Retry-After can hold a request.
+const MaxRetryAfter = 15 * time.Minute
+
+// Client is the HTTP client every provider shares: per-source rate limit,
+// request timeout, body cap, and retries with exponential backoff and
+// jitter on network errors, timeouts, 408, 429 and 5xx, honouring
+// Retry-After. Other 4xx answers are not retried.
+type Client struct {
+	cfg     ClientConfig
+	hc      *http.Client
+	limiter *rate.Limiter
+}
+
+// NewClient returns a Client for one source.
+func NewClient(cfg ClientConfig) *Client {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = 5
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 32 << 20
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.BackoffInitial <= 0 {
+		cfg.BackoffInitial = 500 * time.Millisecond
+	}
+	if cfg.BackoffMax < cfg.BackoffInitial {
+		cfg.BackoffMax = max(30*time.Second, cfg.BackoffInitial)
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	return &Client{
+		cfg:     cfg,
+		hc:      &http.Client{Transport: cfg.Transport},
+		limiter: rate.NewLimiter(rate.Limit(cfg.RateLimit), 1),
+	}
+}
+
+// Do sends the request that build makes and returns the body of a 2xx
+// answer. build is called afresh for every attempt, so signatures and
+// timestamps are current. A 2xx answer that is HTML is an error.
+func (c *Client) Do(ctx context.Context, build func(ctx context.Context) (*http.Request, error)) ([]byte, error) {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = c.cfg.BackoffInitial
+	b.MaxInterval = c.cfg.BackoffMax
+	b.MaxElapsedTime = 0
+	b.Reset()
+	for attempt := 1; ; attempt++ {
+		body, retryAfter, err := c.attempt(ctx, build)
+		if err == nil {
+			return body, nil
+		}
+		if c.cfg.OnFailure != nil {
+			c.cfg.OnFailure(err.Reason)
+		}
+		if !retryable(err) || attempt >= c.cfg.MaxAttempts || ctx.Err() != nil {
+			if attempt > 1 {
+				err.Msg = strings.TrimPrefix(fmt.Sprintf("%s (after %d attempts)", err.Msg, attempt), " ")
+			}
+			return nil, err
+		}
+		wait := max(b.NextBackOff(), min(retryAfter, MaxRetryAfter))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Client) attempt(ctx context.Context, build func(context.Context) (*http.Request, error)) ([]byte, time.Duration, *Error) {
+	if err := c.limiter.Wait(ctx); err != nil {
+		return nil, 0, &Error{Source: c.cfg.Source, Request: "(not sent)", Reason: ReasonTimeout, Err: err}
+	}
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := build(actx)
+	if err != nil {
+		return nil, 0, &Error{Source: c.cfg.Source, Request: "(not sent)", Reason: ReasonHTTP4xx, Msg: "building the request", Err: err}
+	}
+	fail := &Error{Source: c.cfg.Source, Request: describe(req.Method, req.URL)}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		fail.Reason, fail.Err = transportReason(actx, err), errors.Unwrap(err)
+		if fail.Err == nil {
+			fail.Err = err
+		}
+		return nil, 0, fail
+	}
+	defer resp.Body.Close()
+	fail.Status = resp.StatusCode
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	if err != nil {
+		fail.Reason, fail.Msg, fail.Err = transportReason(actx, err), "reading the body", err
+		return nil, 0, fail
+	}
+	if int64(len(body)) > c.cfg.MaxBodyBytes {
+		fail.Reason, fail.Msg = ReasonTooLarge, fmt.Sprintf("body exceeds the %d-byte cap", c.cfg.MaxBodyBytes)
+		return nil, 0, fail
+	}
+	switch s := resp.StatusCode; {
+	case s >= 200 && s < 300:
+		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			fail.Reason, fail.Msg = ReasonDecode, "answered HTML instead of JSON: "+Quote(body)
+			return nil, 0, fail
+		}
+		return body, 0, nil
+	case s == http.StatusTooManyRequests:
+		fail.Reason = ReasonRateLimited
+	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+		fail.Reason = ReasonAuth
+	case s == http.StatusRequestTimeout:
+		fail.Reason = ReasonTimeout
+	case s >= 500:
+		fail.Reason = ReasonHTTP5xx
+	default:
+		fail.Reason = ReasonHTTP4xx
+	}
+	fail.Msg = Quote(body)
+	return nil, retryAfter(resp.Header.Get("Retry-After"), time.Now()), fail
+}
+
+func retryable(e *Error) bool {
+	switch e.Reason {
+	case ReasonNetwork, ReasonTimeout, ReasonRateLimited, ReasonHTTP5xx:
+		return true
+	}
+	return false
+}
+
+func transportReason(ctx context.Context, err error) Reason {
+	var ne net.Error
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return ReasonTimeout
+	}
+	return ReasonNetwork
+}
+
+// retryAfter parses a Retry-After header: seconds or an HTTP date.
+func retryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(h, 64); err == nil && s >= 0 && !math.IsInf(s, 0) {
+		return time.Duration(min(s, MaxRetryAfter.Seconds()) * float64(time.Second))
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,158 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// server answers with the statuses in order, then 200 {"ok":true}.
+func server(t *testing.T, statuses ...int) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		if i < len(statuses) {
+			if statuses[i] == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "1")
+			}
+			w.WriteHeader(statuses[i])
+			_, _ = w.Write([]byte(`{"error":"nope"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func get(url string) func(ctx context.Context) (*http.Request, error) {
+	return func(ctx context.Context) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	}
+}
+
+func TestClientRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		statuses []int
+		attempts int32
+		reason   Reason // "" for success
+		minWait  time.Duration
+	}{
+		{"5xx then ok", []int{500, 503}, 3, "", 0},
+		{"408 then ok", []int{408}, 2, "", 0},
+		{"429 honours Retry-After", []int{429}, 2, "", time.Second},
+		{"401 not retried", []int{401}, 1, ReasonAuth, 0},
+		{"404 not retried", []int{404}, 1, ReasonHTTP4xx, 0},
+		{"gives up after max attempts", []int{500, 500, 500, 500}, 3, ReasonHTTP5xx, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, n := server(t, tc.statuses...)
+			var failures []Reason
+			c := NewClient(ClientConfig{Source: "s1", MaxAttempts: 3, BackoffInitial: time.Millisecond, BackoffMax: 5 * time.Millisecond,
+				RateLimit: 1000, OnFailure: func(r Reason) { failures = append(failures, r) }})
+			start := time.Now()
+			body, err := c.Do(context.Background(), get(srv.URL+"/list?page=1"))
+			if got := n.Load(); got != tc.attempts {
+				t.Errorf("%d attempts, want %d", got, tc.attempts)
+			}
+			if tc.reason == "" {
+				if err != nil || string(body) != `{"ok":true}` {
+					t.Fatalf("Do = %s, %v", body, err)
+				}
+			} else if ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), "source s1: GET "+srv.URL+"/list?page=1") {
+				t.Fatalf("Do error = %v, want reason %s naming source and request", err, tc.reason)
+			}
+			if time.Since(start) < tc.minWait {
+				t.Errorf("returned after %v, before Retry-After", time.Since(start))
+			}
+			if len(failures) != int(tc.attempts)-btoi(tc.reason == "") {
+				t.Errorf("OnFailure called %d times for %d attempts", len(failures), tc.attempts)
+			}
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestClientCapsBodyAndRejectsHTML(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/html" {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte("<html><body>Bad gateway</body></html>"))
+			return
+		}
+		_, _ = w.Write([]byte(strings.Repeat("x", 5000)))
+	}))
+	defer srv.Close()
+	c := NewClient(ClientConfig{Source: "s", MaxBodyBytes: 4096, RateLimit: 1000})
+	_, err := c.Do(context.Background(), get(srv.URL+"/big"))
+	if ReasonOf(err) != ReasonTooLarge || !strings.Contains(err.Error(), "4096-byte cap") {
+		t.Fatalf("big body: %v", err)
+	}
+	_, err = c.Do(context.Background(), get(srv.URL+"/html"))
+	if ReasonOf(err) != ReasonDecode || !strings.Contains(err.Error(), "HTML instead of JSON") {
+		t.Fatalf("html body: %v", err)
+	}
+}
+
+func TestClientTimeoutAndNetworkErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	c := NewClient(ClientConfig{Source: "s", Timeout: 50 * time.Millisecond, MaxAttempts: 2, BackoffInitial: time.Millisecond, RateLimit: 1000})
+	if _, err := c.Do(context.Background(), get(srv.URL)); ReasonOf(err) != ReasonTimeout {
+		t.Fatalf("slow server: %v", err)
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	url := closed.URL
+	closed.Close()
+	if _, err := c.Do(context.Background(), get(url)); ReasonOf(err) != ReasonNetwork {
+		t.Fatalf("closed server: %v", err)
+	}
+}
+
+func TestErrorsRedactSecretsInQuery(t *testing.T) {
+	srv, _ := server(t, 400)
+	c := NewClient(ClientConfig{Source: "s", RateLimit: 1000})
+	_, err := c.Do(context.Background(), get(srv.URL+"/x?access_token=SECRET1&appId=42&sign=SECRET2"))
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatal(err)
+	}
+	if strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), "appId=42") {
+		t.Fatalf("error leaks or hides too much: %v", err)
+	}
+}
+
+func TestRetryAfterParsing(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for h, want := range map[string]time.Duration{
+		"":                              0,
+		"3":                             3 * time.Second,
+		"0.5":                           500 * time.Millisecond,
+		"Thu, 01 Jan 2026 00:00:10 GMT": 10 * time.Second,
+		"soon":                          0,
+		"99999":                         MaxRetryAfter,
+	} {
+		if got := retryAfter(h, now); got != want {
+			t.Errorf("retryAfter(%q) = %v, want %v", h, got, want)
+		}
+	}
+}

@@ -1,0 +1,201 @@
+// Package tiki is the tiki_lead source: Tiki Tini App lead-form responses
+// (GET /lead/customer-response/list), signed with Tiki's HMAC signature.
+//
+// The API lists newest first and has no forward cursor, so the source
+// reads bounded time windows (source.Windows), walks each one backwards
+// with lt_id until an empty page, and emits the window oldest first (by
+// integer id) in one batch. Form responses are never updated: every event
+// is a create, or a read during the initial backfill.
+//
+// Assumptions where Tiki's document is silent: from_time and to_time are
+// treated as inclusive (an exclusive bound is covered by the overlap, which
+// is at least one second); the end of a window is an empty page, never a
+// short one, since vendors cap page sizes silently.
+package tiki
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/source"
+)
+
+// Path is the list endpoint, below the base URL.
+const Path = "/lead/customer-response/list"
+
+// Source reads one Tiki app's lead forms.
+type Source struct {
+	name    string
+	cfg     config.Tiki
+	client  *source.Client
+	windows source.Windows
+	now     func() time.Time
+}
+
+// Option tunes a Source.
+type Option func(*Source)
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
+
+// New returns the source named name for cfg, sending requests through client.
+func New(name string, cfg config.Tiki, client *source.Client, opts ...Option) *Source {
+	s := &Source{
+		name:   name,
+		cfg:    cfg,
+		client: client,
+		windows: source.Windows{
+			Start:       cfg.StartTime.UTC().Truncate(time.Second),
+			Size:        cfg.Window,
+			Lag:         cfg.Lag,
+			Overlap:     cfg.Overlap,
+			Granularity: time.Second,
+		},
+		now: time.Now,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// errWindowFull stops a walk that holds more records than MaxWindowRecords.
+var errWindowFull = errors.New("window holds too many records")
+
+// Poll implements source.Source: it reads the next window after offset.
+func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
+	now := s.now()
+	cur, err := s.windows.Decode(offset, now)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	win, ok := s.windows.Next(cur, now)
+	if !ok {
+		return nil, offset, false, nil
+	}
+	seen := cur.SeenSet()
+	var got []walked
+	for {
+		got, err = s.walk(ctx, win, seen, s.cfg.MaxWindowRecords)
+		if !errors.Is(err, errWindowFull) {
+			break
+		}
+		half, ok := s.windows.Halve(win)
+		if !ok {
+			// One second of the API holds more than the cap: read it all.
+			got, err = s.walk(ctx, win, seen, math.MaxInt)
+			break
+		}
+		win = half
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	slices.SortFunc(got, func(a, b walked) int { return source.CompareIDs(a.id, b.id) })
+
+	op := source.OpCreate
+	if win.Backfill {
+		op = source.OpRead
+	}
+	position := win.From.Format(time.RFC3339) + "/" + win.To.Format(time.RFC3339)
+	records := make([]source.Record, 0, len(got))
+	emitted := make([]source.Seen, 0, len(got))
+	for _, w := range got {
+		rec := source.Record{Op: op, Position: position, Raw: w.raw, Err: w.err}
+		if w.value != nil {
+			rec.Key = &Key{ID: w.value.ID}
+			rec.Value = w.value
+			rec.Time = w.value.CreatedAt
+			emitted = append(emitted, source.Seen{ID: w.value.ID, Time: w.value.CreatedAt})
+		}
+		records = append(records, rec)
+	}
+	return records, s.windows.Advance(cur, win, emitted).Encode(), win.More, nil
+}
+
+type walked struct {
+	id string
+	response
+}
+
+// walk reads every response in win, newest first, page by page with lt_id,
+// and returns those not yet emitted; errWindowFull when more than limit.
+func (s *Source) walk(ctx context.Context, win source.Window, seen source.SeenSet, limit int) ([]walked, error) {
+	var out []walked
+	lt := ""
+	for {
+		raws, err := s.fetch(ctx, win, lt)
+		if err != nil {
+			return nil, err
+		}
+		if len(raws) == 0 {
+			return out, nil
+		}
+		lowest := ""
+		for _, raw := range raws {
+			id, r := decodeResponse(raw)
+			if id != "" && (lowest == "" || source.CompareIDs(id, lowest) < 0) {
+				lowest = id
+			}
+			if r.value != nil {
+				t := r.value.CreatedAt
+				if t.Before(win.From) || t.After(win.To) || seen.Has(id, t) {
+					continue
+				}
+			}
+			out = append(out, walked{id: id, response: r})
+		}
+		if lowest == "" || (lt != "" && source.CompareIDs(lowest, lt) >= 0) {
+			return nil, &source.Error{Source: s.name, Request: "GET " + Path, Reason: source.ReasonCursor,
+				Msg: fmt.Sprintf("lt_id=%s returned no lower id (lowest %q): paging does not advance", lt, lowest)}
+		}
+		lt = lowest
+		if len(out) > limit {
+			return nil, errWindowFull
+		}
+	}
+}
+
+// fetch reads one page of win below lt (all of it when lt is empty).
+func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]json.RawMessage, error) {
+	params := [][2]string{
+		{"form_ids", strings.Join(s.cfg.FormIDs, ",")},
+		{"size", strconv.Itoa(s.cfg.PageSize)},
+		{"from_time", strconv.FormatInt(win.From.Unix(), 10)},
+		{"to_time", strconv.FormatInt(win.To.Unix(), 10)},
+	}
+	if lt != "" {
+		params = append(params, [2]string{"lt_id", lt})
+	}
+	query := Query(params)
+	base := strings.TrimRight(s.cfg.BaseURL, "/")
+	body, err := s.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+Path+"?"+query, nil)
+		if err != nil {
+			return nil, err
+		}
+		ts := s.now().UnixMilli()
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Tiniapp-Client-Id", s.cfg.ClientID)
+		req.Header.Set("X-Tiniapp-Timestamp", strconv.FormatInt(ts, 10))
+		req.Header.Set("X-Tiniapp-Signature", Signature(s.cfg.ClientSecret.Value(), s.cfg.ClientID, ts, Path+"?"+query))
+		return req, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	raws, err := parsePage(body)
+	if err != nil {
+		return nil, &source.Error{Source: s.name, Request: "GET " + base + Path + "?" + query, Reason: source.ReasonDecode, Msg: err.Error()}
+	}
+	return raws, nil
+}

@@ -1,0 +1,185 @@
+package tiki_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/tiki"
+	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newSource(t *testing.T, clk *clock, cfg config.Tiki, opts ...tikisim.Option) (*tiki.Source, *tikisim.Sim) {
+	t.Helper()
+	sim := tikisim.New("cid", "csecret", append([]tikisim.Option{tikisim.WithClock(clk.now)}, opts...)...)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	cfg.BaseURL = srv.URL
+	cfg.ClientID = "cid"
+	cfg.ClientSecret = "csecret"
+	if cfg.FormIDs == nil {
+		cfg.FormIDs = []string{"1"}
+	}
+	if cfg.PageSize == 0 {
+		cfg.PageSize = 3
+	}
+	if cfg.MaxWindowRecords == 0 {
+		cfg.MaxWindowRecords = 1000
+	}
+	client := source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
+	return tiki.New("t", cfg, client, tiki.WithClock(clk.now)), sim
+}
+
+// drain polls until the source has nothing more, returning every record.
+func drain(t *testing.T, s *tiki.Source, off source.Offset) ([]source.Record, source.Offset) {
+	t.Helper()
+	var all []source.Record
+	for range 1000 {
+		recs, next, more, err := s.Poll(context.Background(), off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, recs...)
+		off = next
+		if !more {
+			return all, off
+		}
+	}
+	t.Fatal("the source never caught up")
+	return nil, nil
+}
+
+func ids(recs []source.Record) string {
+	var b []string
+	for _, r := range recs {
+		b = append(b, r.Value.(*tiki.FormResponse).ID+string(r.Op))
+	}
+	return strings.Join(b, " ")
+}
+
+func TestWindowWalkTiesAndIDLengths(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0.Add(time.Hour)}
+	s, sim := newSource(t, clk, config.Tiki{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second})
+	tie := t0.Add(10 * time.Minute) // exactly on the first window's end
+	for _, r := range []tikisim.Response{
+		{ID: "1000", FormID: "1", CreatedAt: tie},
+		{ID: "99", FormID: "1", CreatedAt: tie},
+		{ID: "100", FormID: "1", CreatedAt: tie},
+		{ID: "9", FormID: "1", CreatedAt: t0.Add(time.Minute)},
+		{ID: "101", FormID: "1", CreatedAt: tie},
+		{ID: "1001", FormID: "1", CreatedAt: t0.Add(25 * time.Minute)},
+		{ID: "5", FormID: "2", CreatedAt: t0.Add(time.Minute)}, // another form: not read
+	} {
+		sim.Add(r)
+	}
+	recs, off := drain(t, s, nil)
+	if got, want := ids(recs), "9r 99r 100r 101r 1000r 1001r"; got != want {
+		t.Fatalf("backfill emitted %q, want %q", got, want)
+	}
+
+	// Nothing new: polls emit nothing, even though the overlap re-reads.
+	recs, off = drain(t, s, off)
+	if len(recs) != 0 {
+		t.Fatalf("re-read emitted %q", ids(recs))
+	}
+
+	// A new response, and a late one stamped inside the overlap.
+	clk.add(time.Minute)
+	var cur source.WindowCursor
+	_ = json.Unmarshal(off, &cur)
+	sim.Add(tikisim.Response{ID: "2000", FormID: "1", CreatedAt: clk.now().Add(-10 * time.Second)})
+	sim.Add(tikisim.Response{ID: "1500", FormID: "1", CreatedAt: cur.Watermark.Add(-3 * time.Second)})
+	recs, _ = drain(t, s, off)
+	if got, want := ids(recs), "1500c 2000c"; got != want {
+		t.Fatalf("stream emitted %q, want %q", got, want)
+	}
+}
+
+func TestWindowHalvesWhenFull(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0.Add(2 * time.Hour)}
+	s, sim := newSource(t, clk, config.Tiki{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10, PageSize: 4})
+	for i := range 100 {
+		sim.Create("1", t0.Add(time.Duration(i)*30*time.Second))
+	}
+	var all []source.Record
+	var off source.Offset
+	for range 200 {
+		recs, next, more, err := s.Poll(context.Background(), off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) > 10 {
+			t.Fatalf("one poll returned %d records, above max_window_records", len(recs))
+		}
+		all, off = append(all, recs...), next
+		if !more {
+			break
+		}
+	}
+	if len(all) != 100 {
+		t.Fatalf("%d records, want 100", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		if source.CompareIDs(all[i-1].Value.(*tiki.FormResponse).ID, all[i].Value.(*tiki.FormResponse).ID) >= 0 {
+			t.Fatalf("records out of order at %d", i)
+		}
+	}
+}
+
+func TestPollErrorsNameTheProblem(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0.Add(time.Hour)}
+	s, sim := newSource(t, clk, config.Tiki{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second})
+	sim.Create("1", t0.Add(time.Minute))
+	for _, tc := range []struct {
+		fault tikisim.Fault
+		n     int // the HTTP client tries a 5xx five times, a bad body once
+		want  string
+	}{
+		{tikisim.FaultMalformed, 1, "response is not the documented JSON"},
+		{tikisim.FaultHTML, 5, "http_5xx (HTTP 502)"},
+	} {
+		sim.FailNext(tc.fault, tc.n)
+		_, _, _, err := s.Poll(context.Background(), nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "source t: GET") {
+			t.Errorf("%v: Poll error = %v, want %q", tc.fault, err, tc.want)
+		}
+		if strings.Contains(err.Error(), "csecret") {
+			t.Errorf("error leaks the secret: %v", err)
+		}
+	}
+	if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
+		t.Fatalf("after the faults: %v", err)
+	}
+}
+
+func TestBadSignatureIsAnAuthError(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0.Add(time.Hour)}
+	sim := tikisim.New("cid", "other-secret", tikisim.WithClock(clk.now))
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	cfg := config.Tiki{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
+		StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}
+	s := tiki.New("t", cfg, source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.now))
+	_, _, _, err := s.Poll(context.Background(), nil)
+	if source.ReasonOf(err) != source.ReasonAuth {
+		t.Fatalf("Poll = %v, want an auth error", err)
+	}
+}
