@@ -260,4 +260,3 @@ func readRaw(t testing.TB, brokers []string, topic string, want int) []*kgo.Reco
 	}
 	return out
 }
-
