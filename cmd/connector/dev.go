@@ -20,6 +20,7 @@ import (
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/kafka"
+	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 )
 
@@ -101,13 +102,18 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 
 	fmt.Fprintf(stdout, "embedded Kafka on %s (data in %s), Tiki simulator on %s, endpoints on http://%s\n",
 		broker.Addrs()[0], filepath.Join(o.dir, "kafka"), simURL, o.listen)
+	fmt.Fprintln(stdout, "one line per committed batch of events (op r: initial backfill, c: new record); Ctrl-C stops cleanly")
 	fmt.Fprintf(stdout, "read the events with: kcat -b %s -C -t %s -f '%%k %%s\\n' (Avro single-object encoded)\n",
 		broker.Addrs()[0], cfg.Sources[0].Topic)
 
 	go addLive(ctx, sim, o.every)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c, err := connector.New(cfg, connector.WithLogger(log), connector.WithVersion(version),
-		connector.WithOnCommit(func(b connector.Batch) { fmt.Fprintln(stdout, summary(b)) }))
+		connector.WithOnCommit(func(b connector.Batch) {
+			if b.Events+b.DLQ > 0 {
+				fmt.Fprintln(stdout, summary(b))
+			}
+		}))
 	if err != nil {
 		return err
 	}
@@ -116,14 +122,20 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 	return err
 }
 
-// summary is the one line printed per committed batch.
+// summary is the line printed per committed batch that holds events.
 func summary(b connector.Batch) string {
-	off := string(b.Offset)
-	if len(off) > 110 {
-		off = off[:110] + "…"
+	var ops []string
+	for _, op := range []source.Op{source.OpRead, source.OpCreate, source.OpUpdate} {
+		if n := b.Ops[op]; n > 0 {
+			ops = append(ops, fmt.Sprintf("%d %s", n, op))
+		}
 	}
-	return fmt.Sprintf("%s %-10s → %s: %d event(s), %d to DLQ; offset %s",
-		time.Now().Format("15:04:05"), b.Source, b.Topic, b.Events, b.DLQ, off)
+	off := string(b.Offset)
+	if len(off) > 90 {
+		off = off[:90] + "…"
+	}
+	return fmt.Sprintf("%s %s → %s: %d event(s) [%s], %d to DLQ; committed offset %s",
+		time.Now().Format("15:04:05"), b.Source, b.Topic, b.Events, strings.Join(ops, ", "), b.DLQ, off)
 }
 
 // devEpoch is the time the dev data directory was first used; the

@@ -29,8 +29,13 @@ import (
 // Batch describes one committed transaction, for Option WithOnCommit.
 type Batch struct {
 	Source, Kind, Topic string
-	Events, DLQ         int
-	Offset              source.Offset
+	// Events counts the change events written, Ops them by operation.
+	Events int
+	Ops    map[source.Op]int
+	// DLQ counts the records written to the dead-letter topic.
+	DLQ int
+	// Offset is the source's offset committed with the batch.
+	Offset source.Offset
 }
 
 // Connector runs the configured sources.

@@ -121,7 +121,13 @@ func (w *worker) step(ctx context.Context) (time.Duration, error) {
 	m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
 	w.offset = next
 	if w.c.onCommit != nil {
-		w.c.onCommit(Batch{Source: w.cfg.Name, Kind: w.cfg.Kind, Topic: w.cfg.Topic, Events: written, DLQ: dlq, Offset: next})
+		ops := map[source.Op]int{}
+		for _, r := range records {
+			if r.Err == nil {
+				ops[r.Op]++
+			}
+		}
+		w.c.onCommit(Batch{Source: w.cfg.Name, Kind: w.cfg.Kind, Topic: w.cfg.Topic, Events: written, Ops: ops, DLQ: dlq, Offset: next})
 	}
 	return wait, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -27,19 +28,15 @@ type Topic struct {
 // that exist. A compacted topic (the offsets topic) that exists without
 // cleanup.policy=compact is refused: deleting old offsets would lose a
 // source's position.
+//
+// It asks to create every topic first and lists them after: kgo caches
+// metadata for MetadataMinAge, so a topic listed as missing just before
+// its creation would look missing for that long.
 func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) error {
+	createErrs := map[string]error{}
 	names := make([]string, len(topics))
 	for i, t := range topics {
 		names[i] = t.Name
-	}
-	existing, err := adm.ListTopics(ctx, names...)
-	if err != nil {
-		return fmt.Errorf("listing topics: %w", err)
-	}
-	for _, t := range topics {
-		if d, ok := existing[t.Name]; ok && d.Err == nil {
-			continue
-		}
 		var configs map[string]*string
 		if t.Compact {
 			configs = map[string]*string{"cleanup.policy": kadm.StringPtr("compact")}
@@ -49,8 +46,15 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) error {
 			err = resp.Err
 		}
 		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			return fmt.Errorf("creating topic %s: %w", t.Name, err)
+			// Without the right to create topics, an existing one is fine.
+			createErrs[t.Name] = err
 		}
+	}
+	if err := waitForTopics(ctx, adm, names); err != nil {
+		for name, cerr := range createErrs {
+			err = errors.Join(err, fmt.Errorf("creating topic %s: %w", name, cerr))
+		}
+		return err
 	}
 	for _, t := range topics {
 		if !t.Compact {
@@ -58,6 +62,40 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) error {
 		}
 		if err := checkCompacted(ctx, adm, t.Name); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// waitForTopics waits until the metadata of every named topic has leaders
+// for all its partitions: a topic just created is not usable at once.
+func waitForTopics(ctx context.Context, adm *kadm.Client, names []string) error {
+	for len(names) > 0 {
+		tds, err := adm.ListTopics(ctx, names...)
+		if err == nil {
+			var missing []string
+			for _, n := range names {
+				td, ok := tds[n]
+				if !ok || td.Err != nil || len(td.Partitions) == 0 {
+					missing = append(missing, n)
+					continue
+				}
+				for _, p := range td.Partitions {
+					if p.Err != nil || p.Leader < 0 {
+						missing = append(missing, n)
+						break
+					}
+				}
+			}
+			names = missing
+		}
+		if len(names) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for new topics %v: %w", names, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	return nil

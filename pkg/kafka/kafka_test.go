@@ -1,0 +1,287 @@
+package kafka_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/kafka"
+)
+
+const offsetsTopic = "connector-offsets"
+
+func cluster(t *testing.T, opts ...kfake.Opt) *kfake.Cluster {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func client(t *testing.T, opts []kgo.Opt) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+func ensure(t *testing.T, cl *kgo.Client, partitions int32) {
+	t.Helper()
+	err := kafka.EnsureTopics(context.Background(), kadm.NewClient(cl), []kafka.Topic{
+		{Name: offsetsTopic, Partitions: partitions, Replication: 1, Compact: true},
+		{Name: "events", Partitions: 3, Replication: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOffsetKeyShapeAndTask(t *testing.T) {
+	key := kafka.OffsetKey("conn", "tiki-main")
+	if string(key) != `["conn",{"source":"tiki-main"}]` {
+		t.Fatalf("key = %s, want Kafka Connect's shape", key)
+	}
+	c, s, err := kafka.ParseOffsetKey(key)
+	if err != nil || c != "conn" || s != "tiki-main" {
+		t.Fatalf("ParseOffsetKey = %q %q %v", c, s, err)
+	}
+	for _, bad := range []string{`{}`, `["conn"]`, `["conn",{"x":1}]`, `[1,{"source":"a"}]`} {
+		if _, _, err := kafka.ParseOffsetKey([]byte(bad)); err == nil {
+			t.Errorf("ParseOffsetKey(%s) accepted", bad)
+		}
+	}
+	seen := map[int32]bool{}
+	for i := range 200 {
+		seen[kafka.Task(kafka.OffsetKey("conn", "s"+string(rune('a'+i%26))+string(rune('a'+i/26))), 5)] = true
+	}
+	if len(seen) != 5 {
+		t.Fatalf("200 keys landed on %d of 5 tasks", len(seen))
+	}
+}
+
+// The expected tasks were computed with a separate port of Kafka's
+// Utils.murmur2 and toPositive(hash) % partitions, the Java producer's
+// default for keyed records: murmur2("foo") = 597841616.
+func TestTaskMatchesJavaPartitioner(t *testing.T) {
+	for key, want := range map[string]int32{"foo": 16, `["conn",{"source":"tiki-main"}]`: 10} {
+		if got := kafka.Task([]byte(key), 25); got != want {
+			t.Errorf("Task(%s, 25) = %d, want %d as Kafka's default partitioner", key, got, want)
+		}
+	}
+}
+
+// commit writes one offset record (value nil is a tombstone) in a
+// transaction of the given producer.
+func commit(t *testing.T, p *kafka.Producer, task int32, source string, value string, extra ...*kgo.Record) {
+	t.Helper()
+	var v []byte
+	if value != "" {
+		v = []byte(value)
+	}
+	recs := append(extra, &kgo.Record{Topic: offsetsTopic, Partition: task, Key: kafka.OffsetKey("conn", source), Value: v})
+	if err := p.Commit(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReadOffsetsLastValueTombstonesAndOtherConnectors(t *testing.T) {
+	c := cluster(t)
+	opts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
+	cl := client(t, opts)
+	ensure(t, cl, 3)
+	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second)
+	defer p.Close()
+	commit(t, p, 0, "a", `{"n":1}`)
+	commit(t, p, 0, "a", `{"n":2}`, &kgo.Record{Topic: "events", Value: []byte("e")})
+	commit(t, p, 1, "b", `{"n":1}`)
+	commit(t, p, 1, "b", "")
+	commit(t, p, 2, "c", `{"n":7}`)
+	other := &kgo.Record{Topic: offsetsTopic, Partition: 2, Key: kafka.OffsetKey("other", "c"), Value: []byte(`{"n":99}`)}
+	if err := p.Commit(context.Background(), []*kgo.Record{other}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := kafka.ReadOffsets(context.Background(), opts, offsetsTopic, nil, "conn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || string(got["a"]) != `{"n":2}` || string(got["c"]) != `{"n":7}` {
+		t.Fatalf("ReadOffsets = %s", got)
+	}
+	only1, err := kafka.ReadOffsets(context.Background(), opts, offsetsTopic, []int32{2}, "conn")
+	if err != nil || len(only1) != 1 || string(only1["c"]) != `{"n":7}` {
+		t.Fatalf("ReadOffsets(partition 2) = %s, %v", only1, err)
+	}
+}
+
+func TestAbortedTransactionIsInvisibleAndFenceUnblocksReaders(t *testing.T) {
+	c := cluster(t)
+	opts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
+	cl := client(t, opts)
+	ensure(t, cl, 1)
+	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 30*time.Second)
+	defer p.Close()
+	commit(t, p, 0, "a", `{"n":1}`)
+
+	// A commit whose context is cancelled mid-way aborts: nothing is visible.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := p.Commit(ctx, []*kgo.Record{{Topic: offsetsTopic, Partition: 0, Key: kafka.OffsetKey("conn", "a"), Value: []byte(`{"n":2}`)}})
+	if err == nil {
+		t.Fatal("a commit with a cancelled context succeeded")
+	}
+
+	// A crashed owner leaves a transaction open: a raw transactional client
+	// that produces and never ends.
+	zombie := client(t, append(opts, kgo.TransactionalID("conn-0"), kgo.TransactionTimeout(30*time.Second),
+		kgo.RecordPartitioner(kgo.ManualPartitioner())))
+	if err := zombie.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	rec := &kgo.Record{Topic: offsetsTopic, Partition: 0, Key: kafka.OffsetKey("conn", "a"), Value: []byte(`{"n":3}`)}
+	if err := zombie.ProduceSync(context.Background(), rec).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	// Fencing aborts it at once, long before the 30s timeout; reading to the
+	// end then returns and sees only the committed value.
+	fctx, fcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer fcancel()
+	if err := kafka.Fence(fctx, cl, "conn-0", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got, err := kafka.ReadOffsets(fctx, opts, offsetsTopic, nil, "conn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got["a"]) != `{"n":1}` {
+		t.Fatalf("offset a = %s, want the committed {\"n\":1}", got["a"])
+	}
+	// The zombie is fenced: its commit fails.
+	if err := zombie.EndTransaction(context.Background(), kgo.TryCommit); err == nil {
+		t.Fatal("the fenced zombie committed")
+	}
+	// The producer takes over again and commits.
+	commit(t, p, 0, "a", `{"n":4}`)
+	got, err = kafka.ReadOffsets(fctx, opts, offsetsTopic, nil, "conn")
+	if err != nil || string(got["a"]) != `{"n":4}` {
+		t.Fatalf("after takeover: %s, %v", got, err)
+	}
+}
+
+func TestProducerReportsFencing(t *testing.T) {
+	c := cluster(t)
+	opts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
+	cl := client(t, opts)
+	ensure(t, cl, 1)
+	old := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second)
+	defer old.Close()
+	commit(t, old, 0, "a", `{"n":1}`)
+	newer := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second)
+	defer newer.Close()
+	commit(t, newer, 0, "a", `{"n":2}`)
+	err := old.Commit(context.Background(), []*kgo.Record{{Topic: offsetsTopic, Partition: 0, Key: kafka.OffsetKey("conn", "a"), Value: []byte(`{"n":3}`)}})
+	if err == nil || !strings.Contains(err.Error(), "fenced") {
+		t.Fatalf("old producer's commit = %v, want fenced", err)
+	}
+}
+
+func TestEnsureTopicsRefusesUncompactedOffsets(t *testing.T) {
+	c := cluster(t)
+	cl := client(t, []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)})
+	adm := kadm.NewClient(cl)
+	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, offsetsTopic); err != nil {
+		t.Fatal(err)
+	}
+	err := kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{{Name: offsetsTopic, Partitions: 1, Replication: 1, Compact: true}})
+	if err == nil || !strings.Contains(err.Error(), "cleanup.policy=delete: it must be compacted") {
+		t.Fatalf("EnsureTopics = %v", err)
+	}
+	// compact,delete is compacted enough.
+	if _, err := adm.AlterTopicConfigs(context.Background(), []kadm.AlterConfig{{Name: "cleanup.policy", Value: kadm.StringPtr("compact,delete")}}, offsetsTopic); err != nil {
+		t.Fatal(err)
+	}
+	if err := kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{{Name: offsetsTopic, Partitions: 1, Replication: 1, Compact: true}}); err != nil {
+		t.Fatalf("compact,delete refused: %v", err)
+	}
+}
+
+func TestOptionsSASLAndTLS(t *testing.T) {
+	caFile, serverTLS := selfSignedTLS(t)
+	for _, mech := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
+		t.Run(mech, func(t *testing.T) {
+			c := cluster(t, kfake.EnableSASL(), kfake.Superuser(mech, "svc", "s3cret"), kfake.TLS(serverTLS))
+			cfg := config.Kafka{Brokers: c.ListenAddrs(),
+				TLS:  config.TLS{Enabled: true, CAFile: caFile, ServerName: "127.0.0.1"},
+				SASL: config.SASL{Mechanism: mech, Username: "svc", Password: "s3cret"}}
+			opts, err := kafka.Options(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl := client(t, opts)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := cl.Ping(ctx); err != nil {
+				t.Fatalf("ping with %s over TLS: %v", mech, err)
+			}
+			bad := cfg
+			bad.SASL.Password = "wrong"
+			opts, _ = kafka.Options(bad)
+			cl2 := client(t, append(opts, kgo.RetryTimeout(time.Second)))
+			ctx2, cancel2 := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel2()
+			if _, err := kadm.NewClient(cl2).ListTopics(ctx2); err == nil {
+				t.Fatal("a wrong password was accepted")
+			}
+		})
+	}
+	if _, err := kafka.Options(config.Kafka{Brokers: []string{"x:1"}, TLS: config.TLS{Enabled: true, CAFile: "/nonexistent/ca.pem"}}); err == nil ||
+		!strings.Contains(err.Error(), "kafka.tls.ca_file") {
+		t.Fatalf("missing CA file: %v", err)
+	}
+}
+
+// selfSignedTLS writes a CA file for a self-signed 127.0.0.1 certificate
+// and returns it with the server's TLS config.
+func selfSignedTLS(t *testing.T) (string, *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kfake"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return caFile, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+}
