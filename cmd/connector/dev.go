@@ -158,7 +158,7 @@ func seedTiki(sim *tikisim.Sim, epoch time.Time, n int) {
 	forms := []string{"84112926079713300", "88238130968199168"}
 	span := 72 * time.Hour
 	for i := range n {
-		at := epoch.Add(-span + time.Duration(i)*span/time.Duration(max(n, 1)))
+		at := epoch.Add(-span + time.Duration(i)*(span/time.Duration(max(n, 1))))
 		sim.Create(forms[i%len(forms)], at)
 	}
 }

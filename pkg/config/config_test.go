@@ -125,6 +125,12 @@ sources:
 			want: []string{"line 13: cannot unmarshal !!str `often` into time.Duration"},
 		},
 		{
+			name: "bad time",
+			yaml: strings.Replace(valid, "2024-01-01T00:00:00Z", "yesterday", 1),
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{`sources[0].tiki.start_time: "yesterday" is not a time: want RFC 3339, e.g. 2026-01-01T00:00:00Z (line 12)`},
+		},
+		{
 			name: "empty file",
 			yaml: "",
 			want: []string{"the file is empty"},
@@ -191,14 +197,29 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 }
 
+// exampleEnv gives every variable of the example configurations a value
+// of the right kind.
+func exampleEnv(name string) (string, bool) {
+	switch {
+	case strings.HasSuffix(name, "_URL"):
+		return "http://127.0.0.1:1", true
+	case strings.HasSuffix(name, "_TIME"):
+		return "2026-01-01T00:00:00Z", true
+	case strings.HasSuffix(name, "_BROKER"):
+		return "127.0.0.1:9092", true
+	case strings.HasSuffix(name, "_LISTEN"):
+		return "127.0.0.1:0", true
+	}
+	return "set-by-test", true
+}
+
 func TestExampleConfigsAreValid(t *testing.T) {
 	for _, f := range []string{"../../config/dev.yaml", "../../config/production.example.yaml"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		anything := func(string) (string, bool) { return "set-by-test", true }
-		if _, err := Parse(b, anything); err != nil {
+		if _, err := Parse(b, exampleEnv); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -53,6 +54,9 @@ func Parse(b []byte, lookup func(string) (string, bool)) (*Config, error) {
 	if err := root.Decode(&cfg); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
+			if len(probs) > 0 {
+				return nil, probs.err()
+			}
 			return nil, err
 		}
 		for _, e := range te.Errors {
@@ -105,12 +109,18 @@ func expand(n *yaml.Node, path string, lookup func(string) (string, bool), exter
 	}
 }
 
-// checkKnown reports mapping keys that have no field in t.
+// checkKnown reports mapping keys that have no field in t, and times that
+// do not parse (the YAML decoder's own message would not say where).
 func checkKnown(n *yaml.Node, t reflect.Type, path string, probs *Problems) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch {
+	case t == reflect.TypeFor[time.Time]():
+		var v time.Time
+		if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
+			probs.add(path, fmt.Sprintf("%q is not a time: want RFC 3339, e.g. 2026-01-01T00:00:00Z (line %d)", n.Value, n.Line))
+		}
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
 		fields := map[string]reflect.Type{}
 		for i := range t.NumField() {

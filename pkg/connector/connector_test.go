@@ -20,7 +20,7 @@ import (
 // groups of responses in the same second and ids crossing 99 → 100 → 1000.
 func seed(sim *tikisim.Sim, n int, end time.Time, span time.Duration) {
 	for i := range n {
-		at := end.Add(-span + time.Duration(i/3)*span/time.Duration(n/3+1))
+		at := end.Add(-span + time.Duration(i/3)*(span/time.Duration(n/3+1)))
 		form := formA
 		if i%4 == 0 {
 			form = formB

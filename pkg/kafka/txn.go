@@ -45,7 +45,6 @@ func NewProducer(opts []kgo.Opt, txnID, offsetsTopic string, txnTimeout time.Dur
 			kgo.TransactionTimeout(txnTimeout),
 			kgo.RecordDeliveryTimeout(txnTimeout),
 			kgo.RecordPartitioner(partitioner{offsetsTopic}),
-			kgo.ProducerBatchMaxBytes(4<<20),
 			kgo.MaxBufferedRecords(1<<16),
 		),
 		txnID:   txnID,

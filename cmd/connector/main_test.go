@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the connector's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestCommandsAndExitCodes(t *testing.T) {
+	good := filepath.Join(t.TempDir(), "good.yaml")
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	prod, err := os.ReadFile("../../config/production.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, prod, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("name: x\nkafka: {brokers: [nohost]}\nsources: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KAFKA_PASSWORD", "p")
+	t.Setenv("SCHEMA_REGISTRY_PASSWORD", "p")
+	t.Setenv("TIKI_CLIENT_ID", "id")
+	t.Setenv("TIKI_CLIENT_SECRET", "s")
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"validate", "-c", good}, 0, "valid, 1 source(s)"},
+		{[]string{"validate", "-c", bad}, 1, `kafka.brokers[0]: "nohost": want host:port`},
+		{[]string{"validate", "-c", bad}, 1, "sources: at least one source is required"},
+		{[]string{"validate"}, 2, "usage: connector validate -c FILE"},
+		{[]string{"validate", "-c", "/nonexistent.yaml"}, 1, "no such file"},
+		{[]string{"run", "-h"}, 0, "configuration file (YAML)"},
+		{[]string{"version"}, 0, "dev"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{nil, 2, "Usage:"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(tc.args, &out, &errOut)
+		all := out.String() + errOut.String()
+		if code != tc.code || !strings.Contains(all, tc.out) {
+			t.Errorf("connector %v = %d %q, want %d containing %q", tc.args, code, all, tc.code, tc.out)
+		}
+	}
+}
+
+var eventLine = regexp.MustCompile(`tiki-demo → tiki\.lead\.form-responses: (\d+) event\(s\) \[([^\]]*)\]`)
+
+// runDev runs dev until stop reports true on its output or 60s pass.
+func runDev(t *testing.T, dir string, stop func(out string) bool) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- dev(ctx, devOptions{config: "../../config/dev.yaml", dir: dir, listen: "127.0.0.1:0",
+			backlog: 300, every: 100 * time.Millisecond}, &out, &errOut)
+	}()
+	deadline := time.After(60 * time.Second)
+	for !stop(out.String()) {
+		select {
+		case err := <-done:
+			t.Fatalf("dev stopped early: %v\n%s\n%s", err, out.String(), errOut.String())
+		case <-deadline:
+			t.Fatalf("dev did not get there in 60s:\n%s\n%s", out.String(), errOut.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("dev: %v\n%s", err, errOut.String())
+	}
+	return out.String()
+}
+
+// count sums the events of the printed batches with the given op.
+func count(out, op string) int {
+	n := 0
+	for _, m := range eventLine.FindAllStringSubmatch(out, -1) {
+		for _, part := range strings.Split(m[2], ", ") {
+			var k int
+			var o string
+			if _, err := fmt.Sscan(part, &k, &o); err == nil && o == op {
+				n += k
+			}
+		}
+	}
+	return n
+}
+
+func TestDevBackfillsStreamsAndResumes(t *testing.T) {
+	dir := t.TempDir()
+	out := runDev(t, dir, func(out string) bool { return count(out, "r") >= 300 && count(out, "c") >= 2 })
+	if !strings.Contains(out, "embedded Kafka on 127.0.0.1:") || !strings.Contains(out, "stopped; run again") {
+		t.Fatalf("output:\n%s", out)
+	}
+	if r := count(out, "r"); r != 300 {
+		t.Fatalf("first run backfilled %d responses, want the 300 of the backlog", r)
+	}
+	// The second run resumes: no backfill again, only new responses.
+	out = runDev(t, dir, func(out string) bool { return count(out, "c") >= 2 })
+	if r := count(out, "r"); r != 0 {
+		t.Fatalf("second run re-read %d backfilled responses:\n%s", r, out)
+	}
+}
