@@ -38,8 +38,8 @@ type WindowCursor struct {
 	// stamped before it was read (records stamped at or after
 	// Watermark − Overlap are read again and filtered through Seen).
 	Watermark time.Time `json:"watermark"`
-	// BackfillUntil is now − Lag at the very first poll: windows that end
-	// at or before it are the initial backfill (op r), later ones stream.
+	// BackfillUntil is now − Lag at the very first poll: records stamped
+	// at or before it are the initial backfill (op r, see Op).
 	BackfillUntil time.Time `json:"backfill_until"`
 	// Seen holds the records emitted at or after Watermark − Overlap.
 	Seen []Seen `json:"seen,omitempty"`
@@ -55,8 +55,6 @@ type Seen struct {
 // API's granularity.
 type Window struct {
 	From, To time.Time
-	// Backfill is true while the window lies inside the initial backfill.
-	Backfill bool
 	// More is true when another full window is already waiting after this one.
 	More bool
 }
@@ -93,7 +91,7 @@ func (w Windows) Next(c WindowCursor, now time.Time) (Window, bool) {
 	if !more {
 		to = limit
 	}
-	return Window{From: from, To: to, Backfill: !to.After(c.BackfillUntil), More: more}, true
+	return Window{From: from, To: to, More: more}, true
 }
 
 // Halve returns win cut to its first half, and false when it is already as
@@ -106,6 +104,17 @@ func (w Windows) Halve(win Window) (Window, bool) {
 	win.To = half
 	win.More = true
 	return win, true
+}
+
+// Op is the operation of a new record stamped t, read in the window that
+// follows c: a read (r) while the initial backfill is being caught up and
+// the record is stamped before the first poll; a create (c) otherwise, so
+// a late write found after the backfill is a create.
+func (c WindowCursor) Op(t time.Time) Op {
+	if c.Watermark.Before(c.BackfillUntil) && !t.After(c.BackfillUntil) {
+		return OpRead
+	}
+	return OpCreate
 }
 
 // SeenSet indexes Seen for lookups while a window is read.

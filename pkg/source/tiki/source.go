@@ -5,7 +5,8 @@
 // reads bounded time windows (source.Windows), walks each one backwards
 // with lt_id until an empty page, and emits the window oldest first (by
 // integer id) in one batch. Form responses are never updated: every event
-// is a create, or a read during the initial backfill.
+// is a create, or a read (op r) for the responses that existed before the
+// source's first poll.
 //
 // Assumptions where Tiki's document is silent: from_time and to_time are
 // treated as inclusive (an exclusive bound is covered by the overlap, which
@@ -102,16 +103,13 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 	}
 	slices.SortFunc(got, func(a, b walked) int { return source.CompareIDs(a.id, b.id) })
 
-	op := source.OpCreate
-	if win.Backfill {
-		op = source.OpRead
-	}
 	position := win.From.Format(time.RFC3339) + "/" + win.To.Format(time.RFC3339)
 	records := make([]source.Record, 0, len(got))
 	emitted := make([]source.Seen, 0, len(got))
 	for _, w := range got {
-		rec := source.Record{Op: op, Position: position, Raw: w.raw, Err: w.err}
+		rec := source.Record{Op: source.OpCreate, Position: position, Raw: w.raw, Err: w.err}
 		if w.value != nil {
+			rec.Op = cur.Op(w.value.CreatedAt)
 			rec.Key = &Key{ID: w.value.ID}
 			rec.Value = w.value
 			rec.Time = w.value.CreatedAt

@@ -1,0 +1,66 @@
+package source
+
+import (
+	"testing"
+	"time"
+)
+
+func TestWindows(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := Windows{Start: t0, Size: time.Hour, Lag: 10 * time.Second, Overlap: time.Minute, Granularity: time.Second}
+	now := t0.Add(90 * time.Minute).Add(500 * time.Millisecond)
+
+	cur, err := w.Decode(nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(90*time.Minute - 10*time.Second); !cur.Watermark.Equal(t0) || !cur.BackfillUntil.Equal(want) {
+		t.Fatalf("fresh cursor %+v, want watermark %v, backfill until %v", cur, t0, want)
+	}
+	win, ok := w.Next(cur, now)
+	if !ok || !win.From.Equal(t0) || !win.To.Equal(t0.Add(time.Hour)) || !win.More {
+		t.Fatalf("first window %+v", win)
+	}
+	emitted := []Seen{{"a", t0.Add(30 * time.Minute)}, {"b", t0.Add(59*time.Minute + 30*time.Second)}, {"c", t0.Add(time.Hour)}}
+	cur = w.Advance(cur, win, emitted)
+	if len(cur.Seen) != 2 || cur.Seen[0].ID != "b" || !cur.Watermark.Equal(win.To) {
+		t.Fatalf("after the first window %+v: want b and c kept for the overlap", cur)
+	}
+	if !cur.SeenSet().Has("c", t0.Add(time.Hour)) || cur.SeenSet().Has("c", t0.Add(time.Hour+time.Second)) {
+		t.Fatal("SeenSet must match id and time")
+	}
+
+	// The second window overlaps, and stops at now − lag.
+	win, ok = w.Next(cur, now)
+	if want := t0.Add(90*time.Minute - 10*time.Second); !ok || !win.From.Equal(t0.Add(59*time.Minute)) || !win.To.Equal(want) || win.More {
+		t.Fatalf("second window %+v", win)
+	}
+	if got := cur.Op(t0.Add(80 * time.Minute)); got != OpRead {
+		t.Errorf("a record from before the first poll, read during the backfill: op %s", got)
+	}
+	cur = w.Advance(cur, win, nil)
+	if got := cur.Op(t0.Add(80 * time.Minute)); got != OpCreate {
+		t.Errorf("a late write found after the backfill: op %s", got)
+	}
+	if _, ok := w.Next(cur, now.Add(500*time.Millisecond)); ok {
+		t.Error("a window before a second has passed the lag")
+	}
+
+	half, ok := w.Halve(Window{From: t0, To: t0.Add(3 * time.Second)})
+	if !ok || !half.To.Equal(t0.Add(time.Second)) || !half.More {
+		t.Fatalf("Halve = %+v", half)
+	}
+	if _, ok := w.Halve(Window{From: t0, To: t0.Add(time.Second)}); ok {
+		t.Fatal("a one-second window was halved")
+	}
+
+	round, err := w.Decode(cur.Encode(), now)
+	if err != nil || !round.Watermark.Equal(cur.Watermark) || len(round.Seen) != len(cur.Seen) {
+		t.Fatalf("Encode/Decode = %+v, %v", round, err)
+	}
+	for _, bad := range []string{`[]`, `{"seen":[]}`, `not json`} {
+		if _, err := w.Decode(Offset(bad), now); err == nil {
+			t.Errorf("Decode(%s) accepted", bad)
+		}
+	}
+}
