@@ -42,8 +42,11 @@ func TestWindows(t *testing.T) {
 	if got := cur.Op(t0.Add(80 * time.Minute)); got != OpCreate {
 		t.Errorf("a late write found after the backfill: op %s", got)
 	}
-	if _, ok := w.Next(cur, now.Add(500*time.Millisecond)); ok {
-		t.Error("a window before a second has passed the lag")
+	if _, ok := w.Next(cur, now.Add(400*time.Millisecond)); ok {
+		t.Error("a window before the next second has passed the lag")
+	}
+	if win, ok := w.Next(cur, now.Add(time.Second)); !ok || !win.To.Equal(cur.Watermark.Add(time.Second)) {
+		t.Errorf("one second later: %+v, %v", win, ok)
 	}
 
 	half, ok := w.Halve(Window{From: t0, To: t0.Add(3 * time.Second)})
