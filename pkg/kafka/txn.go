@@ -68,6 +68,9 @@ func (p *Producer) Commit(ctx context.Context, records []*kgo.Record) error {
 	}
 	if err := p.cl.BeginTransaction(); err != nil {
 		p.reset()
+		if isFenced(err) {
+			return fmt.Errorf("%w (transactional id %s): %v", ErrFenced, p.txnID, err)
+		}
 		return fmt.Errorf("begin transaction %s: %w", p.txnID, err)
 	}
 	var (
