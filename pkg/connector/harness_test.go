@@ -188,17 +188,22 @@ type envelope struct {
 // deadline passes, and decodes every record.
 func readTopic(t testing.TB, brokers []string, topic string, want int, deadline time.Duration) []event {
 	t.Helper()
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readTopicWith(t, schema.NewDecoder(set, nil), brokers, topic, want, deadline)
+}
+
+// readTopicWith is readTopic decoding with dec.
+func readTopicWith(t testing.TB, dec *schema.Decoder, brokers []string, topic string, want int, deadline time.Duration) []event {
+	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	set, err := schema.Load(schemas.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := schema.NewDecoder(set, nil)
 	var out []event
 	end := time.Now().Add(deadline)
 	quietUntil := time.Time{}

@@ -1,0 +1,115 @@
+package connector_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/vnstream/connector/pkg/connector"
+	"github.com/vnstream/connector/pkg/schema"
+	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	"github.com/vnstream/connector/schemas"
+)
+
+func newRegistry(t *testing.T) (string, *sr.Client) {
+	t.Helper()
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	cl, err := sr.NewClient(sr.URLs(reg.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg.URL(), cl
+}
+
+func TestSchemaRegistryWireFormat(t *testing.T) {
+	broker := newBroker(t)
+	regURL, reg := newRegistry(t)
+	sim, url := newSim(t, tikisim.WithArrayName("customer_responses"))
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 200, now.Add(-time.Minute), 6*time.Hour)
+	cfg := testConfig(t, broker.ListenAddrs(), nil, "schema_registry:\n  url: "+regURL+"\n",
+		tikiSource{name: "tiki-sr", url: url, start: now.Add(-7 * time.Hour)})
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "the events", 30*time.Second, func() bool { return got.count() >= 200 })
+	r.stop(t)
+
+	subjects, err := reg.Subjects(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(subjects, ",") != topic+"-key,"+topic+"-value" {
+		t.Fatalf("registered subjects %v", subjects)
+	}
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := readTopicWith(t, schema.NewDecoder(set, reg), broker.ListenAddrs(), topic, 200, 10*time.Second)
+	verifyExactlyOnce(t, sim, events)
+	for _, e := range events[:1] {
+		if !strings.HasPrefix(e.headers["connector.value.schema"], "id:") {
+			t.Errorf("value schema header %q, want a registry id", e.headers["connector.value.schema"])
+		}
+	}
+}
+
+func TestIncompatibleSchemaRefusesToStart(t *testing.T) {
+	broker := newBroker(t)
+	regURL, reg := newRegistry(t)
+	_, url := newSim(t)
+	// The latest registered value schema has a field without a default that
+	// the embedded schema lacks: a BACKWARD reader cannot read that data.
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := set.Entity("tiki/form_response")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(e.ValueText, `"name":"inputs"`, `"name":"campaign"`, 1)
+	if old == e.ValueText {
+		t.Fatal("could not derive the older schema")
+	}
+	if _, err := reg.RegisterSchema(context.Background(), topic+"-value", sr.Schema{Schema: old, Type: sr.TypeAvro}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t, broker.ListenAddrs(), nil, "schema_registry:\n  url: "+regURL+"\n",
+		tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
+	c, err := connector.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = c.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "not BACKWARD compatible") || !strings.Contains(err.Error(), "inputs") {
+		t.Fatalf("Run = %v, want a refusal naming the field", err)
+	}
+}
+
+func TestHealthAndMetricsEndpoints(t *testing.T) {
+	broker := newBroker(t)
+	_, url := newSim(t)
+	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-h", url: url, start: time.Now().Add(-time.Hour)})
+	c, err := connector.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := c.Handler()
+	if code, _ := get(t, h, "/healthz"); code != 200 {
+		t.Errorf("/healthz = %d", code)
+	}
+	if code, body := get(t, h, "/readyz"); code != 503 || !strings.Contains(body, "not ready") {
+		t.Errorf("/readyz before start = %d %q", code, body)
+	}
+	if code, body := get(t, h, "/metrics"); code != 200 || !strings.Contains(body, "connector_build_info") || strings.Contains(body, secret) {
+		t.Errorf("/metrics = %d", code)
+	}
+}

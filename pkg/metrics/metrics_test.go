@@ -1,0 +1,51 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func TestCollectorsAreRegisteredUnderTheNamespace(t *testing.T) {
+	m := New("1.2.3")
+	m.RecordsWritten.WithLabelValues("tiki-main", "tiki_lead").Add(3)
+	m.PollErrors.WithLabelValues("tiki-main", "tiki_lead", "auth").Inc()
+	m.Transactions.WithLabelValues("tiki-main", "tiki_lead", "committed").Inc()
+	m.Ready.Set(1)
+	want := `
+# HELP connector_records_written_total Change events committed to the source's topic.
+# TYPE connector_records_written_total counter
+connector_records_written_total{provider="tiki_lead",source="tiki-main"} 3
+# HELP connector_poll_errors_total Failed polls by reason; the source backs off and retries from its committed offset.
+# TYPE connector_poll_errors_total counter
+connector_poll_errors_total{provider="tiki_lead",reason="auth",source="tiki-main"} 1
+# HELP connector_transactions_total Kafka transactions by result (committed, aborted).
+# TYPE connector_transactions_total counter
+connector_transactions_total{provider="tiki_lead",result="committed",source="tiki-main"} 1
+# HELP connector_ready 1 once offsets are restored and the broker answers.
+# TYPE connector_ready gauge
+connector_ready 1
+`
+	if err := testutil.GatherAndCompare(m.Registry, strings.NewReader(want),
+		"connector_records_written_total", "connector_poll_errors_total", "connector_transactions_total", "connector_ready"); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var build bool
+	for _, mf := range mfs {
+		name := mf.GetName()
+		if !strings.HasPrefix(name, Namespace+"_") && !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") {
+			t.Errorf("metric %s outside the namespace", name)
+		}
+		if name == "connector_build_info" {
+			build = mf.GetMetric()[0].GetLabel()[1].GetValue() == "1.2.3"
+		}
+	}
+	if !build {
+		t.Error("connector_build_info does not carry the version")
+	}
+}
