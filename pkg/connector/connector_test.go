@@ -12,7 +12,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 )
 
@@ -189,13 +188,7 @@ func TestRefusesOffsetsTopicWithoutCompaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
-	c, err := connector.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	err = c.Run(ctx)
+	err = refusal(t, cfg)
 	if err == nil || !strings.Contains(err.Error(), "connector-offsets has cleanup.policy=delete: it must be compacted") {
 		t.Fatalf("Run = %v, want a refusal naming the topic", err)
 	}

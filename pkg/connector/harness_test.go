@@ -143,6 +143,19 @@ func start(t testing.TB, cfg *config.Config, opts ...connector.Option) *running 
 	return r
 }
 
+// refusal runs a connector for cfg that must refuse to start, and returns
+// the error Run returned (nil if it ran until the 20s deadline).
+func refusal(t testing.TB, cfg *config.Config) error {
+	t.Helper()
+	c, err := connector.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return c.Run(ctx)
+}
+
 // stop cancels the connector and waits for Run to return cleanly.
 func (r *running) stop(t testing.TB) {
 	t.Helper()

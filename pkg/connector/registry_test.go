@@ -82,13 +82,7 @@ func TestIncompatibleSchemaRefusesToStart(t *testing.T) {
 	}
 	cfg := testConfig(t, broker.ListenAddrs(), nil, "schema_registry:\n  url: "+regURL+"\n",
 		tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
-	c, err := connector.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	err = c.Run(ctx)
+	err = refusal(t, cfg)
 	if err == nil || !strings.Contains(err.Error(), "not BACKWARD compatible") || !strings.Contains(err.Error(), "inputs") {
 		t.Fatalf("Run = %v, want a refusal naming the field", err)
 	}

@@ -58,6 +58,16 @@ func ensure(t *testing.T, cl *kgo.Client, partitions int32) {
 	}
 }
 
+// setup starts a cluster with the offsets topic of the given partitions.
+func setup(t *testing.T, partitions int32) ([]kgo.Opt, *kgo.Client) {
+	t.Helper()
+	c := cluster(t)
+	opts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
+	cl := client(t, opts)
+	ensure(t, cl, partitions)
+	return opts, cl
+}
+
 func TestOffsetKeyShapeAndTask(t *testing.T) {
 	key := kafka.OffsetKey("conn", "tiki-main")
 	if string(key) != `["conn",{"source":"tiki-main"}]` {
@@ -107,10 +117,7 @@ func commit(t *testing.T, p *kafka.Producer, task int32, source string, value st
 }
 
 func TestReadOffsetsLastValueTombstonesAndOtherConnectors(t *testing.T) {
-	c := cluster(t)
-	opts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
-	cl := client(t, opts)
-	ensure(t, cl, 3)
+	opts, _ := setup(t, 3)
 	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second)
 	defer p.Close()
 	commit(t, p, 0, "a", `{"n":1}`)
@@ -136,10 +143,7 @@ func TestReadOffsetsLastValueTombstonesAndOtherConnectors(t *testing.T) {
 }
 
 func TestAbortedTransactionIsInvisibleAndFenceUnblocksReaders(t *testing.T) {
-	c := cluster(t)
-	opts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
-	cl := client(t, opts)
-	ensure(t, cl, 1)
+	opts, cl := setup(t, 1)
 	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 30*time.Second)
 	defer p.Close()
 	commit(t, p, 0, "a", `{"n":1}`)
@@ -190,10 +194,7 @@ func TestAbortedTransactionIsInvisibleAndFenceUnblocksReaders(t *testing.T) {
 }
 
 func TestProducerReportsFencing(t *testing.T) {
-	c := cluster(t)
-	opts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}
-	cl := client(t, opts)
-	ensure(t, cl, 1)
+	opts, _ := setup(t, 1)
 	old := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second)
 	defer old.Close()
 	commit(t, old, 0, "a", `{"n":1}`)
