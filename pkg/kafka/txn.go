@@ -18,6 +18,10 @@ func TransactionalID(connector string, task int32) string {
 	return fmt.Sprintf("%s-%d", connector, task)
 }
 
+// ShutdownAbortTimeout bounds the abort of a transaction interrupted by
+// shutdown, so the process exits within a pod's grace period.
+const ShutdownAbortTimeout = 5 * time.Second
+
 // ErrFenced means another producer took the task over: this process must
 // stop writing for it.
 var ErrFenced = errors.New("producer fenced: another instance took this task over")
@@ -93,8 +97,14 @@ func (p *Producer) Commit(ctx context.Context, records []*kgo.Record) error {
 	produceErr := errors.Join(firstErr, flushErr, ctx.Err())
 	errMu.Unlock()
 	// End with a context of its own: a cancelled ctx (shutdown) must still
-	// be able to abort cleanly rather than leave the transaction open.
-	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.timeout)
+	// be able to abort cleanly rather than leave the transaction open. At
+	// shutdown the abort is best effort within ShutdownAbortTimeout: the next
+	// owner's InitProducerID aborts whatever is left.
+	endTimeout := p.timeout
+	if ctx.Err() != nil {
+		endTimeout = min(endTimeout, ShutdownAbortTimeout)
+	}
+	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), endTimeout)
 	defer cancel()
 	endErr := p.cl.EndTransaction(endCtx, kgo.TransactionEndTry(produceErr == nil))
 	if produceErr == nil && endErr == nil {
@@ -106,9 +116,12 @@ func (p *Producer) Commit(ctx context.Context, records []*kgo.Record) error {
 		return fmt.Errorf("%w (transactional id %s): %v", ErrFenced, p.txnID, err)
 	}
 	// Whatever the broker still holds open of this transaction is aborted
-	// now, so the caller can read the committed outcome at once.
-	if ferr := p.fence(endCtx); ferr != nil {
-		err = errors.Join(err, ferr)
+	// now, so the caller can read the committed outcome at once (not at
+	// shutdown: nobody reads it then).
+	if ctx.Err() == nil {
+		if ferr := p.fence(endCtx); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
 	}
 	return fmt.Errorf("transaction %s not committed: %w", p.txnID, err)
 }

@@ -35,10 +35,12 @@ func parsePage(body []byte) ([]json.RawMessage, error) {
 	return p.Data.CustomerResponses, nil
 }
 
-// wireResponse is a form response as Tiki sends it.
+// wireResponse is a form response as Tiki sends it. The ids are kept raw
+// and read by numeric, which accepts a string or a number and names the
+// field when it is neither.
 type wireResponse struct {
-	ID        numericString   `json:"id"`
-	FormID    numericString   `json:"form_id"`
+	ID        json.RawMessage `json:"id"`
+	FormID    json.RawMessage `json:"form_id"`
 	CreatedAt string          `json:"created_at"`
 	Inputs    json.RawMessage `json:"inputs"`
 }
@@ -58,20 +60,17 @@ func decodeResponse(raw json.RawMessage) (id string, r response) {
 	r.raw = raw
 	var w wireResponse
 	if err := json.Unmarshal(raw, &w); err != nil {
-		var idOnly struct {
-			ID numericString `json:"id"`
-		}
-		_ = json.Unmarshal(raw, &idOnly)
-		r.err = fmt.Errorf("form response %s: %w", idOnly.ID.orUnknown(), err)
-		return string(idOnly.ID), r
+		r.err = fmt.Errorf("form response (id unknown): %w", err)
+		return "", r
 	}
-	id = string(w.ID)
 	var errs []error
-	if id == "" {
-		errs = append(errs, errors.New("id is missing"))
+	id, err := numeric("id", w.ID)
+	if err != nil {
+		errs = append(errs, err)
 	}
-	if w.FormID == "" {
-		errs = append(errs, errors.New("form_id is missing"))
+	formID, err := numeric("form_id", w.FormID)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	created, err := time.Parse(time.RFC3339, w.CreatedAt)
 	if err != nil {
@@ -85,10 +84,14 @@ func decodeResponse(raw json.RawMessage) (id string, r response) {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
-		r.err = fmt.Errorf("form response %s: %w", w.ID.orUnknown(), errors.Join(errs...))
+		name := id
+		if name == "" {
+			name = "(id unknown)"
+		}
+		r.err = fmt.Errorf("form response %s: %w", name, errors.Join(errs...))
 		return id, r
 	}
-	v := &FormResponse{ID: id, FormID: string(w.FormID), CreatedAt: created.UTC(), Inputs: string(w.Inputs)}
+	v := &FormResponse{ID: id, FormID: formID, CreatedAt: created.UTC(), Inputs: string(w.Inputs)}
 	if extra != nil {
 		s := string(extra)
 		v.ExtraJSON = &s
@@ -97,33 +100,22 @@ func decodeResponse(raw json.RawMessage) (id string, r response) {
 	return id, r
 }
 
-// numericString is a decimal id that Tiki sends as a JSON string; a JSON
-// number is accepted too, digits kept exactly.
-type numericString string
-
-func (n *numericString) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+// numeric reads a decimal id that Tiki sends as a JSON string; a JSON
+// number is accepted too, its digits kept exactly.
+func numeric(field string, raw json.RawMessage) (string, error) {
+	s := string(bytes.TrimSpace(raw))
+	if len(s) > 0 && s[0] == '"' {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", fmt.Errorf("%s: %w", field, err)
 		}
 	}
-	if s == "null" || s == "" {
-		*n = ""
-		return nil
+	if s == "" || s == "null" {
+		return "", fmt.Errorf("%s is missing", field)
 	}
 	for _, c := range []byte(s) {
 		if c < '0' || c > '9' {
-			return fmt.Errorf("id %q is not a decimal number", s)
+			return "", fmt.Errorf("%s %s is not a decimal number", field, string(raw))
 		}
 	}
-	*n = numericString(s)
-	return nil
-}
-
-func (n numericString) orUnknown() string {
-	if n == "" {
-		return "(id unknown)"
-	}
-	return string(n)
+	return s, nil
 }
