@@ -48,6 +48,7 @@ type Connector struct {
 	onCommit  func(Batch)
 	kopts     []kgo.Opt
 	ready     atomic.Bool
+	status    *statusBoard
 }
 
 // Option tunes a Connector.
@@ -66,17 +67,15 @@ func WithTransport(t http.RoundTripper) Option { return func(c *Connector) { c.t
 // WithOnCommit calls fn after every committed batch.
 func WithOnCommit(fn func(Batch)) Option { return func(c *Connector) { c.onCommit = fn } }
 
-// WithMetrics sets the collectors. Default: metrics.New(version).
-func WithMetrics(m *metrics.Metrics) Option { return func(c *Connector) { c.metrics = m } }
-
 // New returns a connector for cfg (as config.Load returns it).
 func New(cfg *config.Config, opts ...Option) (*Connector, error) {
-	c := &Connector{cfg: cfg, version: "dev", log: slog.Default()}
+	c := &Connector{cfg: cfg, version: "dev", log: slog.Default(), status: newStatusBoard()}
 	for _, o := range opts {
 		o(c)
 	}
-	if c.metrics == nil {
-		c.metrics = metrics.New(c.version)
+	c.metrics = metrics.New(c.version, c.status.metricsSnapshot)
+	for _, s := range cfg.Sources {
+		c.status.add(SourceStatus{Name: s.Name, Kind: s.Kind, Topic: s.Topic, Task: -1})
 	}
 	kopts, err := kafka.Options(cfg.Kafka)
 	if err != nil {
@@ -220,7 +219,7 @@ func (c *Connector) prepare(ctx context.Context) ([]*worker, error) {
 			if err := kafka.Fence(pctx, cl, txnID, cfg.Kafka.TransactionTimeout); err != nil {
 				return nil, err
 			}
-			p = kafka.NewProducer(c.kopts, txnID, cfg.Kafka.OffsetsTopic, cfg.Kafka.TransactionTimeout)
+			p = kafka.NewProducer(c.kopts, txnID, cfg.Kafka.OffsetsTopic, cfg.Kafka.TransactionTimeout, c.metrics.Registry)
 			producers[task] = p
 			tasks = append(tasks, task)
 		}
@@ -233,6 +232,7 @@ func (c *Connector) prepare(ctx context.Context) ([]*worker, error) {
 	}
 	for _, w := range workers {
 		w.offset = offsets[w.cfg.Name]
+		c.status.update(w.cfg.Name, func(s *SourceStatus) { s.Task, s.Offset = w.task, w.offset })
 		w.log.Info("offset restored", "task", w.task, "offset", string(w.offset))
 	}
 	return workers, nil

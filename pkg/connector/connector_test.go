@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 )
 
@@ -169,6 +170,37 @@ func TestFailingSourceBacksOffAlone(t *testing.T) {
 	waitFor(t, "the bad source's auth errors", 10*time.Second, func() bool {
 		return testutil.ToFloat64(m.PollErrors.WithLabelValues("bad", "tiki_lead", "auth")) > 0
 	})
+
+	code, body := get(t, r.c.Handler(), "/status")
+	var st connector.Status
+	if err := json.Unmarshal([]byte(body), &st); err != nil || code != 200 {
+		t.Fatalf("/status = %d %s: %v", code, body, err)
+	}
+	if !st.Ready || st.Connector != "e2e" || len(st.Sources) != 2 {
+		t.Fatalf("/status = %s", body)
+	}
+	g, b := st.Sources[0], st.Sources[1]
+	if g.State != connector.StateRunning || g.LastSuccess.IsZero() || g.LagSeconds == nil || len(g.Offset) == 0 || g.Task < 0 {
+		t.Errorf("good source status %+v", g)
+	}
+	if b.State != connector.StateBackingOff || !strings.Contains(b.LastError, "auth (HTTP 401)") || b.Failures == 0 {
+		t.Errorf("bad source status %+v", b)
+	}
+	_, exposition := get(t, r.c.Handler(), "/metrics")
+	for _, want := range []string{
+		`connector_source_state{provider="tiki_lead",source="bad",state="backing_off"} 1`,
+		`connector_source_lag_seconds{provider="tiki_lead",source="good"}`,
+		`connector_kafka_produce_bytes_total{client_id="e2e-`,
+	} {
+		if !strings.Contains(exposition, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, leak := range []string{secret, "not-the-secret"} {
+		if strings.Contains(body, leak) || strings.Contains(exposition, leak) {
+			t.Errorf("a secret appears in /status or /metrics")
+		}
+	}
 	r.stop(t)
 	if bad.Stats().AuthFailed == 0 {
 		t.Error("the simulator saw no bad signature")

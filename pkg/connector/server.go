@@ -10,14 +10,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler serves /metrics, /healthz (the process is alive) and /readyz
-// (offsets are restored and the broker answered).
+// Handler serves /metrics, /healthz (the process is alive), /readyz
+// (offsets are restored and the broker answered) and /status (JSON: each
+// source's state, last success, last error, offset, lag and task).
 func (c *Connector) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(c.metrics.Registry, promhttp.HandlerOpts{Registry: c.metrics.Registry}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	mux.HandleFunc("GET /status", c.serveStatus)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !c.ready.Load() {
 			http.Error(w, "not ready: restoring offsets or waiting for the broker", http.StatusServiceUnavailable)
@@ -43,7 +45,7 @@ func (c *Connector) serve() (stop func(), err error) {
 			c.log.Error("http endpoint stopped", "err", err)
 		}
 	}()
-	c.log.Info("serving /metrics /healthz /readyz", "addr", ln.Addr().String())
+	c.log.Info("serving /metrics /healthz /readyz /status", "addr", ln.Addr().String())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -42,6 +42,13 @@ func (w *worker) run(ctx context.Context) error {
 	b.MaxInterval = w.cfg.ErrorBackoffMax
 	b.MaxElapsedTime = 0
 	b.Reset()
+	board := w.c.status
+	defer board.update(w.cfg.Name, func(s *SourceStatus) {
+		if s.State != StateFailed {
+			s.State = StateStopped
+		}
+	})
+	board.update(w.cfg.Name, func(s *SourceStatus) { s.State = StateRunning })
 	for ctx.Err() == nil {
 		wait, err := w.step(ctx)
 		switch {
@@ -51,10 +58,12 @@ func (w *worker) run(ctx context.Context) error {
 			return nil
 		case errors.Is(err, kafka.ErrFenced):
 			w.log.Error("task taken over by another instance; stopping the source", "task", w.task, "err", err)
+			board.failed(w.cfg.Name, StateFailed, err)
 			return err
 		default:
 			wait = b.NextBackOff()
 			w.log.Warn("source failed; backing off", "err", err, "retry_in", wait.Round(time.Millisecond))
+			board.failed(w.cfg.Name, StateBackingOff, err)
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)
@@ -98,6 +107,7 @@ func (w *worker) step(ctx context.Context) (time.Duration, error) {
 	}
 	if len(records) == 0 && bytes.Equal(next, w.offset) {
 		m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
+		w.c.status.committed(w.cfg.Name, w.offset, time.Time{})
 		return wait, nil
 	}
 	batch, dlq, err := w.encode(records)
@@ -120,6 +130,13 @@ func (w *worker) step(ctx context.Context) (time.Duration, error) {
 	m.DLQRecords.WithLabelValues(labels...).Add(float64(dlq))
 	m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
 	w.offset = next
+	var newest time.Time
+	for _, r := range records {
+		if r.Err == nil && r.Time.After(newest) {
+			newest = r.Time
+		}
+	}
+	w.c.status.committed(w.cfg.Name, next, newest)
 	if w.c.onCommit != nil {
 		ops := map[source.Op]int{}
 		for _, r := range records {

@@ -118,7 +118,7 @@ func commit(t *testing.T, p *kafka.Producer, task int32, source string, value st
 
 func TestReadOffsetsLastValueTombstonesAndOtherConnectors(t *testing.T) {
 	opts, _ := setup(t, 3)
-	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second)
+	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second, nil)
 	defer p.Close()
 	commit(t, p, 0, "a", `{"n":1}`)
 	commit(t, p, 0, "a", `{"n":2}`, &kgo.Record{Topic: "events", Value: []byte("e")})
@@ -144,7 +144,7 @@ func TestReadOffsetsLastValueTombstonesAndOtherConnectors(t *testing.T) {
 
 func TestAbortedTransactionIsInvisibleAndFenceUnblocksReaders(t *testing.T) {
 	opts, cl := setup(t, 1)
-	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 30*time.Second)
+	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 30*time.Second, nil)
 	defer p.Close()
 	commit(t, p, 0, "a", `{"n":1}`)
 
@@ -195,10 +195,10 @@ func TestAbortedTransactionIsInvisibleAndFenceUnblocksReaders(t *testing.T) {
 
 func TestProducerReportsFencing(t *testing.T) {
 	opts, _ := setup(t, 1)
-	old := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second)
+	old := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second, nil)
 	defer old.Close()
 	commit(t, old, 0, "a", `{"n":1}`)
-	newer := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second)
+	newer := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second, nil)
 	defer newer.Close()
 	commit(t, newer, 0, "a", `{"n":2}`)
 	err := old.Commit(context.Background(), []*kgo.Record{{Topic: offsetsTopic, Partition: 0, Key: kafka.OffsetKey("conn", "a"), Value: []byte(`{"n":3}`)}})

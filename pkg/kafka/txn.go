@@ -7,9 +7,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/plugin/kprom"
+
+	"github.com/vnstream/connector/pkg/metrics"
 )
 
 // TransactionalID is the transactional id of a task: whoever starts a
@@ -35,17 +39,21 @@ type Producer struct {
 	opts    []kgo.Opt
 	txnID   string
 	timeout time.Duration
+	reg     prometheus.Registerer
 	cl      *kgo.Client
 }
 
 // NewProducer returns the producer of the task whose transactional id is
 // txnID. opts are the shared client options (Options); offsetsTopic's
-// records go to the partition set on them, all others by key hash.
-func NewProducer(opts []kgo.Opt, txnID, offsetsTopic string, txnTimeout time.Duration) *Producer {
+// records go to the partition set on them, all others by key hash. With reg
+// set, the client's metrics (franz-go's kprom) are registered there as
+// connector_kafka_*, labelled with client_id = txnID.
+func NewProducer(opts []kgo.Opt, txnID, offsetsTopic string, txnTimeout time.Duration, reg prometheus.Registerer) *Producer {
 	return &Producer{
 		base: opts,
 		opts: append(append([]kgo.Opt(nil), opts...),
 			kgo.TransactionalID(txnID),
+			kgo.ClientID(txnID),
 			kgo.TransactionTimeout(txnTimeout),
 			kgo.RecordDeliveryTimeout(txnTimeout),
 			kgo.RecordPartitioner(partitioner{offsetsTopic}),
@@ -53,6 +61,7 @@ func NewProducer(opts []kgo.Opt, txnID, offsetsTopic string, txnTimeout time.Dur
 		),
 		txnID:   txnID,
 		timeout: txnTimeout,
+		reg:     reg,
 	}
 }
 
@@ -64,7 +73,12 @@ func (p *Producer) Commit(ctx context.Context, records []*kgo.Record) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cl == nil {
-		cl, err := kgo.NewClient(p.opts...)
+		opts := p.opts
+		if p.reg != nil {
+			opts = append(opts[:len(opts):len(opts)], kgo.WithHooks(kprom.NewMetrics(metrics.Namespace,
+				kprom.Registerer(p.reg), kprom.Subsystem("kafka"), kprom.WithClientLabel())))
+		}
+		cl, err := kgo.NewClient(opts...)
 		if err != nil {
 			return err
 		}

@@ -30,8 +30,9 @@ type Metrics struct {
 }
 
 // New creates the collectors and registers them, with the Go and process
-// collectors and build info, on a new registry.
-func New(version string) *Metrics {
+// collectors and build info, on a new registry. sources is called at each
+// scrape for connector_source_lag_seconds and connector_source_state.
+func New(version string, sources func() []SourceSnapshot) *Metrics {
 	sp := []string{"source", "provider"}
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
@@ -64,7 +65,7 @@ func New(version string) *Metrics {
 	}
 	buildInfo.WithLabelValues(version, goVersion).Set(1)
 	m.Registry.MustRegister(m.RecordsPolled, m.RecordsWritten, m.DLQRecords, m.PollErrors, m.RequestFailures,
-		m.Transactions, m.PollDuration, m.CommitDuration, m.LastSuccess, m.Ready, buildInfo,
+		m.Transactions, m.PollDuration, m.CommitDuration, m.LastSuccess, m.Ready, buildInfo, newSourceCollector(sources),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -8,7 +8,10 @@ import (
 )
 
 func TestCollectorsAreRegisteredUnderTheNamespace(t *testing.T) {
-	m := New("1.2.3")
+	lag := 42.5
+	m := New("1.2.3", func() []SourceSnapshot {
+		return []SourceSnapshot{{Source: "tiki-main", Provider: "tiki_lead", State: "backing_off", Lag: &lag}, {Source: "new", Provider: "tiki_lead", State: "starting"}}
+	})
 	m.RecordsWritten.WithLabelValues("tiki-main", "tiki_lead").Add(3)
 	m.PollErrors.WithLabelValues("tiki-main", "tiki_lead", "auth").Inc()
 	m.Transactions.WithLabelValues("tiki-main", "tiki_lead", "committed").Inc()
@@ -26,9 +29,25 @@ connector_transactions_total{provider="tiki_lead",result="committed",source="tik
 # HELP connector_ready 1 once offsets are restored and the broker answers.
 # TYPE connector_ready gauge
 connector_ready 1
+# HELP connector_source_lag_seconds Now minus the entity time of the newest record the source committed since start.
+# TYPE connector_source_lag_seconds gauge
+connector_source_lag_seconds{provider="tiki_lead",source="tiki-main"} 42.5
+# HELP connector_source_state 1 for the source's current state, 0 for the others.
+# TYPE connector_source_state gauge
+connector_source_state{provider="tiki_lead",source="new",state="backing_off"} 0
+connector_source_state{provider="tiki_lead",source="new",state="failed"} 0
+connector_source_state{provider="tiki_lead",source="new",state="running"} 0
+connector_source_state{provider="tiki_lead",source="new",state="starting"} 1
+connector_source_state{provider="tiki_lead",source="new",state="stopped"} 0
+connector_source_state{provider="tiki_lead",source="tiki-main",state="backing_off"} 1
+connector_source_state{provider="tiki_lead",source="tiki-main",state="failed"} 0
+connector_source_state{provider="tiki_lead",source="tiki-main",state="running"} 0
+connector_source_state{provider="tiki_lead",source="tiki-main",state="starting"} 0
+connector_source_state{provider="tiki_lead",source="tiki-main",state="stopped"} 0
 `
 	if err := testutil.GatherAndCompare(m.Registry, strings.NewReader(want),
-		"connector_records_written_total", "connector_poll_errors_total", "connector_transactions_total", "connector_ready"); err != nil {
+		"connector_records_written_total", "connector_poll_errors_total", "connector_transactions_total", "connector_ready",
+		"connector_source_lag_seconds", "connector_source_state"); err != nil {
 		t.Fatal(err)
 	}
 	mfs, err := m.Registry.Gather()
