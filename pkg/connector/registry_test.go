@@ -2,6 +2,7 @@ package connector_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/vnstream/connector/pkg/connector"
+	"github.com/vnstream/connector/pkg/metrics"
 	"github.com/vnstream/connector/pkg/schema"
 	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 	"github.com/vnstream/connector/schemas"
@@ -105,5 +107,17 @@ func TestHealthAndMetricsEndpoints(t *testing.T) {
 	}
 	if code, body := get(t, h, "/metrics"); code != 200 || !strings.Contains(body, "connector_build_info") || strings.Contains(body, secret) {
 		t.Errorf("/metrics = %d", code)
+	}
+}
+
+func TestStatesMatchTheMetricLabels(t *testing.T) {
+	states := []connector.State{connector.StateStarting, connector.StateRunning, connector.StateBackingOff, connector.StateFailed, connector.StateStopped}
+	if len(states) != len(metrics.States) {
+		t.Fatalf("%d states, %d metric label values", len(states), len(metrics.States))
+	}
+	for _, s := range states {
+		if !slices.Contains(metrics.States, string(s)) {
+			t.Errorf("state %q is not a connector_source_state label value", s)
+		}
 	}
 }

@@ -13,7 +13,8 @@ import (
 // State is what a source is doing.
 type State string
 
-// The states of a source, in /status and connector_source_state.
+// The states of a source, in /status and connector_source_state (whose
+// label values, metrics.States, list the same).
 const (
 	StateStarting   State = "starting"    // waiting for Kafka and its offset
 	StateRunning    State = "running"     // polling and committing
@@ -21,9 +22,6 @@ const (
 	StateFailed     State = "failed"      // stopped for good: another instance took its task over
 	StateStopped    State = "stopped"     // the connector is shutting down
 )
-
-// States lists every State, for metrics that start at zero.
-var States = []State{StateStarting, StateRunning, StateBackingOff, StateFailed, StateStopped}
 
 // SourceStatus is one source in /status. It never holds a secret: errors
 // name requests without credentials (see source.Error).

@@ -19,7 +19,7 @@ var States = []string{"starting", "running", "backing_off", "failed", "stopped"}
 // connector_source_state when scraped, so the lag grows while a source is
 // stalled even though nothing updates it.
 type sourceCollector struct {
-	snapshot  func() []SourceSnapshot
+	snapshot   func() []SourceSnapshot
 	lag, state *prometheus.Desc
 }
 
