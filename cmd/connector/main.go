@@ -4,6 +4,8 @@
 //	connector run -c FILE       run in production
 //	connector dev               run on the embedded default: in-process Kafka and simulators
 //	connector validate -c FILE  check a configuration file and exit
+//	connector offsets ...       list, reset or set the sources' committed offsets
+//	connector schemas ...       print the embedded schemas, check them against the registry
 //	connector version           print the version
 package main
 
@@ -32,6 +34,11 @@ Usage:
   connector dev [flags]        run on the embedded default: in-process Kafka,
                                vendor simulators, config/dev.yaml
   connector validate -c FILE   check FILE, report every problem, and exit
+  connector offsets list|reset|set -c FILE ...
+                               read or change the sources' committed offsets
+  connector schemas print|check
+                               the embedded Avro schemas; their compatibility
+                               with the schema registry
   connector version            print the version
 
 Run "connector COMMAND -h" for a command's flags.
@@ -58,6 +65,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = devCmd(ctx, args[1:], stdout, stderr)
 	case "validate":
 		err = validateCmd(args[1:], stdout, stderr)
+	case "offsets":
+		err = offsetsCmd(ctx, args[1:], stdout, stderr)
+	case "schemas":
+		err = schemasCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 	case "help", "-h", "--help":

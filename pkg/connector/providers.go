@@ -1,6 +1,9 @@
 package connector
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/tiki"
@@ -14,6 +17,8 @@ type provider struct {
 	valueType any
 	// newSource builds the source for one configured instance.
 	newSource func(s config.Source, client *source.Client) source.Source
+	// checkOffset tells whether off is an offset the source can resume from.
+	checkOffset func(off source.Offset) error
 }
 
 // providers maps each config.Kinds entry to its provider.
@@ -24,5 +29,24 @@ var providers = map[string]provider{
 		newSource: func(s config.Source, client *source.Client) source.Source {
 			return tiki.New(s.Name, *s.Tiki, client)
 		},
+		checkOffset: checkWindowCursor,
 	},
+}
+
+// Entity names the schema entity of a source kind, "" for an unknown kind.
+func Entity(kind string) string { return providers[kind].entity }
+
+// CheckOffset reports whether off is an offset a source of kind can resume
+// from, for `connector offsets set`.
+func CheckOffset(kind string, off source.Offset) error {
+	p, ok := providers[kind]
+	if !ok {
+		return fmt.Errorf("unknown source kind %q", kind)
+	}
+	return p.checkOffset(off)
+}
+
+func checkWindowCursor(off source.Offset) error {
+	_, err := source.Windows{}.Decode(off, time.Now())
+	return err
 }

@@ -96,20 +96,44 @@ type incompatible struct{ error }
 func (incompatible) Is(target error) bool { return target == ErrIncompatible }
 func (e incompatible) Unwrap() error      { return e.error }
 
+// CheckRegistry checks the entity's key and envelope schemas against the
+// latest registered versions of <topic>-key and <topic>-value as compat
+// says, without registering anything. A subject without versions passes.
+// It is what NewRegistryCodec checks before registering.
+func CheckRegistry(ctx context.Context, cl *sr.Client, topic string, e *Entity, compat Compatibility) error {
+	compat, err := ParseCompatibility(string(compat))
+	if err != nil {
+		return err
+	}
+	return errors.Join(
+		check(ctx, cl, topic+"-key", e.Key, compat),
+		check(ctx, cl, topic+"-value", e.Value, compat),
+	)
+}
+
+// check checks s against the latest version of subject.
+func check(ctx context.Context, cl *sr.Client, subject string, s avro.Schema, compat Compatibility) error {
+	if compat == CompatNone {
+		return nil
+	}
+	latest, err := cl.SchemaByVersion(ctx, subject, -1)
+	switch {
+	case isNotFound(err): // first registration
+		return nil
+	case err != nil:
+		return fmt.Errorf("schema registry: subject %q: fetch latest version: %w", subject, err)
+	}
+	if err := checkLatest(latest, s, compat); err != nil {
+		return fmt.Errorf("schema registry: subject %q: %w", subject, err)
+	}
+	return nil
+}
+
 // register checks text (parsed: s) against the latest version of subject and
 // registers it, returning its id.
 func register(ctx context.Context, cl *sr.Client, subject, text string, s avro.Schema, compat Compatibility) (int, error) {
-	if compat != CompatNone {
-		latest, err := cl.SchemaByVersion(ctx, subject, -1)
-		switch {
-		case isNotFound(err): // first registration
-		case err != nil:
-			return 0, fmt.Errorf("schema registry: subject %q: fetch latest version: %w", subject, err)
-		default:
-			if err := checkLatest(latest, s, compat); err != nil {
-				return 0, fmt.Errorf("schema registry: subject %q: %w", subject, err)
-			}
-		}
+	if err := check(ctx, cl, subject, s, compat); err != nil {
+		return 0, err
 	}
 	id, err := cl.RegisterSchema(ctx, subject, sr.Schema{Schema: text, Type: sr.TypeAvro}, -1, -1)
 	if err != nil {

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/connector"
+	"github.com/vnstream/connector/pkg/schema"
+	"github.com/vnstream/connector/schemas"
+)
+
+const schemasUsage = `usage:
+  connector schemas print [ENTITY]   the embedded key and value (envelope) schemas,
+                                     self-contained, as they are registered
+  connector schemas check -c FILE    check the embedded schemas of every configured
+                                     source against the registry's latest versions
+                                     (schema_registry.compatibility), registering nothing
+`
+
+// schemasCmd runs `connector schemas ...`.
+func schemasCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, schemasUsage)
+		return errUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, schemasUsage)
+		return nil
+	}
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "print":
+		if len(args) > 2 {
+			fmt.Fprint(stderr, schemasUsage)
+			return errUsage
+		}
+		names := set.Names()
+		if len(args) == 2 {
+			names = []string{args[1]}
+		}
+		return printSchemas(set, names, stdout)
+	case "check":
+		file, err := configFlag("schemas check", args[1:], stderr)
+		if err != nil {
+			return err
+		}
+		cfg, err := config.Load(file)
+		if err != nil {
+			return err
+		}
+		return checkSchemas(ctx, cfg, set, stdout)
+	}
+	fmt.Fprint(stderr, schemasUsage)
+	return errUsage
+}
+
+func printSchemas(set *schema.Set, names []string, stdout io.Writer) error {
+	for _, name := range names {
+		e, err := set.Entity(name)
+		if err != nil {
+			return err
+		}
+		for _, part := range []struct{ what, text string }{{"key", e.KeyText}, {"value", e.ValueText}} {
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, []byte(part.text), "", "  "); err != nil {
+				return fmt.Errorf("%s %s: %w", name, part.what, err)
+			}
+			fmt.Fprintf(stdout, "# %s %s\n%s\n", name, part.what, pretty.String())
+		}
+	}
+	return nil
+}
+
+// errIncompatible makes `schemas check` exit 1 after it printed each result.
+var errIncompatible = errors.New("incompatible schemas found")
+
+func checkSchemas(ctx context.Context, cfg *config.Config, set *schema.Set, stdout io.Writer) error {
+	r := cfg.SchemaRegistry
+	if r.URL == "" {
+		fmt.Fprintln(stdout, "no schema_registry.url: events use Avro single-object encoding, with the embedded schemas; nothing to check")
+		return nil
+	}
+	opts := []sr.ClientOpt{sr.URLs(r.URL)}
+	if r.Username != "" {
+		opts = append(opts, sr.BasicAuth(r.Username, r.Password.Value()))
+	}
+	cl, err := sr.NewClient(opts...)
+	if err != nil {
+		return err
+	}
+	compat, err := schema.ParseCompatibility(r.Compatibility)
+	if err != nil {
+		return err
+	}
+	failed := false
+	for _, s := range cfg.Sources {
+		e, err := set.Entity(connector.Entity(s.Kind))
+		if err != nil {
+			return err
+		}
+		if err := schema.CheckRegistry(ctx, cl, s.Topic, e, compat); err != nil {
+			if !errors.Is(err, schema.ErrIncompatible) {
+				return err
+			}
+			failed = true
+			fmt.Fprintf(stdout, "%s (%s): INCOMPATIBLE\n  %v\n", s.Topic, e.Name, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s (%s): %s compatible with the latest registered versions\n", s.Topic, e.Name, compat)
+	}
+	if failed {
+		return errIncompatible
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/connector"
+	"github.com/vnstream/connector/pkg/schema"
+	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	"github.com/vnstream/connector/schemas"
+)
+
+// toolEnv is a broker, a simulator and a configuration file for them.
+type toolEnv struct {
+	file string
+	cfg  *config.Config
+}
+
+func newToolEnv(t *testing.T, registry string) toolEnv {
+	t.Helper()
+	broker, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	sim := tikisim.New("cid", "tool-secret")
+	now := time.Now().UTC().Truncate(time.Second)
+	for i := range 30 {
+		sim.Create("1", now.Add(-time.Duration(30-i)*time.Minute))
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	t.Setenv("TOOL_TIKI_SECRET", "tool-secret")
+	reg := ""
+	if registry != "" {
+		reg = "schema_registry:\n  url: " + registry + "\n"
+	}
+	yaml := fmt.Sprintf(`name: tools
+kafka:
+  brokers: [%q]
+  offsets_partitions: 2
+  replication_factor: 1
+http:
+  listen: "-"
+%ssources:
+  - name: leads
+    kind: tiki_lead
+    poll_interval: 200ms
+    http: {rate_limit: 1000}
+    tiki:
+      base_url: %s
+      client_id: cid
+      client_secret: ${TOOL_TIKI_SECRET}
+      form_ids: ["1"]
+      start_time: %s
+      lag: 1s
+      overlap: 2s
+`, broker.ListenAddrs()[0], reg, srv.URL, now.Add(-2*time.Hour).Format(time.RFC3339))
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return toolEnv{file: file, cfg: cfg}
+}
+
+// startConnector runs the connector of e until the returned stop.
+func (e toolEnv) startConnector(t *testing.T) (c *connector.Connector, stop func() error) {
+	t.Helper()
+	c, err := connector.New(e.cfg, connector.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	return c, func() error { cancel(); return <-done }
+}
+
+func cli(args ...string) (int, string) {
+	var out bytes.Buffer
+	code := run(args, &out, &out)
+	return code, out.String()
+}
+
+func TestOffsetsCommands(t *testing.T) {
+	e := newToolEnv(t, "")
+	if code, out := cli("offsets", "list", "-c", e.file); code != 1 || !strings.Contains(out, "has the connector run yet?") {
+		t.Fatalf("list before any run = %d %q", code, out)
+	}
+	c, stop := e.startConnector(t)
+	waitUntil(t, func() bool { _, out := cli("offsets", "list", "-c", e.file); return strings.Contains(out, `"watermark"`) })
+
+	code, out := cli("offsets", "list", "-c", e.file)
+	if code != 0 || !strings.Contains(out, "SOURCE") || !strings.Contains(out, "leads") || !strings.Contains(out, "tiki_lead") {
+		t.Fatalf("list = %d %q", code, out)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"offsets", "reset", "-c", e.file, "leads"}, 1, "connector tools is running"},
+		{[]string{"offsets", "set", "-c", e.file, "leads", "not json"}, 1, "is not JSON"},
+		{[]string{"offsets", "set", "-c", e.file, "leads", `{"seen":[]}`}, 1, "has no watermark"},
+		{[]string{"offsets", "reset", "-c", e.file, "ghost"}, 1, `source "ghost" is neither configured nor in connector-offsets`},
+		{[]string{"offsets", "reset", "-c", e.file}, 2, "usage:"},
+		{[]string{"offsets", "frob", "-c", e.file}, 2, "usage:"},
+	} {
+		if code, out := cli(tc.args...); code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("connector %v = %d %q, want %d with %q", tc.args, code, out, tc.code, tc.want)
+		}
+	}
+
+	// -force fences the running connector's task: the source stops.
+	if code, out := cli("offsets", "reset", "-c", e.file, "-force", "leads"); code != 0 || !strings.Contains(out, "was fenced") {
+		t.Fatalf("forced reset = %d %q", code, out)
+	}
+	waitUntil(t, func() bool {
+		_, body := getStatus(c)
+		return strings.Contains(body, `"state": "failed"`)
+	})
+	if err := stop(); err == nil || !strings.Contains(err.Error(), "fenced") {
+		t.Fatalf("the fenced connector's Run = %v", err)
+	}
+	if _, out := cli("offsets", "list", "-c", e.file); !strings.Contains(out, "(none: starts from its start_time)") {
+		t.Fatalf("after reset: %q", out)
+	}
+
+	// Not running: set is accepted and read back.
+	off := fmt.Sprintf(`{"watermark":%q,"backfill_until":%q}`, time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), time.Now().UTC().Format(time.RFC3339))
+	if code, out := cli("offsets", "set", "-c", e.file, "leads", off); code != 0 || !strings.Contains(out, "set to") {
+		t.Fatalf("set = %d %q", code, out)
+	}
+	if _, out := cli("offsets", "list", "-c", e.file); !strings.Contains(out, off) {
+		t.Fatalf("after set: %q", out)
+	}
+}
+
+func TestSchemasCommands(t *testing.T) {
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	e := newToolEnv(t, reg.URL())
+
+	code, out := cli("schemas", "print")
+	if code != 0 || !strings.Contains(out, "# tiki/form_response value") || !strings.Contains(out, `"name": "connector.tiki.form_response.Envelope"`) {
+		t.Fatalf("print = %d %q", code, out[:min(len(out), 300)])
+	}
+	if code, out := cli("schemas", "print", "nope/nothing"); code != 1 || !strings.Contains(out, "nope/nothing") {
+		t.Fatalf("print unknown = %d %q", code, out)
+	}
+	if code, out := cli("schemas", "check", "-c", e.file); code != 0 || !strings.Contains(out, "BACKWARD compatible") {
+		t.Fatalf("check with an empty registry = %d %q", code, out)
+	}
+
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ent, _ := set.Entity("tiki/form_response")
+	cl, err := sr.NewClient(sr.URLs(reg.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(ent.ValueText, `"name":"form_id"`, `"name":"form"`, 1)
+	if _, err := cl.RegisterSchema(context.Background(), "tiki.lead.form-responses-value", sr.Schema{Schema: old, Type: sr.TypeAvro}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	code, out = cli("schemas", "check", "-c", e.file)
+	if code != 1 || !strings.Contains(out, "INCOMPATIBLE") || !strings.Contains(out, "form_id") {
+		t.Fatalf("check against an incompatible latest = %d %q", code, out)
+	}
+	if subjects, _ := cl.Subjects(context.Background()); len(subjects) != 1 {
+		t.Fatalf("check registered something: %v", subjects)
+	}
+}
+
+func getStatus(c *connector.Connector) (int, string) {
+	rec := httptest.NewRecorder()
+	c.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/status", nil))
+	return rec.Code, rec.Body.String()
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
