@@ -106,7 +106,10 @@ func TestOffsetsCommands(t *testing.T) {
 		t.Fatalf("list before any run = %d %q", code, out)
 	}
 	c, stop := e.startConnector(t)
-	waitUntil(t, func() bool { _, out := cli("offsets", "list", "-c", e.file); return strings.Contains(out, `"watermark"`) })
+	waitUntil(t, func() bool {
+		_, out := cli("offsets", "list", "-c", e.file)
+		return strings.Contains(out, `"watermark"`)
+	})
 
 	code, out := cli("offsets", "list", "-c", e.file)
 	if code != 0 || !strings.Contains(out, "SOURCE") || !strings.Contains(out, "leads") || !strings.Contains(out, "tiki_lead") {
