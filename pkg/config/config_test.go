@@ -224,3 +224,26 @@ func TestExampleConfigsAreValid(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: any file gives a configuration or an error, never a panic,
+// and a configuration that parses passes its own validation.
+func FuzzParse(f *testing.F) {
+	for _, file := range []string{"../../config/dev.yaml", "../../config/production.example.yaml"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add(valid)
+	f.Add("sources: [{name: a, kind: tiki_lead, tiki: {start_time: 2024-13-01}}]")
+	f.Fuzz(func(t *testing.T, in string) {
+		cfg, err := Parse([]byte(in), exampleEnv)
+		if err != nil {
+			return
+		}
+		if cfg.Name == "" || len(cfg.Kafka.Brokers) == 0 || len(cfg.Sources) == 0 {
+			t.Fatalf("Parse accepted %q as %+v", in, cfg)
+		}
+	})
+}

@@ -46,9 +46,15 @@ func newBroker(t testing.TB) *kfake.Cluster {
 func newSim(t testing.TB, opts ...tikisim.Option) (*tikisim.Sim, string) {
 	t.Helper()
 	sim := tikisim.New(clientID, secret, opts...)
-	srv := httptest.NewServer(sim)
+	return sim, serve(t, sim)
+}
+
+// serve serves h on 127.0.0.1 until the test ends, and returns its URL.
+func serve(t testing.TB, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return sim, srv.URL
+	return srv.URL
 }
 
 // sourceYAML is one tiki source; fields are filled by Sprintf.

@@ -1,6 +1,7 @@
 package tiki
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -71,11 +72,35 @@ func TestDecodeResponse(t *testing.T) {
 	}
 }
 
+// TestVendorExample decodes the response example of Tiki's document
+// (testdata/vendor-example.json, copied verbatim).
+func TestVendorExample(t *testing.T) {
+	body, err := os.ReadFile("testdata/vendor-example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raws, err := parsePage(body)
+	if err != nil || len(raws) != 3 {
+		t.Fatalf("parsePage = %d, %v", len(raws), err)
+	}
+	for i, want := range []string{"998", "997", "996"} {
+		id, r := decodeResponse(raws[i])
+		if id != want || r.err != nil || !strings.Contains(r.value.Inputs, "Tini app lead gen") || r.value.FormID != "1" {
+			t.Errorf("record %d: %s %+v %v", i, id, r.value, r.err)
+		}
+	}
+}
+
 // FuzzDecodeResponse: any bytes give a value or an error, never a panic,
-// and a value always has its id, form id and time.
+// and a value always has its id, form id and time. The seed corpus holds
+// the vendor document's example.
 func FuzzDecodeResponse(f *testing.F) {
+	example, err := os.ReadFile("testdata/vendor-example.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(example))
 	f.Add(`{"created_at":"2021-12-16T17:43:51Z","form_id":"1","id":"998","inputs":{"address":"880 CMT8","age":23}}`)
-	f.Add(`{"data":{"total":10,"data":[]}}`)
 	f.Fuzz(func(t *testing.T, raw string) {
 		_, r := decodeResponse([]byte(raw))
 		if (r.value == nil) == (r.err == nil) {
@@ -84,6 +109,12 @@ func FuzzDecodeResponse(f *testing.F) {
 		if v := r.value; v != nil && (v.ID == "" || v.FormID == "" || v.CreatedAt.IsZero()) {
 			t.Fatalf("decodeResponse(%q) = %+v", raw, v)
 		}
-		_, _ = parsePage([]byte(raw))
+		raws, err := parsePage([]byte(raw))
+		for _, r := range raws {
+			decodeResponse(r)
+		}
+		if err == nil && raws == nil && !strings.Contains(raw, "data") {
+			t.Fatalf("parsePage(%q) accepted a body without data", raw)
+		}
 	})
 }
