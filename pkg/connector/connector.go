@@ -109,11 +109,11 @@ func (c *Connector) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	announce, err := kafka.Announce(c.kopts, c.cfg.Name, c.cfg.Kafka.OffsetsTopic)
+	leave, err := kafka.Announce(c.kopts, c.cfg.Name, c.cfg.Kafka.OffsetsTopic)
 	if err != nil {
 		return err
 	}
-	defer announce.Close()
+	defer leave()
 	c.ready.Store(true)
 	c.metrics.Ready.Set(1)
 	defer func() { c.ready.Store(false); c.metrics.Ready.Set(0) }()

@@ -73,19 +73,15 @@ else the chart's Secret when secret.create, else none (empty).
 {{- end }}
 
 {{/*
-The HTTP port, from config.http.listen (":PORT"; the connector's default is
-":8080"). "-" (no endpoint) and host-bound addresses are refused: the probes,
-the Service and the ServiceMonitor need the endpoint on every interface.
+The HTTP port, from config.http.listen (":PORT", as values.schema.json
+requires; the connector's default is ":8080").
 */}}
 {{- define "connector.httpPort" -}}
 {{- $listen := ":8080" }}
 {{- with .Values.config.http }}
 {{- $listen = .listen | default ":8080" }}
 {{- end }}
-{{- if not (regexMatch "^:[0-9]{1,5}$" (toString $listen)) }}
-{{- fail (printf "config.http.listen is %q: it must be \":PORT\" (every interface), the probes, the Service and the ServiceMonitor use it" (toString $listen)) }}
-{{- end }}
-{{- trimPrefix ":" (toString $listen) | int }}
+{{- trimPrefix ":" $listen | int }}
 {{- end }}
 
 {{/*

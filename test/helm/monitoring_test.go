@@ -1,0 +1,276 @@
+package helm
+
+import (
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// connectorMetrics are the series the connector exports (README.md,
+// "Operating"), histograms by their series.
+var connectorMetrics = map[string]bool{
+	"connector_records_polled_total":                true,
+	"connector_records_written_total":               true,
+	"connector_dlq_records_total":                   true,
+	"connector_poll_errors_total":                   true,
+	"connector_http_request_failures_total":         true,
+	"connector_transactions_total":                  true,
+	"connector_poll_duration_seconds_bucket":        true,
+	"connector_poll_duration_seconds_sum":           true,
+	"connector_poll_duration_seconds_count":         true,
+	"connector_transaction_duration_seconds_bucket": true,
+	"connector_transaction_duration_seconds_sum":    true,
+	"connector_transaction_duration_seconds_count":  true,
+	"connector_last_success_timestamp_seconds":      true,
+	"connector_ready":                               true,
+	"connector_build_info":                          true,
+	"connector_source_lag_seconds":                  true,
+	"connector_source_state":                        true,
+}
+
+// selectors parses a PromQL expression and returns its series selectors,
+// each as label name → matcher.
+func selectors(t *testing.T, expr string) []map[string]*labels.Matcher {
+	t.Helper()
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
+	if err != nil {
+		t.Fatalf("PromQL %q: %v", expr, err)
+	}
+	var sels []map[string]*labels.Matcher
+	for _, ms := range parser.ExtractSelectors(e) {
+		sel := map[string]*labels.Matcher{}
+		for _, m := range ms {
+			sel[m.Name] = m
+		}
+		name := sel[labels.MetricName]
+		if name == nil || name.Type != labels.MatchEqual {
+			t.Fatalf("PromQL %q selects %v without a metric name", expr, ms)
+		}
+		if !connectorMetrics[name.Value] {
+			t.Errorf("PromQL %q selects %s: not a connector metric", expr, name.Value)
+		}
+		sels = append(sels, sel)
+	}
+	if len(sels) == 0 {
+		t.Errorf("PromQL %q selects no series", expr)
+	}
+	return sels
+}
+
+// wantAlert is one alert of the PrometheusRule.
+type wantAlert struct {
+	metric  string // every selector's metric
+	cond    string // how the expression ends
+	window  string
+	subject string // the label its summary and description name
+}
+
+func checkAlerts(t *testing.T, rule *monitoringv1.PrometheusRule, matchers map[string]string, alertLabels map[string]string, want map[string]wantAlert) {
+	t.Helper()
+	if len(rule.Spec.Groups) != 1 {
+		t.Fatalf("%d rule groups, want 1", len(rule.Spec.Groups))
+	}
+	got := map[string]monitoringv1.Rule{}
+	for _, r := range rule.Spec.Groups[0].Rules {
+		got[r.Alert] = r
+	}
+	if names, wantNames := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)); !slices.Equal(names, wantNames) {
+		t.Fatalf("alerts %v, want %v", names, wantNames)
+	}
+	for name, w := range want {
+		r := got[name]
+		expr := r.Expr.String()
+		for _, sel := range selectors(t, expr) {
+			if m := sel[labels.MetricName]; m == nil || m.Value != w.metric {
+				t.Errorf("%s: selects %v, want %s", name, sel[labels.MetricName], w.metric)
+			}
+			for label, value := range matchers {
+				if m := sel[label]; m == nil || m.Type != labels.MatchEqual || m.Value != value {
+					t.Errorf("%s: %q does not select %s=%q", name, expr, label, value)
+				}
+			}
+		}
+		if !strings.HasSuffix(strings.TrimSpace(expr), w.cond) {
+			t.Errorf("%s: %q does not end with %q", name, expr, w.cond)
+		}
+		if r.For == nil || string(*r.For) != w.window {
+			t.Errorf("%s: for %v, want %s", name, r.For, w.window)
+		}
+		if _, ok := r.Labels["severity"]; !ok {
+			t.Errorf("%s: no severity label", name)
+		}
+		for k, v := range alertLabels {
+			if r.Labels[k] != v {
+				t.Errorf("%s: label %s = %q, want %q", name, k, r.Labels[k], v)
+			}
+		}
+		for _, a := range []string{"summary", "description"} {
+			if !strings.Contains(r.Annotations[a], "{{ $labels."+w.subject+" }}") {
+				t.Errorf("%s: %s %q does not name the %s", name, a, r.Annotations[a], w.subject)
+			}
+		}
+	}
+}
+
+func TestPrometheusRuleDefaults(t *testing.T) {
+	r := render(t, "--set", "prometheusRule.enabled=true")
+	rule, _ := get[monitoringv1.PrometheusRule](t, r, defaultFullname)
+	checkAlerts(t, rule, map[string]string{"namespace": namespace, "job": defaultFullname}, nil, map[string]wantAlert{
+		"ConnectorSourceStalled":        {"connector_last_success_timestamp_seconds", "> 900", "10m", "source"},
+		"ConnectorPollErrors":           {"connector_poll_errors_total", "> 0.5", "15m", "source"},
+		"ConnectorDLQGrowing":           {"connector_dlq_records_total", "> 0", "0m", "source"},
+		"ConnectorLagHigh":              {"connector_source_lag_seconds", "> 3600", "15m", "source"},
+		"ConnectorNotReady":             {"connector_ready", "== 0", "10m", "pod"},
+		"ConnectorTransactionsAborting": {"connector_transactions_total", "> 0.1", "15m", "source"},
+	})
+	for _, rl := range rule.Spec.Groups[0].Rules {
+		if rl.Alert == "ConnectorTransactionsAborting" && !strings.Contains(rl.Expr.String(), `result="aborted"`) {
+			t.Errorf("ConnectorTransactionsAborting does not count aborted transactions: %s", rl.Expr.String())
+		}
+	}
+}
+
+func TestPrometheusRuleValues(t *testing.T) {
+	const name = "vn-connector"
+	r := render(t, "-f", "testdata/everything.yaml", "--set", "prometheusRule.notReady.enabled=false")
+	rule, _ := get[monitoringv1.PrometheusRule](t, r, name)
+	if rule.Labels["release"] != "kube-prometheus-stack" {
+		t.Errorf("PrometheusRule labels %v, want release=kube-prometheus-stack", rule.Labels)
+	}
+	checkAlerts(t, rule, map[string]string{"namespace": namespace, "job": name}, map[string]string{"team": "data-platform"}, map[string]wantAlert{
+		"ConnectorSourceStalled":        {"connector_last_success_timestamp_seconds", "> 1200", "10m", "source"},
+		"ConnectorPollErrors":           {"connector_poll_errors_total", "> 2", "15m", "source"},
+		"ConnectorDLQGrowing":           {"connector_dlq_records_total", "> 0", "0m", "source"},
+		"ConnectorLagHigh":              {"connector_source_lag_seconds", "> 7200", "15m", "source"},
+		"ConnectorTransactionsAborting": {"connector_transactions_total", "> 0.25", "15m", "source"},
+	})
+	for _, rl := range rule.Spec.Groups[0].Rules {
+		if want := map[bool]string{true: "critical", false: "warning"}[rl.Alert == "ConnectorSourceStalled" || rl.Alert == "ConnectorLagHigh"]; rl.Labels["severity"] != want {
+			t.Errorf("%s: severity %q, want %q", rl.Alert, rl.Labels["severity"], want)
+		}
+	}
+
+	custom := render(t, "--set", "prometheusRule.enabled=true", "--set", `prometheusRule.selector=namespace="kafka"\,service="connector"`)
+	rule, _ = get[monitoringv1.PrometheusRule](t, custom, defaultFullname)
+	for _, rl := range rule.Spec.Groups[0].Rules {
+		for _, sel := range selectors(t, rl.Expr.String()) {
+			if sel["service"] == nil || sel["service"].Value != "connector" || sel["job"] != nil {
+				t.Errorf("%s: %s ignores prometheusRule.selector", rl.Alert, rl.Expr.String())
+			}
+		}
+	}
+}
+
+// dashboard is the part of Grafana's dashboard JSON the test checks.
+type dashboard struct {
+	UID           string `json:"uid"`
+	Title         string `json:"title"`
+	SchemaVersion int    `json:"schemaVersion"`
+	Templating    struct {
+		List []struct {
+			Name       string          `json:"name"`
+			Type       string          `json:"type"`
+			Query      json.RawMessage `json:"query"`
+			Definition string          `json:"definition"`
+			Datasource *datasourceRef  `json:"datasource"`
+		} `json:"list"`
+	} `json:"templating"`
+	Panels []struct {
+		ID         int            `json:"id"`
+		Title      string         `json:"title"`
+		Datasource *datasourceRef `json:"datasource"`
+		Targets    []struct {
+			Expr       string         `json:"expr"`
+			Datasource *datasourceRef `json:"datasource"`
+		} `json:"targets"`
+	} `json:"panels"`
+}
+
+type datasourceRef struct {
+	Type string `json:"type"`
+	UID  string `json:"uid"`
+}
+
+func isPrometheusVar(ds *datasourceRef) bool {
+	return ds != nil && ds.Type == "prometheus" && ds.UID == "${datasource}"
+}
+
+func TestDashboard(t *testing.T) {
+	const name = "vn-connector-dashboard"
+	cm, _ := get[corev1.ConfigMap](t, render(t, "-f", "testdata/everything.yaml"), name)
+	if cm.Labels["grafana_dashboard"] != "1" || cm.Annotations["grafana_folder"] != "Kafka" {
+		t.Errorf("dashboard ConfigMap labels %v, annotations %v: the Grafana sidecar would not load it", cm.Labels, cm.Annotations)
+	}
+	text := cm.Data["connector.json"]
+	if !json.Valid([]byte(text)) {
+		t.Fatalf("connector.json is not valid JSON:\n%s", text)
+	}
+	file, err := os.ReadFile(filepath.Join(chartDir, "dashboards", "connector.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(text) != strings.TrimSpace(string(file)) {
+		t.Error("the ConfigMap does not hold dashboards/connector.json as it is")
+	}
+
+	var d dashboard
+	if err := json.Unmarshal([]byte(text), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.UID == "" || d.Title == "" || d.SchemaVersion != 39 {
+		t.Errorf("uid %q, title %q, schemaVersion %d", d.UID, d.Title, d.SchemaVersion)
+	}
+	vars := map[string]int{}
+	for i, v := range d.Templating.List {
+		vars[v.Name] = i
+	}
+	if i, ok := vars["datasource"]; !ok || d.Templating.List[i].Type != "datasource" || string(d.Templating.List[i].Query) != `"prometheus"` {
+		t.Error("no datasource variable of type prometheus")
+	}
+	if i, ok := vars["source"]; !ok || d.Templating.List[i].Definition != "label_values(connector_records_written_total, source)" ||
+		!isPrometheusVar(d.Templating.List[i].Datasource) {
+		t.Error("no source variable from label_values(connector_records_written_total, source) on ${datasource}")
+	}
+
+	used := map[string]bool{}
+	ids := map[int]bool{}
+	for _, p := range d.Panels {
+		if ids[p.ID] {
+			t.Errorf("panel id %d twice", p.ID)
+		}
+		ids[p.ID] = true
+		if !isPrometheusVar(p.Datasource) || len(p.Targets) == 0 {
+			t.Errorf("panel %q: datasource %+v, %d queries", p.Title, p.Datasource, len(p.Targets))
+		}
+		for _, target := range p.Targets {
+			if !isPrometheusVar(target.Datasource) {
+				t.Errorf("panel %q: query on datasource %+v, want ${datasource}", p.Title, target.Datasource)
+			}
+			for _, sel := range selectors(t, strings.ReplaceAll(target.Expr, "$__rate_interval", "5m")) {
+				metric := sel[labels.MetricName].Value
+				used[metric] = true
+				if m := sel["source"]; metric != "connector_ready" && (m == nil || m.Type != labels.MatchRegexp || m.Value != "$source") {
+					t.Errorf("panel %q: %s does not follow the source variable", p.Title, metric)
+				}
+			}
+		}
+	}
+	for _, m := range []string{
+		"connector_records_written_total", "connector_records_polled_total", "connector_source_lag_seconds",
+		"connector_poll_errors_total", "connector_http_request_failures_total", "connector_transactions_total",
+		"connector_transaction_duration_seconds_bucket", "connector_dlq_records_total", "connector_source_state", "connector_ready",
+	} {
+		if !used[m] {
+			t.Errorf("no panel shows %s", m)
+		}
+	}
+}
