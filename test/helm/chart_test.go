@@ -557,8 +557,11 @@ func TestLint(t *testing.T) {
 			args = append(args, "-f", values)
 		}
 		out, err := helm(t, args...)
-		if err != nil || !strings.Contains(out, "1 chart(s) linted, 0 chart(s) failed") {
-			t.Errorf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
+		switch {
+		case err != nil:
+			t.Error(err)
+		case !strings.Contains(out, "1 chart(s) linted, 0 chart(s) failed"):
+			t.Errorf("helm %s:\n%s", strings.Join(args, " "), out)
 		}
 	}
 }
