@@ -60,6 +60,10 @@ func TestCommandsAndExitCodes(t *testing.T) {
 		{[]string{"validate", "-c", "/nonexistent.yaml"}, 1, "no such file"},
 		{[]string{"run", "-h"}, 0, "configuration file (YAML)"},
 		{[]string{"version"}, 0, "dev"},
+		{[]string{"schemas", "print", "--help"}, 0, "connector schemas print [ENTITY]"},
+		{[]string{"offsets", "list", "--help"}, 0, "configuration file (YAML)"},
+		{[]string{"offsets"}, 2, "connector offsets list"},
+		{[]string{"dev", "-h"}, 0, "where the embedded Kafka keeps its data"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{nil, 2, "Usage:"},
 	} {

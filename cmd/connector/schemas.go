@@ -40,6 +40,10 @@ func schemasCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	switch args[0] {
 	case "print":
+		if len(args) == 2 && (args[1] == "-h" || args[1] == "--help") {
+			fmt.Fprint(stdout, schemasUsage)
+			return nil
+		}
 		if len(args) > 2 {
 			fmt.Fprint(stderr, schemasUsage)
 			return errUsage
