@@ -28,8 +28,8 @@ const offsetsUsage = `usage:
                                                       make JSON SOURCE's committed offset
 
 reset and set refuse while the connector is running; -force writes anyway,
-fencing the running instance's task: its sources stop (state failed) and
-resume from the new offset once the connector is restarted.
+fencing the running instance's task: its next commit fails, it re-reads the
+offset and goes on from the new one.
 `
 
 // offsetsCmd runs `connector offsets ...`.
@@ -184,7 +184,7 @@ func (t *offsetsTool) write(ctx context.Context, name string, value []byte, forc
 	}
 	fmt.Fprintf(stdout, "source %s (task %d) %s\n", name, task, what)
 	if len(hosts) > 0 {
-		fmt.Fprintf(stdout, "the running connector's task %d was fenced: restart the connector to resume it\n", task)
+		fmt.Fprintf(stdout, "the running connector's task %d was fenced: its sources re-read their offsets and go on from them\n", task)
 	}
 	return nil
 }

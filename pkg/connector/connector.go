@@ -93,8 +93,9 @@ func (c *Connector) Ready() bool { return c.ready.Load() }
 
 // Run serves the HTTP endpoints, prepares Kafka (retrying while the broker
 // is unreachable), and runs every source until ctx ends. A source that
-// fails backs off alone. Run returns nil after a clean shutdown: no
-// transaction is left half-written (an open one is aborted).
+// fails backs off alone. Run returns nil after a clean shutdown (no
+// transaction is left half-written: an open one is aborted), and an error
+// only when it cannot start: a wrong offsets topic, an incompatible schema.
 func (c *Connector) Run(ctx context.Context) error {
 	stopServer, err := c.serve()
 	if err != nil {
@@ -119,27 +120,15 @@ func (c *Connector) Run(ctx context.Context) error {
 	defer func() { c.ready.Store(false); c.metrics.Ready.Set(0) }()
 	c.log.Info("connector running", "sources", len(workers))
 
-	var (
-		wg       sync.WaitGroup
-		errMu    sync.Mutex
-		fatalErr error
-	)
+	var wg sync.WaitGroup
 	for _, w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := w.run(ctx); err != nil {
-				errMu.Lock()
-				fatalErr = errors.Join(fatalErr, err)
-				errMu.Unlock()
-			}
-		}()
+		wg.Go(func() { w.run(ctx) })
 	}
 	wg.Wait()
 	for _, w := range workers {
 		w.producer.Close()
 	}
-	return fatalErr
+	return nil
 }
 
 // prepareRetrying runs prepare until it succeeds, retrying errors that a

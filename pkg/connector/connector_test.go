@@ -183,12 +183,12 @@ func TestFailingSourceBacksOffAlone(t *testing.T) {
 	if g.State != connector.StateRunning || g.LastSuccess.IsZero() || g.LagSeconds == nil || len(g.Offset) == 0 || g.Task < 0 {
 		t.Errorf("good source status %+v", g)
 	}
-	if b.State != connector.StateBackingOff || !strings.Contains(b.LastError, "auth (HTTP 401)") || b.Failures == 0 {
+	if b.State != connector.StateFailed || !strings.Contains(b.LastError, "auth (HTTP 401)") || b.Failures == 0 {
 		t.Errorf("bad source status %+v", b)
 	}
 	_, exposition := get(t, r.c.Handler(), "/metrics")
 	for _, want := range []string{
-		`connector_source_state{provider="tiki_lead",source="bad",state="backing_off"} 1`,
+		`connector_source_state{provider="tiki_lead",source="bad",state="failed"} 1`,
 		`connector_source_lag_seconds{provider="tiki_lead",source="good"}`,
 		`connector_kafka_produce_bytes_total{client_id="e2e-`,
 	} {

@@ -19,7 +19,7 @@ const (
 	StateStarting   State = "starting"    // waiting for Kafka and its offset
 	StateRunning    State = "running"     // polling and committing
 	StateBackingOff State = "backing_off" // its last poll or commit failed; retrying
-	StateFailed     State = "failed"      // stopped for good: another instance took its task over
+	StateFailed     State = "failed"      // it needs an operator (credentials refused, a record dlq.mode=fail cannot write); still retrying
 	StateStopped    State = "stopped"     // the connector is shutting down
 )
 

@@ -34,20 +34,19 @@ type worker struct {
 	log     *slog.Logger
 }
 
-// run polls until ctx ends. It returns an error only when the source must
-// stop for good (its task was taken over by another instance).
-func (w *worker) run(ctx context.Context) error {
+// run polls until ctx ends. Every failure backs off and retries from the
+// committed offset, fencing included: a transaction the broker timed out
+// also shows as fenced, and when another instance really runs the same
+// task, each of its commits fences ours and ours re-read the offset, so
+// nothing is written twice either way.
+func (w *worker) run(ctx context.Context) {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = time.Second
 	b.MaxInterval = w.cfg.ErrorBackoffMax
 	b.MaxElapsedTime = 0
 	b.Reset()
 	board := w.c.status
-	defer board.update(w.cfg.Name, func(s *SourceStatus) {
-		if s.State != StateFailed {
-			s.State = StateStopped
-		}
-	})
+	defer board.update(w.cfg.Name, func(s *SourceStatus) { s.State = StateStopped })
 	board.update(w.cfg.Name, func(s *SourceStatus) { s.State = StateRunning })
 	for ctx.Err() == nil {
 		wait, err := w.step(ctx)
@@ -55,27 +54,40 @@ func (w *worker) run(ctx context.Context) error {
 		case err == nil:
 			b.Reset()
 		case ctx.Err() != nil:
-			return nil
-		case errors.Is(err, kafka.ErrFenced):
-			w.log.Error("task taken over by another instance; stopping the source", "task", w.task, "err", err)
-			board.failed(w.cfg.Name, StateFailed, err)
-			return err
+			return
 		default:
 			wait = b.NextBackOff()
-			w.log.Warn("source failed; backing off", "err", err, "retry_in", wait.Round(time.Millisecond))
-			board.failed(w.cfg.Name, StateBackingOff, err)
+			state := StateBackingOff
+			if needsOperator(err) {
+				state = StateFailed
+			}
+			msg := "source failed; backing off"
+			if errors.Is(err, kafka.ErrFenced) {
+				msg = "commit fenced: a transaction timed out, or another instance runs this task; re-reading the offset"
+			}
+			w.log.Warn(msg, "err", err, "task", w.task, "state", state, "retry_in", wait.Round(time.Millisecond))
+			board.failed(w.cfg.Name, state, err)
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return nil
+				return
 			case <-t.C:
 			}
 		}
 	}
-	return nil
+}
+
+// errUnconvertible fails a batch holding a record that cannot be converted,
+// with dlq.mode fail.
+var errUnconvertible = errors.New("record cannot be converted (dlq.mode=fail)")
+
+// needsOperator tells the failures that retrying alone will not cure:
+// credentials the vendor refuses, a record that cannot be converted.
+func needsOperator(err error) bool {
+	return source.ReasonOf(err) == source.ReasonAuth || errors.Is(err, errUnconvertible)
 }
 
 // step polls one batch and commits it. It returns how long to wait before
@@ -173,7 +185,7 @@ func (w *worker) encode(records []source.Record) (batch []*kgo.Record, dlq int, 
 			continue
 		}
 		if w.c.cfg.DLQ.Mode == "fail" {
-			return nil, 0, fmt.Errorf("source %s: record at %s cannot be converted (dlq.mode=fail): %w", w.cfg.Name, r.Position, convErr)
+			return nil, 0, fmt.Errorf("source %s: %w at %s: %w", w.cfg.Name, errUnconvertible, r.Position, convErr)
 		}
 		w.log.Warn("record sent to the dead-letter topic", "topic", w.c.cfg.DLQ.Topic, "position", r.Position, "err", convErr)
 		dlq++
