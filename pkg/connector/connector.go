@@ -136,7 +136,7 @@ func (c *Connector) Run(ctx context.Context) error {
 func (c *Connector) prepareRetrying(ctx context.Context) ([]*worker, error) {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = 500 * time.Millisecond
-	b.MaxInterval = 30 * time.Second
+	b.MaxInterval = 10 * time.Second
 	b.MaxElapsedTime = 0
 	b.Reset()
 	for {
@@ -176,6 +176,14 @@ func (c *Connector) prepare(ctx context.Context) ([]*worker, error) {
 		return nil, &permanentError{err}
 	}
 	defer cl.Close()
+	// Fail fast while the broker is unreachable, so the retry loop (and
+	// readiness) notices it coming up within seconds.
+	ping, cancelPing := context.WithTimeout(pctx, 5*time.Second)
+	err = cl.Ping(ping)
+	cancelPing()
+	if err != nil {
+		return nil, fmt.Errorf("kafka brokers %v do not answer: %w", cfg.Kafka.Brokers, err)
+	}
 	adm := kadm.NewClient(cl)
 
 	topics := []kafka.Topic{
