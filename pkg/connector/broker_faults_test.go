@@ -60,7 +60,7 @@ func TestBrokerUnreachableAtStartup(t *testing.T) {
 	waitFor(t, "readiness once the broker is up", 60*time.Second, r.c.Ready)
 	waitFor(t, "the events", 30*time.Second, func() bool { return got.count() >= 300 })
 	r.stop(t)
-	verifyExactlyOnce(t, sim, readTopic(t, addr, topic, 300, 10*time.Second))
+	verifyExactlyOnce(t, sim, readTopic(t, addr, cfg.Sources[0].Topic, 300, 10*time.Second))
 }
 
 func TestBrokerRestartMidRun(t *testing.T) {
@@ -87,7 +87,7 @@ func TestBrokerRestartMidRun(t *testing.T) {
 	broker = startBroker(t, port, dir)
 	defer broker.Close()
 	total := len(sim.Responses())
-	events := readTopic(t, addr, topic, total, 90*time.Second)
+	events := readTopic(t, addr, cfg.Sources[0].Topic, total, 90*time.Second)
 	r.stop(t)
 	verifyExactlyOnce(t, sim, events)
 	t.Logf("broker stopped after %d events, restarted 12s later; %d aborted transactions", stoppedAt,
@@ -115,7 +115,7 @@ func TestTransactionTimedOutByTheBroker(t *testing.T) {
 	r := start(t, cfg, got.option())
 	waitFor(t, "all responses despite the timed-out transaction", 60*time.Second, func() bool { return got.count() >= 1000 })
 	r.stop(t)
-	verifyExactlyOnce(t, sim, readTopic(t, broker.ListenAddrs(), topic, 1000, 10*time.Second))
+	verifyExactlyOnce(t, sim, readTopic(t, broker.ListenAddrs(), cfg.Sources[0].Topic, 1000, 10*time.Second))
 	if n := testutil.ToFloat64(r.c.Metrics().Transactions.WithLabelValues("tiki-t", "tiki_lead", "aborted")); n < 1 {
 		t.Errorf("no aborted transaction counted (%d EndTxn seen)", endTxns.Load())
 	}

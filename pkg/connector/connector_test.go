@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -30,13 +31,13 @@ func seed(sim *tikisim.Sim, n int, end time.Time, span time.Duration) {
 }
 
 func TestEndToEndBackfillThenStream(t *testing.T) {
-	broker := newBroker(t)
+	addrs := testBrokers(t)
 	sim, url := newSim(t, tikisim.WithStartID(90), tikisim.WithPageCap(40))
 	now := time.Now().UTC().Truncate(time.Second)
 	seed(sim, 3000, now.Add(-time.Minute), 10*24*time.Hour)
 	sim.Add(tikisim.Response{ID: "5", FormID: formA, CreatedAt: now.Add(-9 * 24 * time.Hour), Inputs: json.RawMessage(`{"late":true}`),
 		Extra: map[string]json.RawMessage{"campaign": json.RawMessage(`{"utm":"zalo"}`)}})
-	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-a", url: url, start: now.Add(-11 * 24 * time.Hour)})
+	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-a", url: url, start: now.Add(-11 * 24 * time.Hour)})
 
 	var got committed
 	started := time.Now()
@@ -61,7 +62,7 @@ func TestEndToEndBackfillThenStream(t *testing.T) {
 	waitFor(t, "the streamed responses", 30*time.Second, func() bool { return got.count() >= 3061 })
 	r.stop(t)
 
-	events := readTopic(t, broker.ListenAddrs(), topic, 3061, 20*time.Second)
+	events := readTopic(t, addrs, cfg.Sources[0].Topic, 3061, 20*time.Second)
 	verifyExactlyOnce(t, sim, events)
 	for _, e := range events {
 		created := e.env.After.CreatedAt
@@ -90,11 +91,11 @@ func TestEndToEndBackfillThenStream(t *testing.T) {
 }
 
 func TestRestartsInsideTransactionsKeepExactlyOnce(t *testing.T) {
-	broker := newBroker(t)
+	addrs := testBrokers(t)
 	sim, url := newSim(t, tikisim.WithPageCap(25))
 	now := time.Now().UTC().Truncate(time.Second)
 	seed(sim, 2500, now.Add(-time.Minute), 5*24*time.Hour)
-	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-r", url: url, start: now.Add(-6 * 24 * time.Hour), window: "2h", pageSize: 25})
+	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-r", url: url, start: now.Add(-6 * 24 * time.Hour), window: "2h", pageSize: 25})
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	restarts := 0
@@ -113,54 +114,77 @@ func TestRestartsInsideTransactionsKeepExactlyOnce(t *testing.T) {
 	var got committed
 	r := start(t, cfg, got.option())
 	total := len(sim.Responses())
-	events := readTopic(t, broker.ListenAddrs(), topic, total, 90*time.Second)
+	events := readTopic(t, addrs, cfg.Sources[0].Topic, total, 90*time.Second)
 	r.stop(t)
 	verifyExactlyOnce(t, sim, events)
 }
 
 func TestVendorFaultsDelayButNeverLose(t *testing.T) {
-	broker := newBroker(t)
-	sim, url := newSim(t, tikisim.WithPageCap(50))
-	now := time.Now().UTC().Truncate(time.Second)
-	seed(sim, 1000, now.Add(-time.Minute), 2*24*time.Hour)
-	sim.SetFaultRates(tikisim.FaultRates{RateLimit: 0.04, ServerError: 0.08, Slow: 0.03, Malformed: 0.03, HTML: 0.04,
-		SlowDelay: 1500 * time.Millisecond, Seed: 7})
-	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-f", url: url, start: now.Add(-3 * 24 * time.Hour),
-		window: "3h", pageSize: 50, timeout: "500ms"})
-	var got committed
-	r := start(t, cfg, got.option())
-	waitFor(t, "all responses despite faults", 90*time.Second, func() bool { return got.count() >= 1000 })
-	r.stop(t)
-	verifyExactlyOnce(t, sim, readTopic(t, broker.ListenAddrs(), topic, 1000, 20*time.Second))
-
-	st := sim.Stats()
-	m := r.c.Metrics()
-	failures := func(reason string) float64 {
-		return testutil.ToFloat64(m.RequestFailures.WithLabelValues("tiki-f", "tiki_lead", reason))
-	}
-	for fault, reason := range map[tikisim.Fault]string{
-		tikisim.FaultRateLimit: "rate_limited", tikisim.FaultServerError: "http_5xx", tikisim.FaultSlow: "timeout",
+	for _, tc := range []struct {
+		name        string
+		records     int
+		rates       tikisim.FaultRates
+		span        time.Duration
+		window      string
+		pageSize    int
+		wantClasses bool // every fault class is drawn at least once
+	}{
+		{"heavy", 1000, tikisim.FaultRates{RateLimit: 0.04, ServerError: 0.08, Slow: 0.03, Malformed: 0.03, HTML: 0.04}, 2 * 24 * time.Hour, "3h", 50, false},
+		{"at scale", 20000, tikisim.FaultRates{RateLimit: 0.01, ServerError: 0.03, Slow: 0.01, Malformed: 0.02, HTML: 0.02}, 10 * 24 * time.Hour, "6h", 100, true},
 	} {
-		if st.Faults[fault] > 0 && failures(reason) == 0 {
-			t.Errorf("%d %v faults served, but http_request_failures_total{reason=%q} is 0", st.Faults[fault], fault, reason)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			addrs := testBrokers(t)
+			sim, url := newSim(t, tikisim.WithPageCap(tc.pageSize))
+			now := time.Now().UTC().Truncate(time.Second)
+			seed(sim, tc.records, now.Add(-time.Minute), tc.span)
+			tc.rates.SlowDelay, tc.rates.Seed = 1500*time.Millisecond, 7
+			sim.SetFaultRates(tc.rates)
+			cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-f", url: url, start: now.Add(-tc.span - time.Hour),
+				window: tc.window, pageSize: tc.pageSize, timeout: "500ms"})
+			var got committed
+			r := start(t, cfg, got.option())
+			waitFor(t, "all responses despite faults", 3*time.Minute, func() bool { return got.count() >= tc.records })
+			r.stop(t)
+			verifyExactlyOnce(t, sim, readTopic(t, addrs, cfg.Sources[0].Topic, tc.records, 30*time.Second))
+
+			st := sim.Stats()
+			m := r.c.Metrics()
+			counted := func(vec *prometheus.CounterVec, reason string) float64 {
+				return testutil.ToFloat64(vec.WithLabelValues("tiki-f", "tiki_lead", reason))
+			}
+			// Each fault class and the metric that counts it: 429 and 5xx
+			// (the HTML page is a 502) and timeouts are failed HTTP
+			// attempts; a truncated 200 body fails the poll as decode.
+			for fault, want := range map[tikisim.Fault]struct {
+				vec    *prometheus.CounterVec
+				reason string
+			}{
+				tikisim.FaultRateLimit:   {m.RequestFailures, "rate_limited"},
+				tikisim.FaultServerError: {m.RequestFailures, "http_5xx"},
+				tikisim.FaultHTML:        {m.RequestFailures, "http_5xx"},
+				tikisim.FaultSlow:        {m.RequestFailures, "timeout"},
+				tikisim.FaultMalformed:   {m.PollErrors, "decode"},
+			} {
+				if tc.wantClasses && st.Faults[fault] == 0 {
+					t.Errorf("no %v fault drawn in %d requests", fault, st.Requests)
+				}
+				if st.Faults[fault] > 0 && counted(want.vec, want.reason) == 0 {
+					t.Errorf("%d %v faults served, but reason %q was not counted", st.Faults[fault], fault, want.reason)
+				}
+			}
+			t.Logf("%d requests, faults served: %v", st.Requests, st.Faults)
+		})
 	}
-	// Malformed and HTML 2xx bodies fail the poll (reason decode); the HTML
-	// fault is a 502, counted as http_5xx.
-	if st.Faults[tikisim.FaultMalformed] > 0 && testutil.ToFloat64(m.PollErrors.WithLabelValues("tiki-f", "tiki_lead", "decode")) == 0 {
-		t.Error("malformed bodies served but no decode poll error counted")
-	}
-	t.Logf("faults served: %v", st.Faults)
 }
 
 func TestFailingSourceBacksOffAlone(t *testing.T) {
-	broker := newBroker(t)
+	addrs := testBrokers(t)
 	good, goodURL := newSim(t)
 	bad, badURL := newSim(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	seed(good, 500, now.Add(-time.Minute), 24*time.Hour)
 	seed(bad, 10, now.Add(-time.Minute), 24*time.Hour)
-	cfg := testConfig(t, broker.ListenAddrs(), map[string]string{"WRONG": "not-the-secret"}, "",
+	cfg := testConfig(t, addrs, map[string]string{"WRONG": "not-the-secret"}, "",
 		tikiSource{name: "good", url: goodURL, start: now.Add(-25 * time.Hour)},
 		tikiSource{name: "bad", url: badURL, secretVar: "WRONG", start: now.Add(-25 * time.Hour)})
 	var got committed
@@ -176,7 +200,7 @@ func TestFailingSourceBacksOffAlone(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &st); err != nil || code != 200 {
 		t.Fatalf("/status = %d %s: %v", code, body, err)
 	}
-	if !st.Ready || st.Connector != "e2e" || len(st.Sources) != 2 {
+	if !st.Ready || st.Connector != cfg.Name || len(st.Sources) != 2 {
 		t.Fatalf("/status = %s", body)
 	}
 	g, b := st.Sources[0], st.Sources[1]
@@ -190,7 +214,7 @@ func TestFailingSourceBacksOffAlone(t *testing.T) {
 	for _, want := range []string{
 		`connector_source_state{provider="tiki_lead",source="bad",state="failed"} 1`,
 		`connector_source_lag_seconds{provider="tiki_lead",source="good"}`,
-		`connector_kafka_produce_bytes_total{client_id="e2e-`,
+		`connector_kafka_produce_bytes_total{client_id="` + cfg.Name + `-`,
 	} {
 		if !strings.Contains(exposition, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -205,29 +229,29 @@ func TestFailingSourceBacksOffAlone(t *testing.T) {
 	if bad.Stats().AuthFailed == 0 {
 		t.Error("the simulator saw no bad signature")
 	}
-	verifyExactlyOnce(t, good, readTopic(t, broker.ListenAddrs(), topic, 500, 10*time.Second))
+	verifyExactlyOnce(t, good, readTopic(t, addrs, cfg.Sources[0].Topic, 500, 10*time.Second))
 }
 
 func TestRefusesOffsetsTopicWithoutCompaction(t *testing.T) {
-	broker := newBroker(t)
+	addrs := testBrokers(t)
 	_, url := newSim(t)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(broker.ListenAddrs()...))
+	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), 1, 1, map[string]*string{"cleanup.policy": kadm.StringPtr("delete")}, "connector-offsets"); err != nil {
+	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), 1, 1, map[string]*string{"cleanup.policy": kadm.StringPtr("delete")}, cfg.Kafka.OffsetsTopic); err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
 	err = refusal(t, cfg)
-	if err == nil || !strings.Contains(err.Error(), "connector-offsets has cleanup.policy=delete: it must be compacted") {
+	if err == nil || !strings.Contains(err.Error(), cfg.Kafka.OffsetsTopic+" has cleanup.policy=delete: it must be compacted") {
 		t.Fatalf("Run = %v, want a refusal naming the topic", err)
 	}
 }
 
 func TestUnconvertibleRecordGoesToDLQ(t *testing.T) {
-	broker := newBroker(t)
+	addrs := testBrokers(t)
 	sim, url := newSim(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	seed(sim, 50, now.Add(-time.Minute), time.Hour)
@@ -238,16 +262,16 @@ func TestUnconvertibleRecordGoesToDLQ(t *testing.T) {
 		return []byte(strings.Replace(string(body), head+`"`+formA+`"`, head+`7.5`, 1))
 	}
 	srv := newMangler(t, url, mangle)
-	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-d", url: srv, start: now.Add(-2 * time.Hour)})
+	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-d", url: srv, start: now.Add(-2 * time.Hour)})
 	var got committed
 	r := start(t, cfg, got.option())
 	waitFor(t, "the good responses", 30*time.Second, func() bool { return got.count() >= 50 })
 	r.stop(t)
-	events := readTopic(t, broker.ListenAddrs(), topic, 50, 10*time.Second)
+	events := readTopic(t, addrs, cfg.Sources[0].Topic, 50, 10*time.Second)
 	if len(events) != 50 {
 		t.Fatalf("%d events, want the 50 good responses", len(events))
 	}
-	dlq := readRaw(t, broker.ListenAddrs(), "e2e.dlq", 1)
+	dlq := readRaw(t, addrs, cfg.DLQ.Topic, 1)
 	if len(dlq) == 0 {
 		t.Fatal("nothing in the dead-letter topic")
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,7 +42,8 @@ func TestCrashLoop(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/vnstream/connector/cmd/connector").CombinedOutput(); err != nil {
 		t.Fatalf("building the connector: %v\n%s", err, out)
 	}
-	broker := newBroker(t)
+	addrs := testBrokers(t)
+	name := uniqueName(t)
 	sim, url := newSim(t, tikisim.WithPageCap(500))
 	now := time.Now().UTC().Truncate(time.Second)
 	span := time.Duration(backlog/5000+1) * time.Hour
@@ -54,9 +56,10 @@ func TestCrashLoop(t *testing.T) {
 	sim.Add(rs...)
 
 	cfgFile := filepath.Join(t.TempDir(), "config.yaml")
-	yaml := fmt.Sprintf("name: crash\nkafka:\n  brokers: [%q]\n  offsets_partitions: 3\n  replication_factor: 1\n  transaction_timeout: 10s\nhttp:\n  listen: \"-\"\nsources:\n",
-		broker.ListenAddrs()[0]) +
-		fmt.Sprintf(sourceYAML, "tiki-crash", "5s", url, "TIKI_SECRET", 500, now.Add(-span-time.Hour).Format(time.RFC3339), "1h", 10000)
+	topic := name + ".tiki-crash"
+	yaml := fmt.Sprintf("name: %s\nkafka:\n  brokers: [%q]\n  offsets_topic: %s-offsets\n  offsets_partitions: 3\n  replication_factor: 1\n  transaction_timeout: 10s\nhttp:\n  listen: \"-\"\nsources:\n",
+		name, strings.Join(addrs, `", "`), name) +
+		fmt.Sprintf(sourceYAML, "tiki-crash", topic, "5s", url, "TIKI_SECRET", 500, now.Add(-span-time.Hour).Format(time.RFC3339), "1h", 10000)
 	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +98,7 @@ func TestCrashLoop(t *testing.T) {
 	total := len(sim.Responses())
 	cmd := startBin()
 	began := time.Now()
-	events := readTopic(t, broker.ListenAddrs(), topic, total, 5*time.Minute)
+	events := readTopic(t, addrs, topic, total, 5*time.Minute)
 	caughtUp := time.Since(began)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

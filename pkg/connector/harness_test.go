@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
+	"os"
+	"regexp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,10 +29,27 @@ import (
 const (
 	clientID = "test-client"
 	secret   = "test-secret-value-0123456789"
-	topic    = "tiki.lead.form-responses"
 	formA    = "7"
 	formB    = "1234567890123"
 )
+
+// testBrokers returns the brokers of an end-to-end test: KAFKA_BROKERS, a
+// real cluster (test/kafka/start.sh starts one), or else a new in-process
+// kfake cluster. testConfig names every topic after the test, so tests
+// sharing one cluster never meet.
+func testBrokers(t testing.TB) []string {
+	t.Helper()
+	if v := os.Getenv("KAFKA_BROKERS"); v != "" {
+		return strings.Split(v, ",")
+	}
+	return newBroker(t).ListenAddrs()
+}
+
+// uniqueName names a test's connector and topics.
+func uniqueName(t testing.TB) string {
+	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))
+	return fmt.Sprintf("%s-%06x", strings.Trim(name, "-"), rand.Uint32()&0xffffff)
+}
 
 // newBroker starts an in-memory kfake cluster that the test stops.
 func newBroker(t testing.TB) *kfake.Cluster {
@@ -61,6 +81,7 @@ func serve(t testing.TB, h http.Handler) string {
 const sourceYAML = `
   - name: %s
     kind: tiki_lead
+    topic: %s
     poll_interval: 200ms
     error_backoff_max: 2s
     http:
@@ -93,7 +114,9 @@ type tikiSource struct {
 func testConfig(t testing.TB, brokers []string, env map[string]string, extra string, sources ...tikiSource) *config.Config {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "name: e2e\nkafka:\n  brokers: [%q]\n  offsets_partitions: 3\n  topic_partitions: 3\n  replication_factor: 1\n  transaction_timeout: 10s\nhttp:\n  listen: \"-\"\n%s\nsources:\n", brokers[0], extra)
+	name := uniqueName(t)
+	fmt.Fprintf(&b, "name: %s\nkafka:\n  brokers: [%q]\n  offsets_topic: %s-offsets\n  offsets_partitions: 3\n  topic_partitions: 3\n  replication_factor: 1\n  transaction_timeout: 10s\nhttp:\n  listen: \"-\"\n%s\nsources:\n",
+		name, strings.Join(brokers, `", "`), name, extra)
 	for _, s := range sources {
 		if s.pageSize == 0 {
 			s.pageSize = 100
@@ -110,7 +133,7 @@ func testConfig(t testing.TB, brokers []string, env map[string]string, extra str
 		if s.secretVar == "" {
 			s.secretVar = "TIKI_SECRET"
 		}
-		fmt.Fprintf(&b, sourceYAML, s.name, s.timeout, s.url, s.secretVar, s.pageSize, s.start.Format(time.RFC3339), s.window, s.maxWindow)
+		fmt.Fprintf(&b, sourceYAML, s.name, name+"."+s.name, s.timeout, s.url, s.secretVar, s.pageSize, s.start.Format(time.RFC3339), s.window, s.maxWindow)
 	}
 	lookup := func(k string) (string, bool) {
 		if k == "TIKI_SECRET" {

@@ -43,7 +43,7 @@ func TestPythonConsumerReadsTheEvents(t *testing.T) {
 	r.stop(t)
 
 	cmd := exec.Command(python, "../../test/interop/consume.py", "--brokers", broker.ListenAddrs()[0],
-		"--registry", reg.URL(), "--topic", topic, "--expect", "501")
+		"--registry", reg.URL(), "--topic", cfg.Sources[0].Topic, "--expect", "501")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

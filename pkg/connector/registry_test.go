@@ -29,12 +29,12 @@ func newRegistry(t *testing.T) (string, *sr.Client) {
 }
 
 func TestSchemaRegistryWireFormat(t *testing.T) {
-	broker := newBroker(t)
+	addrs := testBrokers(t)
 	regURL, reg := newRegistry(t)
 	sim, url := newSim(t, tikisim.WithArrayName("customer_responses"))
 	now := time.Now().UTC().Truncate(time.Second)
 	seed(sim, 200, now.Add(-time.Minute), 6*time.Hour)
-	cfg := testConfig(t, broker.ListenAddrs(), nil, "schema_registry:\n  url: "+regURL+"\n",
+	cfg := testConfig(t, addrs, nil, "schema_registry:\n  url: "+regURL+"\n",
 		tikiSource{name: "tiki-sr", url: url, start: now.Add(-7 * time.Hour)})
 	var got committed
 	r := start(t, cfg, got.option())
@@ -45,14 +45,14 @@ func TestSchemaRegistryWireFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(subjects, ",") != topic+"-key,"+topic+"-value" {
+	if topic := cfg.Sources[0].Topic; strings.Join(subjects, ",") != topic+"-key,"+topic+"-value" {
 		t.Fatalf("registered subjects %v", subjects)
 	}
 	set, err := schema.Load(schemas.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := readTopicWith(t, schema.NewDecoder(set, reg), broker.ListenAddrs(), topic, 200, 10*time.Second)
+	events := readTopicWith(t, schema.NewDecoder(set, reg), addrs, cfg.Sources[0].Topic, 200, 10*time.Second)
 	verifyExactlyOnce(t, sim, events)
 	for _, e := range events[:1] {
 		if !strings.HasPrefix(e.headers["connector.value.schema"], "id:") {
@@ -62,7 +62,7 @@ func TestSchemaRegistryWireFormat(t *testing.T) {
 }
 
 func TestIncompatibleSchemaRefusesToStart(t *testing.T) {
-	broker := newBroker(t)
+	addrs := testBrokers(t)
 	regURL, reg := newRegistry(t)
 	_, url := newSim(t)
 	// The latest registered value schema has a field without a default that
@@ -79,11 +79,11 @@ func TestIncompatibleSchemaRefusesToStart(t *testing.T) {
 	if old == e.ValueText {
 		t.Fatal("could not derive the older schema")
 	}
-	if _, err := reg.RegisterSchema(context.Background(), topic+"-value", sr.Schema{Schema: old, Type: sr.TypeAvro}, -1, -1); err != nil {
+	cfg := testConfig(t, addrs, nil, "schema_registry:\n  url: "+regURL+"\n",
+		tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
+	if _, err := reg.RegisterSchema(context.Background(), cfg.Sources[0].Topic+"-value", sr.Schema{Schema: old, Type: sr.TypeAvro}, -1, -1); err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(t, broker.ListenAddrs(), nil, "schema_registry:\n  url: "+regURL+"\n",
-		tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
 	err = refusal(t, cfg)
 	if err == nil || !strings.Contains(err.Error(), "not BACKWARD compatible") || !strings.Contains(err.Error(), "inputs") {
 		t.Fatalf("Run = %v, want a refusal naming the field", err)
@@ -91,9 +91,9 @@ func TestIncompatibleSchemaRefusesToStart(t *testing.T) {
 }
 
 func TestHealthAndMetricsEndpoints(t *testing.T) {
-	broker := newBroker(t)
+	addrs := testBrokers(t)
 	_, url := newSim(t)
-	cfg := testConfig(t, broker.ListenAddrs(), nil, "", tikiSource{name: "tiki-h", url: url, start: time.Now().Add(-time.Hour)})
+	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-h", url: url, start: time.Now().Add(-time.Hour)})
 	c, err := connector.New(cfg)
 	if err != nil {
 		t.Fatal(err)

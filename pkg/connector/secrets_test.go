@@ -58,8 +58,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	fmt.Fprintf(&b, "name: secrets\nkafka:\n  brokers: [%q]\n  sasl:\n    mechanism: SCRAM-SHA-256\n    username: svc\n    password: ${KAFKA_PW}\n"+
 		"  offsets_partitions: 2\n  replication_factor: 1\nhttp:\n  listen: \"-\"\nsources:\n", broker.ListenAddrs()[0])
 	start := now.Add(-2 * time.Hour).Format(time.RFC3339)
-	fmt.Fprintf(&b, sourceYAML, "good", "5s", goodURL, "GOOD_SECRET", 100, start, "6h", 10000)
-	fmt.Fprintf(&b, sourceYAML, "bad", "5s", badURL, "BAD_SECRET", 100, start, "6h", 10000)
+	fmt.Fprintf(&b, sourceYAML, "good", "secrets.good", "5s", goodURL, "GOOD_SECRET", 100, start, "6h", 10000)
+	fmt.Fprintf(&b, sourceYAML, "bad", "secrets.bad", "5s", badURL, "BAD_SECRET", 100, start, "6h", 10000)
 	env := map[string]string{"KAFKA_PW": kafkaPassword, "GOOD_SECRET": tikiSecret, "BAD_SECRET": wrongSecret}
 	cfg, err := config.Parse([]byte(b.String()), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
