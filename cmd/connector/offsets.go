@@ -34,13 +34,8 @@ offset and goes on from the new one.
 
 // offsetsCmd runs `connector offsets ...`.
 func offsetsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, offsetsUsage)
-		return errUsage
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, offsetsUsage)
-		return nil
+	if done, err := usageOrHelp(args, offsetsUsage, stdout, stderr); done {
+		return err
 	}
 	fs := flag.NewFlagSet("offsets "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)

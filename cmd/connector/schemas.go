@@ -26,13 +26,8 @@ const schemasUsage = `usage:
 
 // schemasCmd runs `connector schemas ...`.
 func schemasCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, schemasUsage)
-		return errUsage
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, schemasUsage)
-		return nil
+	if done, err := usageOrHelp(args, schemasUsage, stdout, stderr); done {
+		return err
 	}
 	set, err := schema.Load(schemas.FS)
 	if err != nil {
