@@ -26,9 +26,11 @@ func TransactionalID(connector string, task int32) string {
 // shutdown, so the process exits within a pod's grace period.
 const ShutdownAbortTimeout = 5 * time.Second
 
-// ErrFenced means another producer took the task over: this process must
-// stop writing for it.
-var ErrFenced = errors.New("producer fenced: another instance took this task over")
+// ErrFenced marks a commit refused because the producer's epoch is no
+// longer current: the broker timed the transaction out, or another producer
+// with the same transactional id (another instance, `connector offsets
+// -force`) took the task over. The caller re-reads its offset and retries.
+var ErrFenced = errors.New("producer fenced: its transaction timed out or another producer took the task over")
 
 // Producer is the transactional producer of one task. Commit writes a
 // batch of records, the offset record included, in one transaction; the
