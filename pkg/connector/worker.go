@@ -122,12 +122,12 @@ func (w *worker) step(ctx context.Context) (time.Duration, error) {
 		w.c.status.committed(w.cfg.Name, w.offset, time.Time{})
 		return wait, nil
 	}
-	batch, dlq, err := w.encode(records)
+	enc, err := w.encode(records)
 	if err != nil {
 		m.PollErrors.WithLabelValues(w.cfg.Name, w.cfg.Kind, "record").Inc()
 		return 0, err
 	}
-	batch = append(batch, &kgo.Record{Topic: w.c.cfg.Kafka.OffsetsTopic, Partition: w.task, Key: w.key, Value: next})
+	batch := append(enc.batch, &kgo.Record{Topic: w.c.cfg.Kafka.OffsetsTopic, Partition: w.task, Key: w.key, Value: next})
 	start = time.Now()
 	if err := w.producer.Commit(ctx, batch); err != nil {
 		m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "aborted").Inc()
@@ -137,34 +137,29 @@ func (w *worker) step(ctx context.Context) (time.Duration, error) {
 	}
 	m.CommitDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
 	m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "committed").Inc()
-	written := len(batch) - 1 - dlq
-	m.RecordsWritten.WithLabelValues(labels...).Add(float64(written))
-	m.DLQRecords.WithLabelValues(labels...).Add(float64(dlq))
+	m.RecordsWritten.WithLabelValues(labels...).Add(float64(enc.events))
+	m.DLQRecords.WithLabelValues(labels...).Add(float64(enc.dlq))
 	m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
 	w.offset = next
-	var newest time.Time
-	for _, r := range records {
-		if r.Err == nil && r.Time.After(newest) {
-			newest = r.Time
-		}
-	}
-	w.c.status.committed(w.cfg.Name, next, newest)
+	w.c.status.committed(w.cfg.Name, next, enc.newest)
 	if w.c.onCommit != nil {
-		ops := map[source.Op]int{}
-		for _, r := range records {
-			if r.Err == nil {
-				ops[r.Op]++
-			}
-		}
-		w.c.onCommit(Batch{Source: w.cfg.Name, Kind: w.cfg.Kind, Topic: w.cfg.Topic, Events: written, Ops: ops, DLQ: dlq, Offset: next})
+		w.c.onCommit(Batch{Source: w.cfg.Name, Kind: w.cfg.Kind, Topic: w.cfg.Topic, Events: enc.events, Ops: enc.ops, DLQ: enc.dlq, Offset: next})
 	}
 	return wait, nil
 }
 
+// encoded is a batch ready to commit, with what it holds.
+type encoded struct {
+	batch       []*kgo.Record
+	events, dlq int
+	ops         map[source.Op]int // events by operation
+	newest      time.Time         // entity time of the newest event
+}
+
 // encode turns records into Kafka records; records that cannot be
 // converted go to the dead-letter topic, or fail the batch in fail mode.
-func (w *worker) encode(records []source.Record) (batch []*kgo.Record, dlq int, err error) {
-	batch = make([]*kgo.Record, 0, len(records)+1)
+func (w *worker) encode(records []source.Record) (encoded, error) {
+	enc := encoded{batch: make([]*kgo.Record, 0, len(records)+1), ops: map[source.Op]int{}}
 	now := time.Now().UnixMilli()
 	for i := range records {
 		r := &records[i]
@@ -181,15 +176,20 @@ func (w *worker) encode(records []source.Record) (batch []*kgo.Record, dlq int, 
 			value, convErr = w.codec.AppendValue(nil, &env)
 		}
 		if convErr == nil {
-			batch = append(batch, &kgo.Record{Topic: w.cfg.Topic, Key: key, Value: value, Headers: w.headers})
+			enc.batch = append(enc.batch, &kgo.Record{Topic: w.cfg.Topic, Key: key, Value: value, Headers: w.headers})
+			enc.events++
+			enc.ops[r.Op]++
+			if r.Time.After(enc.newest) {
+				enc.newest = r.Time
+			}
 			continue
 		}
 		if w.c.cfg.DLQ.Mode == "fail" {
-			return nil, 0, fmt.Errorf("source %s: %w at %s: %w", w.cfg.Name, errUnconvertible, r.Position, convErr)
+			return encoded{}, fmt.Errorf("source %s: %w at %s: %w", w.cfg.Name, errUnconvertible, r.Position, convErr)
 		}
 		w.log.Warn("record sent to the dead-letter topic", "topic", w.c.cfg.DLQ.Topic, "position", r.Position, "err", convErr)
-		dlq++
-		batch = append(batch, &kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: r.Raw, Headers: []kgo.RecordHeader{
+		enc.dlq++
+		enc.batch = append(enc.batch, &kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: r.Raw, Headers: []kgo.RecordHeader{
 			{Key: "connector.error", Value: []byte(convErr.Error())},
 			{Key: "connector.provider", Value: []byte(w.cfg.Kind)},
 			{Key: "connector.source", Value: []byte(w.cfg.Name)},
@@ -197,7 +197,7 @@ func (w *worker) encode(records []source.Record) (batch []*kgo.Record, dlq int, 
 			{Key: "connector.position", Value: []byte(r.Position)},
 		}})
 	}
-	return batch, dlq, nil
+	return enc, nil
 }
 
 // reload re-reads the source's committed offset after a failed commit.
