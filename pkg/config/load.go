@@ -123,10 +123,7 @@ func checkKnown(n *yaml.Node, t reflect.Type, path string, probs *Problems) {
 		}
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
 		fields := map[string]reflect.Type{}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			fields[strings.Split(f.Tag.Get("yaml"), ",")[0]] = f.Type
-		}
+		addFields(fields, t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
@@ -140,6 +137,20 @@ func checkKnown(n *yaml.Node, t reflect.Type, path string, probs *Problems) {
 		for i, c := range n.Content {
 			checkKnown(c, t.Elem(), path+"["+strconv.Itoa(i)+"]", probs)
 		}
+	}
+}
+
+// addFields maps the YAML names of t's fields to their types, flattening
+// inline structs.
+func addFields(fields map[string]reflect.Type, t reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" {
+			addFields(fields, f.Type)
+			continue
+		}
+		fields[name] = f.Type
 	}
 }
 
@@ -172,8 +183,23 @@ func (c *Config) readSecretFiles(external map[string]bool, probs *Problems) {
 	read("kafka.sasl.password", c.Kafka.SASL.PasswordFile, &c.Kafka.SASL.Password)
 	read("schema_registry.password", c.SchemaRegistry.PasswordFile, &c.SchemaRegistry.Password)
 	for i := range c.Sources {
-		if t := c.Sources[i].Tiki; t != nil {
-			read(fmt.Sprintf("sources[%d].tiki.client_secret", i), t.ClientSecretFile, &t.ClientSecret)
+		s := &c.Sources[i]
+		path := fmt.Sprintf("sources[%d].", i)
+		if t := s.Tiki; t != nil {
+			read(path+"tiki.client_secret", t.ClientSecretFile, &t.ClientSecret)
+		}
+		if t := s.InterITS; t != nil {
+			read(path+"interits.api_key", t.APIKeyFile, &t.APIKey)
+		}
+		if t := s.ETelecom; t != nil {
+			read(path+"etelecom.api_key", t.APIKeyFile, &t.APIKey)
+		}
+		if t := s.Nxlink; t != nil {
+			read(path+"nxlink.access_secret", t.AccessSecretFile, &t.AccessSecret)
+			read(path+"nxlink.app_key", t.AppKeyFile, &t.AppKey)
+		}
+		if t := s.Nhanh; t != nil {
+			read(path+"nhanh.access_token", t.AccessTokenFile, &t.AccessToken)
 		}
 	}
 }

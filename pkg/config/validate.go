@@ -40,7 +40,7 @@ func (p Problems) Error() string {
 }
 
 // Kinds lists the source kinds this build knows.
-var Kinds = []string{"tiki_lead"}
+var Kinds = []string{"tiki_lead", "interits_zns", "etelecom_zns", "nxlink_customer", "nhanh_conversation"}
 
 var (
 	nameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -133,20 +133,34 @@ func (s *Source) validate(path string, external map[string]bool, p *Problems) {
 	case !nameRe.MatchString(s.Name):
 		p.add(path+".name", "use letters, digits, '.', '_' and '-' only")
 	}
-	switch s.Kind {
-	case "tiki_lead":
-		if s.Tiki == nil {
-			p.add(path+".tiki", "required for kind tiki_lead")
-		} else {
-			s.Tiki.validate(path+".tiki", external, p)
-		}
-	case "":
-		p.add(path+".kind", "required: one of "+strings.Join(Kinds, ", "))
-	default:
-		p.add(path+".kind", fmt.Sprintf("%q: unknown, want one of %s", s.Kind, strings.Join(Kinds, ", ")))
+	sections := []struct {
+		kind, key string
+		set       bool
+		validate  func(path string)
+	}{
+		{"tiki_lead", "tiki", s.Tiki != nil, func(path string) { s.Tiki.validate(path, external, p) }},
+		{"interits_zns", "interits", s.InterITS != nil, func(path string) { s.InterITS.validate(path, external, p) }},
+		{"etelecom_zns", "etelecom", s.ETelecom != nil, func(path string) { s.ETelecom.validate(path, external, p) }},
+		{"nxlink_customer", "nxlink", s.Nxlink != nil, func(path string) { s.Nxlink.validate(path, external, p) }},
+		{"nhanh_conversation", "nhanh", s.Nhanh != nil, func(path string) { s.Nhanh.validate(path, external, p) }},
 	}
-	if s.Kind != "tiki_lead" && s.Tiki != nil {
-		p.add(path+".tiki", "only for kind tiki_lead")
+	known := false
+	for _, sec := range sections {
+		switch {
+		case sec.kind == s.Kind && sec.set:
+			sec.validate(path + "." + sec.key)
+		case sec.kind == s.Kind:
+			p.add(path+"."+sec.key, "required for kind "+sec.kind)
+		case sec.set:
+			p.add(path+"."+sec.key, "only for kind "+sec.kind)
+		}
+		known = known || sec.kind == s.Kind
+	}
+	switch {
+	case s.Kind == "":
+		p.add(path+".kind", "required: one of "+strings.Join(Kinds, ", "))
+	case !known:
+		p.add(path+".kind", fmt.Sprintf("%q: unknown, want one of %s", s.Kind, strings.Join(Kinds, ", ")))
 	}
 	if s.Topic != "" { // empty only for an unknown kind, reported above
 		checkTopic(p, path+".topic", s.Topic)
@@ -187,22 +201,85 @@ func (t *Tiki) validate(path string, external map[string]bool, p *Problems) {
 			p.add(path+".form_ids["+strconv.Itoa(i)+"]", fmt.Sprintf("%q: must be a numeric id", id))
 		}
 	}
-	if t.PageSize < 1 || t.PageSize > 500 {
-		p.add(path+".page_size", "must be 1..500")
+	checkRange(p, path+".page_size", t.PageSize, 500)
+	t.Windowing.validate(path, p)
+}
+
+func (t *InterITS) validate(path string, external map[string]bool, p *Problems) {
+	checkURL(p, path+".base_url", t.BaseURL)
+	checkSecret(p, external, path+".api_key", t.APIKey, true)
+	checkRange(p, path+".page_size", t.PageSize, 1000)
+	t.Windowing.validate(path, p)
+}
+
+func (t *ETelecom) validate(path string, external map[string]bool, p *Problems) {
+	if t.BaseURL == "" {
+		p.add(path+".base_url", "required: the service prefix .Zalo/ListMessages is appended to, e.g. https://api.etelecom.vn/v1/shop")
+	} else {
+		checkURL(p, path+".base_url", t.BaseURL)
 	}
-	if t.StartTime.IsZero() {
-		p.add(path+".start_time", "required: where the initial backfill begins (RFC 3339)")
+	checkSecret(p, external, path+".api_key", t.APIKey, true)
+	checkRange(p, path+".page_size", t.PageSize, 1000)
+	t.Windowing.validate(path, p)
+}
+
+func (t *Nxlink) validate(path string, external map[string]bool, p *Problems) {
+	checkURL(p, path+".base_url", t.BaseURL)
+	if t.AccessKey == "" {
+		p.add(path+".access_key", "required")
 	}
-	if t.Window < time.Second {
-		p.add(path+".window", "must be at least 1s")
+	checkSecret(p, external, path+".access_secret", t.AccessSecret, true)
+	checkSecret(p, external, path+".app_key", t.AppKey, true)
+	if t.TenantID <= 0 {
+		p.add(path+".tenant_id", "required: a positive tenant id")
 	}
+	if t.TimeZone == "" {
+		p.add(path+".time_zone", "required: the IANA zone of nxlink's times, e.g. Asia/Ho_Chi_Minh")
+	} else if _, err := time.LoadLocation(t.TimeZone); err != nil {
+		p.add(path+".time_zone", fmt.Sprintf("%q is not an IANA time zone", t.TimeZone))
+	}
+	checkRange(p, path+".page_size", t.PageSize, 50)
+	t.Windowing.validate(path, p)
+}
+
+func (t *Nhanh) validate(path string, external map[string]bool, p *Problems) {
+	checkURL(p, path+".base_url", t.BaseURL)
+	if t.AppID == "" {
+		p.add(path+".app_id", "required")
+	}
+	if t.BusinessID == "" {
+		p.add(path+".business_id", "required")
+	}
+	checkSecret(p, external, path+".access_token", t.AccessToken, true)
+	if t.Type < 0 || t.Type > 2 {
+		p.add(path+".type", "must be 0 (all), 1 (comments) or 2 (messages)")
+	}
+	checkRange(p, path+".page_size", t.PageSize, 50)
 	if t.Lag < 0 {
 		p.add(path+".lag", "must not be negative")
 	}
-	if t.Overlap < time.Second {
-		p.add(path+".overlap", "must be at least 1s, the resolution of Tiki's time filter")
+}
+
+func (w *Windowing) validate(path string, p *Problems) {
+	if w.StartTime.IsZero() {
+		p.add(path+".start_time", "required: where the initial backfill begins (RFC 3339)")
 	}
-	positive(p, path+".max_window_records", int64(t.MaxWindowRecords))
+	if w.Window < time.Second {
+		p.add(path+".window", "must be at least 1s")
+	}
+	if w.Lag < 0 {
+		p.add(path+".lag", "must not be negative")
+	}
+	if w.Overlap < time.Second {
+		p.add(path+".overlap", "must be at least 1s, the resolution of the vendor's time filter")
+	}
+	positive(p, path+".max_window_records", int64(w.MaxWindowRecords))
+}
+
+func checkRange(p *Problems, path string, v, max int) {
+	if v < 1 || v > max {
+		p.add(path, fmt.Sprintf("must be 1..%d", max))
+	}
 }
 
 func checkSecret(p *Problems, external map[string]bool, path string, s Secret, required bool) {

@@ -2,7 +2,6 @@ package connector
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
@@ -29,7 +28,7 @@ var providers = map[string]provider{
 		newSource: func(s config.Source, client *source.Client) source.Source {
 			return tiki.New(s.Name, *s.Tiki, client)
 		},
-		checkOffset: checkWindowCursor,
+		checkOffset: checkCursor,
 	},
 }
 
@@ -46,7 +45,7 @@ func CheckOffset(kind string, off source.Offset) error {
 	return p.checkOffset(off)
 }
 
-func checkWindowCursor(off source.Offset) error {
-	_, err := source.Windows{}.Decode(off, time.Now())
+func checkCursor(off source.Offset) error {
+	_, err := source.DecodeCursor(off)
 	return err
 }

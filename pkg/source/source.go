@@ -1,11 +1,15 @@
 // Package source defines what a source is: a pure function from a committed
 // offset and a vendor API to the next batch of change records. It also holds
 // what every provider shares: the HTTP client with retries, rate limit and
-// body cap (client.go), the poll window and overlap bookkeeping (window.go)
-// and the JSON helpers that keep unknown vendor fields (json.go).
+// body cap (client.go), the offset every source commits and the c/u/r
+// decision (cursor.go), the poll windows with lag and overlap (window.go),
+// the guard that keeps cursor paging from looping (paging.go), vendor time
+// and id parsing (time.go) and the JSON helper that keeps unknown vendor
+// fields (json.go).
 //
-// One sub-package per provider (tiki, ...) implements Source; each has a
-// simulator of its API beside it for tests and for `connector dev`.
+// One sub-package per provider (tiki, zns with interits and etelecom,
+// nxlink, nhanh) implements Source; each has a simulator of its API beside
+// it for tests and for `connector dev`.
 package source
 
 import (

@@ -26,8 +26,8 @@ func TestWindows(t *testing.T) {
 	if len(cur.Seen) != 2 || cur.Seen[0].ID != "b" || !cur.Watermark.Equal(win.To) {
 		t.Fatalf("after the first window %+v: want b and c kept for the overlap", cur)
 	}
-	if !cur.SeenSet().Has("c", t0.Add(time.Hour)) || cur.SeenSet().Has("c", t0.Add(time.Hour+time.Second)) {
-		t.Fatal("SeenSet must match id and time")
+	if vs := cur.Versions(t0); !vs.Emitted("c", t0.Add(time.Hour)) || vs.Emitted("c", t0.Add(time.Hour+time.Second)) {
+		t.Fatal("Emitted must match id and time")
 	}
 
 	// The second window overlaps, and stops at now − lag.
@@ -35,11 +35,12 @@ func TestWindows(t *testing.T) {
 	if want := t0.Add(90*time.Minute - 10*time.Second); !ok || !win.From.Equal(t0.Add(59*time.Minute)) || !win.To.Equal(want) || win.More {
 		t.Fatalf("second window %+v", win)
 	}
-	if got := cur.Op(t0.Add(80 * time.Minute)); got != OpRead {
+	late := t0.Add(80 * time.Minute)
+	if got := cur.Versions(win.From).Op("d", late, late); got != OpRead {
 		t.Errorf("a record from before the first poll, read during the backfill: op %s", got)
 	}
 	cur = w.Advance(cur, win, nil)
-	if got := cur.Op(t0.Add(80 * time.Minute)); got != OpCreate {
+	if got := cur.Versions(win.From).Op("d", late, late); got != OpCreate {
 		t.Errorf("a late write found after the backfill: op %s", got)
 	}
 	if _, ok := w.Next(cur, now.Add(400*time.Millisecond)); ok {

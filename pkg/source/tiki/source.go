@@ -83,17 +83,17 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 	if !ok {
 		return nil, offset, false, nil
 	}
-	seen := cur.SeenSet()
+	vs := cur.Versions(win.From)
 	var got []walked
 	for {
-		got, err = s.walk(ctx, win, seen, s.cfg.MaxWindowRecords)
+		got, err = s.walk(ctx, win, vs, s.cfg.MaxWindowRecords)
 		if !errors.Is(err, errWindowFull) {
 			break
 		}
 		half, ok := s.windows.Halve(win)
 		if !ok {
 			// One second of the API holds more than the cap: read it all.
-			got, err = s.walk(ctx, win, seen, math.MaxInt)
+			got, err = s.walk(ctx, win, vs, math.MaxInt)
 			break
 		}
 		win = half
@@ -109,7 +109,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 	for _, w := range got {
 		rec := source.Record{Op: source.OpCreate, Position: position, Raw: w.raw, Err: w.err}
 		if w.value != nil {
-			rec.Op = cur.Op(w.value.CreatedAt)
+			rec.Op = vs.Op(w.value.ID, w.value.CreatedAt, w.value.CreatedAt)
 			rec.Key = &Key{ID: w.value.ID}
 			rec.Value = w.value
 			rec.Time = w.value.CreatedAt
@@ -127,7 +127,7 @@ type walked struct {
 
 // walk reads every response in win, newest first, page by page with lt_id,
 // and returns those not yet emitted; errWindowFull when more than limit.
-func (s *Source) walk(ctx context.Context, win source.Window, seen source.SeenSet, limit int) ([]walked, error) {
+func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Versions, limit int) ([]walked, error) {
 	var out []walked
 	lt := ""
 	for {
@@ -146,7 +146,7 @@ func (s *Source) walk(ctx context.Context, win source.Window, seen source.SeenSe
 			}
 			if r.value != nil {
 				t := r.value.CreatedAt
-				if t.Before(win.From) || t.After(win.To) || seen.Has(id, t) {
+				if t.Before(win.From) || t.After(win.To) || vs.Emitted(id, t) {
 					continue
 				}
 			}

@@ -74,7 +74,7 @@ func ids(recs []source.Record) string {
 func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := &clock{t: t0.Add(time.Hour)}
-	s, sim := newSource(t, clk, config.Tiki{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second})
+	s, sim := newSource(t, clk, config.Tiki{Windowing: config.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}})
 	tie := t0.Add(10 * time.Minute) // exactly on the first window's end
 	for _, r := range []tikisim.Response{
 		{ID: "1000", FormID: "1", CreatedAt: tie},
@@ -100,7 +100,7 @@ func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 
 	// A new response, and a late one stamped inside the overlap.
 	clk.add(time.Minute)
-	var cur source.WindowCursor
+	var cur source.Cursor
 	_ = json.Unmarshal(off, &cur)
 	sim.Add(tikisim.Response{ID: "2000", FormID: "1", CreatedAt: clk.now().Add(-10 * time.Second)})
 	sim.Add(tikisim.Response{ID: "1500", FormID: "1", CreatedAt: cur.Watermark.Add(-3 * time.Second)})
@@ -113,7 +113,7 @@ func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 func TestWindowHalvesWhenFull(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := &clock{t: t0.Add(2 * time.Hour)}
-	s, sim := newSource(t, clk, config.Tiki{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10, PageSize: 4})
+	s, sim := newSource(t, clk, config.Tiki{Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}, PageSize: 4})
 	for i := range 100 {
 		sim.Create("1", t0.Add(time.Duration(i)*30*time.Second))
 	}
@@ -145,7 +145,7 @@ func TestWindowHalvesWhenFull(t *testing.T) {
 func TestPollErrorsNameTheProblem(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := &clock{t: t0.Add(time.Hour)}
-	s, sim := newSource(t, clk, config.Tiki{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second})
+	s, sim := newSource(t, clk, config.Tiki{Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second}})
 	sim.Create("1", t0.Add(time.Minute))
 	for _, tc := range []struct {
 		fault tikisim.Fault
@@ -176,7 +176,7 @@ func TestBadSignatureIsAnAuthError(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	cfg := config.Tiki{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
-		StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}
+		Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}}
 	s := tiki.New("t", cfg, source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.now))
 	_, _, _, err := s.Poll(context.Background(), nil)
 	if source.ReasonOf(err) != source.ReasonAuth {

@@ -1,0 +1,55 @@
+package source
+
+import (
+	"testing"
+	"time"
+)
+
+func TestVersionsOp(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	from := t0.Add(-5 * time.Minute)
+	after := Cursor{Watermark: t0, BackfillUntil: t0.Add(-time.Hour), Seen: []Seen{{"7", t0.Add(-time.Minute)}}}
+	during := Cursor{Watermark: t0, BackfillUntil: t0.Add(time.Hour)}
+	tests := []struct {
+		name             string
+		cur              Cursor
+		id               string
+		created, updated time.Time
+		want             Op
+	}{
+		{"backfill, unchanged since the first poll", during, "1", t0.Add(-48 * time.Hour), t0.Add(time.Minute), OpRead},
+		{"backfill, changed after the first poll", during, "1", t0.Add(-48 * time.Hour), t0.Add(2 * time.Hour), OpUpdate},
+		{"created inside the range read", after, "2", t0.Add(time.Second), t0.Add(time.Second), OpCreate},
+		{"created and changed inside the range read", after, "2", t0.Add(time.Second), t0.Add(time.Minute), OpCreate},
+		{"late write inside the overlap", after, "3", from, from, OpCreate},
+		{"created before the range read", after, "4", from.Add(-time.Second), t0.Add(time.Minute), OpUpdate},
+		{"an older version emitted in the overlap", after, "7", t0.Add(-time.Minute), t0.Add(time.Minute), OpUpdate},
+	}
+	for _, tt := range tests {
+		if got := tt.cur.Versions(from).Op(tt.id, tt.created, tt.updated); got != tt.want {
+			t.Errorf("%s: op %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	c := Cursor{
+		Watermark:     time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC),
+		BackfillUntil: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+		Seen:          []Seen{{"1021110718827683840", time.Date(2026, 3, 1, 7, 59, 59, 500e6, time.UTC)}},
+		Next:          []byte(`[1742545330,6478]`),
+	}
+	got, err := DecodeCursor(c.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Watermark.Equal(c.Watermark) || string(got.Next) != string(c.Next) || len(got.Seen) != 1 ||
+		got.Seen[0].ID != c.Seen[0].ID || !got.Seen[0].Time.Equal(c.Seen[0].Time) {
+		t.Fatalf("round trip: %+v", got)
+	}
+	for _, bad := range []string{`[]`, `{"seen":[]}`, `not json`, ``} {
+		if _, err := DecodeCursor(Offset(bad)); err == nil {
+			t.Errorf("DecodeCursor(%q) accepted", bad)
+		}
+	}
+}
