@@ -19,6 +19,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The zone database is embedded so time zones such as nxlink's
+	// time_zone resolve on images without /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"

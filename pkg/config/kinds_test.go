@@ -1,0 +1,134 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const allKinds = `
+name: all-kinds
+kafka:
+  brokers: ["127.0.0.1:9092"]
+sources:
+  - name: zns-its
+    kind: interits_zns
+    interits:
+      api_key: ${ITS_KEY}
+      start_time: 2026-01-01T00:00:00Z
+  - name: zns-etel
+    kind: etelecom_zns
+    etelecom:
+      base_url: https://api.etelecom.vn/v1/shop
+      api_key: ${ETEL_KEY}
+      oa_id: "4318"
+      start_time: 2026-01-01T00:00:00Z
+      window: 30m
+  - name: cdp
+    kind: nxlink_customer
+    nxlink:
+      access_key: fme2na3kdi3ki
+      access_secret: ${NX_SECRET}
+      app_key: ${NX_APP_KEY}
+      tenant_id: 123
+      time_zone: Asia/Ho_Chi_Minh
+      start_time: 2026-01-01T00:00:00Z
+  - name: vpage
+    kind: nhanh_conversation
+    nhanh:
+      app_id: "75123"
+      business_id: "4001"
+      access_token: ${NHANH_TOKEN}
+      page_ids: ["331526780045341"]
+`
+
+var allKindsEnv = map[string]string{"ITS_KEY": "k1", "ETEL_KEY": "k2", "NX_SECRET": "k3", "NX_APP_KEY": "k4", "NHANH_TOKEN": "k5"}
+
+func TestParseAllKindsAppliesDefaults(t *testing.T) {
+	cfg, err := Parse([]byte(allKinds), env(allKindsEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	its, etel, nx, nh := cfg.Sources[0], cfg.Sources[1], cfg.Sources[2], cfg.Sources[3]
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"interits topic", its.Topic, DefaultInterITSTopic},
+		{"interits base", its.InterITS.BaseURL, DefaultInterITSBaseURL},
+		{"interits page", its.InterITS.PageSize, DefaultInterITSPageSize},
+		{"interits window", its.InterITS.Window, time.Hour},
+		{"interits overlap", its.InterITS.Overlap, DefaultOverlap},
+		{"interits key", its.InterITS.APIKey.Value(), "k1"},
+		{"etelecom topic", etel.Topic, DefaultETelecomTopic},
+		{"etelecom window", etel.ETelecom.Window, 30 * time.Minute},
+		{"etelecom oa", etel.ETelecom.OAID, "4318"},
+		{"nxlink topic", nx.Topic, DefaultNxlinkTopic},
+		{"nxlink base", nx.Nxlink.BaseURL, DefaultNxlinkBaseURL},
+		{"nxlink page", nx.Nxlink.PageSize, 50},
+		{"nxlink tenant", nx.Nxlink.TenantID, int64(123)},
+		{"nxlink lag", nx.Nxlink.Lag, DefaultLag},
+		{"nxlink secrets", nx.Nxlink.AccessSecret.Value() + nx.Nxlink.AppKey.Value(), "k3k4"},
+		{"nhanh topic", nh.Topic, DefaultNhanhTopic},
+		{"nhanh base", nh.Nhanh.BaseURL, DefaultNhanhBaseURL},
+		{"nhanh page", nh.Nhanh.PageSize, 50},
+		{"nhanh lag", nh.Nhanh.Lag, DefaultLag},
+		{"nhanh token", nh.Nhanh.AccessToken.Value(), "k5"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseAllKindsProblems(t *testing.T) {
+	y := `
+name: bad
+kafka:
+  brokers: ["127.0.0.1:9092"]
+sources:
+  - name: a
+    kind: interits_zns
+    interits: {api_key: plain, page_size: 1001, start_time: 2026-01-01T00:00:00Z, overlap: 500ms}
+  - name: b
+    kind: etelecom_zns
+    etelecom: {api_key: "${K}"}
+    nhanh: {app_id: "1"}
+  - name: c
+    kind: nxlink_customer
+    nxlink: {access_secret: "${K}", app_key: "${K}", time_zone: Mars/Olympus, page_size: 51, start_time: 2026-01-01T00:00:00Z}
+  - name: d
+    kind: nhanh_conversation
+    nhanh: {app_id: "1", access_token: "${K}", type: 3, lag: -1s, color: blue}
+  - name: e
+    kind: nxlink_customer
+`
+	// Unknown settings are reported first, alone.
+	_, err := Parse([]byte(y), env(map[string]string{"K": "v"}))
+	if err == nil || !strings.Contains(err.Error(), "sources[3].nhanh.color: unknown setting (line 18)") {
+		t.Fatalf("unknown setting: %v", err)
+	}
+	y = strings.Replace(y, ", color: blue", "", 1)
+	_, err = Parse([]byte(y), env(map[string]string{"K": "v"}))
+	for _, want := range []string{
+		"sources[0].interits.api_key: a secret must come from the environment",
+		"sources[0].interits.page_size: must be 1..1000",
+		"sources[0].interits.overlap: must be at least 1s",
+		"sources[1].etelecom.base_url: required",
+		"sources[1].etelecom.start_time: required",
+		"sources[1].nhanh: only for kind nhanh_conversation",
+		"sources[2].nxlink.access_key: required",
+		"sources[2].nxlink.tenant_id: required",
+		`sources[2].nxlink.time_zone: "Mars/Olympus" is not an IANA time zone`,
+		"sources[2].nxlink.page_size: must be 1..50",
+		"sources[3].nhanh.business_id: required",
+		"sources[3].nhanh.type: must be 0 (all), 1 (comments) or 2 (messages)",
+		"sources[3].nhanh.lag: must not be negative",
+		"sources[4].nxlink: required for kind nxlink_customer",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}
