@@ -21,7 +21,6 @@ import (
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/kafka"
 	"github.com/vnstream/connector/pkg/source"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 )
 
 // devOptions are the flags of `connector dev`.
@@ -42,8 +41,8 @@ func devCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.dir, "dir", ".connector-dev", "where the embedded Kafka keeps its data; a restart resumes from it")
 	fs.IntVar(&o.kafkaPort, "kafka-port", 19092, "port of the embedded Kafka on 127.0.0.1 (0 picks a free one)")
 	fs.StringVar(&o.listen, "http", "127.0.0.1:8080", "address of /metrics, /healthz and /readyz")
-	fs.IntVar(&o.backlog, "backlog", 2000, "form responses the Tiki simulator holds at start (the backfill)")
-	fs.DurationVar(&o.every, "every", 3*time.Second, "how often the simulator receives a new form response")
+	fs.IntVar(&o.backlog, "backlog", 2000, "records each simulator holds at start (the backfill)")
+	fs.DurationVar(&o.every, "every", 3*time.Second, "how often each simulator receives a new record and, except Tiki's, a change to one")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -72,24 +71,14 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 	}
 	defer broker.Close()
 
-	secret := randomHex(24)
-	const clientID = "dev-tiki-client"
-	sim := tikisim.New(clientID, secret)
-	seedTiki(sim, epoch, o.backlog)
-	simURL, stopSim, err := serveLoopback(sim)
+	sims, vars, err := startSims(epoch, o)
 	if err != nil {
 		return err
 	}
-	defer stopSim()
-
-	vars := map[string]string{
-		"DEV_KAFKA_BROKER":       broker.Addrs()[0],
-		"DEV_HTTP_LISTEN":        o.listen,
-		"DEV_TIKI_URL":           simURL,
-		"DEV_TIKI_CLIENT_ID":     clientID,
-		"DEV_TIKI_CLIENT_SECRET": secret,
-		"DEV_START_TIME":         epoch.Add(-72 * time.Hour).Format(time.RFC3339),
-	}
+	defer sims.stop()
+	vars["DEV_KAFKA_BROKER"] = broker.Addrs()[0]
+	vars["DEV_HTTP_LISTEN"] = o.listen
+	vars["DEV_START_TIME"] = epoch.Add(-72 * time.Hour).Format(time.RFC3339)
 	cfg, err := config.Parse(raw, func(k string) (string, bool) {
 		if v, ok := vars[k]; ok {
 			return v, true
@@ -100,13 +89,16 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w", o.config, err)
 	}
 
-	fmt.Fprintf(stdout, "embedded Kafka on %s (data in %s), Tiki simulator on %s, endpoints on http://%s\n",
-		broker.Addrs()[0], filepath.Join(o.dir, "kafka"), simURL, o.listen)
-	fmt.Fprintln(stdout, "one line per committed batch of events (op r: initial backfill, c: new record); Ctrl-C stops cleanly")
-	fmt.Fprintf(stdout, "read the events with: kcat -b %s -C -t %s -f '%%k %%s\\n' (Avro single-object encoded)\n",
-		broker.Addrs()[0], cfg.Sources[0].Topic)
+	fmt.Fprintf(stdout, "embedded Kafka on %s (data in %s), endpoints on http://%s\n", broker.Addrs()[0], filepath.Join(o.dir, "kafka"), o.listen)
+	for _, sim := range sims {
+		fmt.Fprintf(stdout, "%s simulator on %s\n", sim.name, sim.url)
+	}
+	fmt.Fprintln(stdout, "one line per committed batch of events (op r: initial backfill, c: new record, u: changed record); Ctrl-C stops cleanly")
+	for _, s := range cfg.Sources {
+		fmt.Fprintf(stdout, "read %s with: kcat -b %s -C -t %s -f '%%k %%s\\n' (Avro single-object encoded)\n", s.Name, broker.Addrs()[0], s.Topic)
+	}
 
-	go addLive(ctx, sim, o.every)
+	go sims.live(ctx, o.every)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c, err := connector.New(cfg, connector.WithLogger(log), connector.WithVersion(version),
 		connector.WithOnCommit(func(b connector.Batch) {
@@ -151,36 +143,6 @@ func devEpoch(dir string) (time.Time, error) {
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	return now, os.WriteFile(file, []byte(strconv.FormatInt(now.Unix(), 10)+"\n"), 0o644)
-}
-
-// seedTiki lays n responses over the three days before epoch, ids from 1000.
-func seedTiki(sim *tikisim.Sim, epoch time.Time, n int) {
-	forms := []string{"84112926079713300", "88238130968199168"}
-	span := 72 * time.Hour
-	for i := range n {
-		at := epoch.Add(-span + time.Duration(i)*(span/time.Duration(max(n, 1))))
-		sim.Create(forms[i%len(forms)], at)
-	}
-}
-
-// addLive adds a new response every interval until ctx ends. Its ids are
-// the creation time in milliseconds, above the backlog's and unique across
-// restarts.
-func addLive(ctx context.Context, sim *tikisim.Sim, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			id := now.UnixMilli()
-			sim.Add(tikisim.Response{
-				ID: strconv.FormatInt(id, 10), FormID: "84112926079713300", CreatedAt: now.UTC().Truncate(time.Second),
-				Inputs: []byte(fmt.Sprintf(`{"name":"Khách hàng %d","phone":"09%08d","city":"Hà Nội"}`, id%1000, id%1e8)),
-			})
-		}
-	}
 }
 
 // serveLoopback serves h on 127.0.0.1 at a free port.

@@ -48,12 +48,15 @@ func TestCommandsAndExitCodes(t *testing.T) {
 	t.Setenv("SCHEMA_REGISTRY_PASSWORD", "p")
 	t.Setenv("TIKI_CLIENT_ID", "id")
 	t.Setenv("TIKI_CLIENT_SECRET", "s")
+	for _, v := range []string{"INTERITS_API_KEY", "ETELECOM_API_KEY", "NXLINK_ACCESS_KEY", "NXLINK_ACCESS_SECRET", "NXLINK_APP_KEY", "NHANH_ACCESS_TOKEN"} {
+		t.Setenv(v, "s")
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
 		out  string
 	}{
-		{[]string{"validate", "-c", good}, 0, "valid, 1 source(s)"},
+		{[]string{"validate", "-c", good}, 0, "valid, 5 source(s)"},
 		{[]string{"validate", "-c", bad}, 1, `kafka.brokers[0]: "nohost": want host:port`},
 		{[]string{"validate", "-c", bad}, 1, "sources: at least one source is required"},
 		{[]string{"validate"}, 2, "usage: connector validate -c FILE"},

@@ -5,7 +5,12 @@ import (
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/etelecom"
+	"github.com/vnstream/connector/pkg/source/interits"
+	"github.com/vnstream/connector/pkg/source/nhanh"
+	"github.com/vnstream/connector/pkg/source/nxlink"
 	"github.com/vnstream/connector/pkg/source/tiki"
+	"github.com/vnstream/connector/pkg/source/zns"
 )
 
 // provider ties a source kind to its implementation and its schema.
@@ -27,6 +32,38 @@ var providers = map[string]provider{
 		valueType: &tiki.FormResponse{},
 		newSource: func(s config.Source, client *source.Client) source.Source {
 			return tiki.New(s.Name, *s.Tiki, client)
+		},
+		checkOffset: checkCursor,
+	},
+	"interits_zns": {
+		entity:    zns.Entity,
+		valueType: &zns.Message{},
+		newSource: func(s config.Source, client *source.Client) source.Source {
+			return interits.New(s.Name, *s.InterITS, client)
+		},
+		checkOffset: checkCursor,
+	},
+	"etelecom_zns": {
+		entity:    zns.Entity,
+		valueType: &zns.Message{},
+		newSource: func(s config.Source, client *source.Client) source.Source {
+			return etelecom.New(s.Name, *s.ETelecom, client)
+		},
+		checkOffset: checkCursor,
+	},
+	"nxlink_customer": {
+		entity:    nxlink.Entity,
+		valueType: &nxlink.Customer{},
+		newSource: func(s config.Source, client *source.Client) source.Source {
+			return nxlink.New(s.Name, *s.Nxlink, client)
+		},
+		checkOffset: checkCursor,
+	},
+	"nhanh_conversation": {
+		entity:    nhanh.Entity,
+		valueType: &nhanh.Conversation{},
+		newSource: func(s config.Source, client *source.Client) source.Source {
+			return nhanh.New(s.Name, *s.Nhanh, client)
 		},
 		checkOffset: checkCursor,
 	},

@@ -1,0 +1,161 @@
+package connector_test
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vnstream/connector/pkg/source/nhanh/nhanhsim"
+	"github.com/vnstream/connector/pkg/source/nxlink/nxlinksim"
+	"github.com/vnstream/connector/pkg/source/zns/znssim"
+)
+
+// changeCases lists the providers whose records change, each with an
+// adapter from its simulator to the change tests.
+func changeCases() []changeCase {
+	return []changeCase{
+		{
+			kind: "interits_zns", newSim: newZNS(znssim.InterITS), updatedField: "updated_at",
+			keyText: func(k map[string]any) string { return fmt.Sprint(k["id"]) },
+		},
+		{
+			kind: "etelecom_zns", newSim: newZNS(znssim.ETelecom), updatedField: "updated_at",
+			keyText: func(k map[string]any) string { return fmt.Sprint(k["id"]) },
+		},
+		{
+			kind: "nxlink_customer", newSim: newNxlink, updatedField: "updated_at",
+			keyText: func(k map[string]any) string { return fmt.Sprintf("%v/%v", k["tenant_id"], k["id"]) },
+		},
+		{
+			kind: "nhanh_conversation", newSim: newNhanh, updatedField: "updatedAt",
+			keyText: func(k map[string]any) string { return fmt.Sprint(k["id"]) },
+		},
+	}
+}
+
+// The credentials the simulators accept.
+const (
+	nxAccessKey = "nx-access-key"
+	nxSecret    = "nx-access-secret-0123456789"
+	nxAppKey    = "46oKF=os"
+	nxTenant    = 123
+	nhanhToken  = "nhanh-access-token-0123456789"
+	nhanhApp    = "75123"
+	nhanhBiz    = "4001"
+	znsKey      = "zns-api-key-0123456789"
+)
+
+type znsSim struct{ *znssim.Sim }
+
+// newZNS returns the change-test adapter of one ZNS dialect. The eTelecom
+// base URL ends in the Twirp service prefix.
+func newZNS(d znssim.Dialect) func(t testing.TB) (changeSim, string, map[string]string) {
+	return func(t testing.TB) (changeSim, string, map[string]string) {
+		sim := znssim.New(d, znsKey, znssim.WithPageCap(20))
+		url, section, keyVar := serve(t, sim), "interits", "ITS_KEY"
+		if d == znssim.ETelecom {
+			url, section, keyVar = url+znssim.BasePath, "etelecom", "ETEL_KEY"
+		}
+		return znsSim{sim}, `    ` + section + `:
+      base_url: ` + url + `
+      api_key: ${`+keyVar+`}
+      page_size: 50
+      start_time: {{start}}
+      window: 1h
+      lag: 1s
+      overlap: 5s
+`, map[string]string{keyVar: znsKey}
+	}
+}
+
+func (s znsSim) create(_ testing.TB, at time.Time) version { return znsVersion(s.Create(at)) }
+
+func (s znsSim) update(t testing.TB, id string, at time.Time) version {
+	r, err := s.Update(id, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return znsVersion(r)
+}
+
+func znsVersion(r znssim.Record) version {
+	return version{id: r.ID, key: r.ID, updated: r.UpdatedAt,
+		fields: map[string]any{"delivery_status": r.DeliveryStatus, "rate": r.Rate}}
+}
+
+type nxlinkSim struct{ *nxlinksim.Sim }
+
+func newNxlink(t testing.TB) (changeSim, string, map[string]string) {
+	zone, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := nxlinksim.New(nxAccessKey, nxSecret, nxTenant, nxAppKey, nxlinksim.WithZone(zone), nxlinksim.WithPageCap(20))
+	section := `    nxlink:
+      base_url: ` + serve(t, sim) + `
+      access_key: ` + nxAccessKey + `
+      access_secret: ${NX_SECRET}
+      app_key: ${NX_APP_KEY}
+      tenant_id: ` + strconv.Itoa(nxTenant) + `
+      time_zone: Asia/Ho_Chi_Minh
+      page_size: 50
+      start_time: {{start}}
+      window: 1h
+      lag: 1s
+      overlap: 5s
+`
+	return nxlinkSim{sim}, section, map[string]string{"NX_SECRET": nxSecret, "NX_APP_KEY": nxAppKey}
+}
+
+func (s nxlinkSim) create(_ testing.TB, at time.Time) version { return nxlinkVersion(s.Create(at)) }
+
+func (s nxlinkSim) update(t testing.TB, id string, at time.Time) version {
+	r, err := s.Update(id, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nxlinkVersion(r)
+}
+
+func nxlinkVersion(r nxlinksim.Record) version {
+	return version{id: r.ID, key: fmt.Sprintf("%d/%s", nxTenant, r.ID), updated: r.UpdatedAt,
+		fields: map[string]any{"id": r.ID, "remark": deref(r.Remark), "email": deref(r.Email), "full_name": deref(r.FullName)}}
+}
+
+type nhanhSim struct{ *nhanhsim.Sim }
+
+func newNhanh(t testing.TB) (changeSim, string, map[string]string) {
+	sim := nhanhsim.New(nhanhApp, nhanhBiz, nhanhToken, nhanhsim.WithPageCap(20))
+	section := `    nhanh:
+      base_url: ` + serve(t, sim) + `
+      app_id: "` + nhanhApp + `"
+      business_id: "` + nhanhBiz + `"
+      access_token: ${NHANH_TOKEN}
+      lag: 1s
+`
+	return nhanhSim{sim}, section, map[string]string{"NHANH_TOKEN": nhanhToken}
+}
+
+func (s nhanhSim) create(_ testing.TB, at time.Time) version { return nhanhVersion(s.Create(at)) }
+
+func (s nhanhSim) update(t testing.TB, id string, at time.Time) version {
+	r, err := s.Update(id, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nhanhVersion(r)
+}
+
+func nhanhVersion(r nhanhsim.Record) version {
+	return version{id: r.ID, key: r.ID, updated: r.UpdatedAt,
+		fields: map[string]any{"lastMessage": r.LastMessage, "status": r.Status, "hasReply": r.HasReply}}
+}
+
+// deref renders a nullable vendor field as the generic decoder does.
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
