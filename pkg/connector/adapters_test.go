@@ -59,7 +59,7 @@ func newZNS(d znssim.Dialect) func(t testing.TB) (changeSim, string, map[string]
 		}
 		return znsSim{sim}, `    ` + section + `:
       base_url: ` + url + `
-      api_key: ${`+keyVar+`}
+      api_key: ${` + keyVar + `}
       page_size: 50
       start_time: {{start}}
       window: 1h
