@@ -14,6 +14,15 @@ func TestEmbedded(t *testing.T) {
 		"tiki/form_response/key.avsc",
 		"tiki/form_response/value.avsc",
 		"tiki/form_response/envelope.avsc",
+		"zalo/zns_message/key.avsc",
+		"zalo/zns_message/value.avsc",
+		"zalo/zns_message/envelope.avsc",
+		"nxlink/customer/key.avsc",
+		"nxlink/customer/value.avsc",
+		"nxlink/customer/envelope.avsc",
+		"nhanh/conversation/key.avsc",
+		"nhanh/conversation/value.avsc",
+		"nhanh/conversation/envelope.avsc",
 	} {
 		if _, err := fs.Stat(FS, p); err != nil {
 			t.Errorf("%s not embedded: %v", p, err)

@@ -48,9 +48,10 @@ type Record struct {
 	Position string
 	// Raw is the record's JSON as the vendor sent it, for the dead-letter topic.
 	Raw json.RawMessage
-	// Err is set when the vendor record could not be converted. Key and
-	// Value are then unset and the record goes to the dead-letter topic
-	// (or fails the batch, as configured) with Raw and Err in its headers.
+	// Err is set when the vendor record could not be converted. Value is
+	// then unset (Key may be set, when the id could be read) and the record
+	// goes to the dead-letter topic (or fails the batch, as configured)
+	// with Raw and Err in its headers.
 	Err error
 }
 
