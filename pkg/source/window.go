@@ -32,6 +32,9 @@ type Windows struct {
 // API's granularity.
 type Window struct {
 	From, To time.Time
+	// Since is the watermark the window was cut from: what is stamped at
+	// or after it is new, what lies between From and Since is the overlap.
+	Since time.Time
 	// More is true when another full window is already waiting after this one.
 	More bool
 }
@@ -61,14 +64,16 @@ func (w Windows) Next(c Cursor, now time.Time) (Window, bool) {
 	if !more {
 		to = limit
 	}
-	return Window{From: from, To: to, More: more}, true
+	return Window{From: from, To: to, Since: c.Watermark, More: more}, true
 }
 
-// Halve returns win cut to its first half, and false when it is already as
-// short as the API's granularity allows. The cut window leaves more waiting.
+// Halve returns win cut to the first half of its new part (after Since),
+// and false when that is already as short as the API's granularity
+// allows. The cut window never ends at or before Since, so the watermark
+// always moves forward; it leaves more waiting.
 func (w Windows) Halve(win Window) (Window, bool) {
-	half := w.truncate(win.From.Add(win.To.Sub(win.From) / 2))
-	if !half.After(win.From) || !half.Before(win.To) {
+	half := w.truncate(win.Since.Add(win.To.Sub(win.Since) / 2))
+	if !half.After(win.Since) || !half.Before(win.To) {
 		return win, false
 	}
 	win.To = half

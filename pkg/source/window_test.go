@@ -50,12 +50,21 @@ func TestWindows(t *testing.T) {
 		t.Errorf("one second later: %+v, %v", win, ok)
 	}
 
-	half, ok := w.Halve(Window{From: t0, To: t0.Add(3 * time.Second)})
+	half, ok := w.Halve(Window{From: t0, Since: t0, To: t0.Add(3 * time.Second)})
 	if !ok || !half.To.Equal(t0.Add(time.Second)) || !half.More {
 		t.Fatalf("Halve = %+v", half)
 	}
-	if _, ok := w.Halve(Window{From: t0, To: t0.Add(time.Second)}); ok {
+	if _, ok := w.Halve(Window{From: t0, Since: t0, To: t0.Add(time.Second)}); ok {
 		t.Fatal("a one-second window was halved")
+	}
+	// The overlap reaches a minute behind the watermark: halving cuts the
+	// new part only, so the watermark still moves forward.
+	half, ok = w.Halve(Window{From: t0.Add(-time.Minute), Since: t0, To: t0.Add(2 * time.Second)})
+	if !ok || !half.To.Equal(t0.Add(time.Second)) {
+		t.Fatalf("Halve with overlap = %+v, %v", half, ok)
+	}
+	if _, ok := w.Halve(Window{From: t0.Add(-time.Minute), Since: t0, To: t0.Add(time.Second)}); ok {
+		t.Fatal("a window with one new second was halved")
 	}
 
 	round, err := w.Decode(cur.Encode(), now)
