@@ -1,0 +1,60 @@
+// Package etelecom is the etelecom_zns source: the Zalo ZNS messages of
+// one eTelecom Zalo Cloud shop (POST {base}.Zalo/ListMessages with
+// Authorization: Bearer <key>).
+//
+// eTelecom's API is Twirp style: the base URL ends in the service prefix
+// (e.g. https://api.etelecom.vn/v1/shop; the document names none, so it is
+// required) and ".Zalo/ListMessages" is appended with no slash. The walk,
+// the message decoding and the entity are package zns's (see its
+// documentation for the paging and windowing rules). What is eTelecom's
+// own:
+//   - filter.time_type is sent as "updated_time" (the documented default,
+//     made explicit) so that every change of a message is seen;
+//   - ids (id, shop_id, user_id, campaign_id) are 64-bit integers sent as
+//     JSON strings, kept as strings;
+//   - its messages carry is_development, zl_user_id and request_time.
+package etelecom
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/zns"
+)
+
+// Method is appended to the base URL (the Twirp service prefix).
+const Method = ".Zalo/ListMessages"
+
+// TimeType is the filter.time_type the source sends.
+const TimeType = "updated_time"
+
+// Entity is the schema entity of the messages: zns.Entity.
+const Entity = zns.Entity
+
+type (
+	// Message is the value of an event: zns.Message.
+	Message = zns.Message
+	// Key is the Kafka key of an event: zns.Key.
+	Key = zns.Key
+	// Source reads one eTelecom shop.
+	Source = zns.Source
+	// Option tunes a Source.
+	Option = zns.Option
+)
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return zns.WithClock(now) }
+
+// New returns the source named name for cfg, sending requests through
+// client.
+func New(name string, cfg config.ETelecom, client *source.Client, opts ...Option) *Source {
+	key := cfg.APIKey
+	return zns.New(name, zns.Dialect{
+		Endpoint:  strings.TrimRight(cfg.BaseURL, "/") + Method,
+		Authorize: func(h http.Header) { h.Set("Authorization", "Bearer "+key.Value()) },
+		TimeType:  TimeType,
+	}, zns.Settings{OAID: cfg.OAID, PageSize: cfg.PageSize, Windowing: cfg.Windowing}, client, opts...)
+}

@@ -1,0 +1,58 @@
+// Package interits is the interits_zns source: the Zalo ZNS messages of
+// one InterITS CPaaS account (POST {base}/api/vendor/v1/zalo/list-messages
+// with the API-KEY header).
+//
+// InterITS resells the platform eTelecom also sells; the walk, the message
+// decoding and the entity are package zns's (see its documentation for the
+// paging and windowing rules). What is InterITS's own:
+//   - the path below the base URL (default https://cpaas.interits.com) and
+//     the API-KEY header;
+//   - no filter.time_type: InterITS does not document it, so it is not
+//     sent, and date_from/date_to are ASSUMED to filter on the update time
+//     as eTelecom's default does. Were they to filter on creation time,
+//     later changes of older messages (delivery status, ratings) would be
+//     missed;
+//   - its messages lack is_development, zl_user_id and request_time (null
+//     in the events) and may carry ids as JSON numbers, kept digit for
+//     digit.
+package interits
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/zns"
+)
+
+// Path is the list endpoint, below the base URL.
+const Path = "/api/vendor/v1/zalo/list-messages"
+
+// Entity is the schema entity of the messages: zns.Entity.
+const Entity = zns.Entity
+
+type (
+	// Message is the value of an event: zns.Message.
+	Message = zns.Message
+	// Key is the Kafka key of an event: zns.Key.
+	Key = zns.Key
+	// Source reads one InterITS account.
+	Source = zns.Source
+	// Option tunes a Source.
+	Option = zns.Option
+)
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return zns.WithClock(now) }
+
+// New returns the source named name for cfg, sending requests through
+// client.
+func New(name string, cfg config.InterITS, client *source.Client, opts ...Option) *Source {
+	key := cfg.APIKey
+	return zns.New(name, zns.Dialect{
+		Endpoint:  strings.TrimRight(cfg.BaseURL, "/") + Path,
+		Authorize: func(h http.Header) { h.Set("API-KEY", key.Value()) },
+	}, zns.Settings{OAID: cfg.OAID, PageSize: cfg.PageSize, Windowing: cfg.Windowing}, client, opts...)
+}
