@@ -1,6 +1,13 @@
 package source
 
-import "time"
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+
+	"github.com/vnstream/connector/pkg/config"
+)
 
 // Windows walks a time-filtered list API in bounded windows without losing
 // late writes or ties and without emitting a record twice (design §3):
@@ -26,6 +33,73 @@ type Windows struct {
 	// Granularity is the resolution of the API's time filter (a second for
 	// unix-second filters); window bounds are multiples of it.
 	Granularity time.Duration
+	// MaxRecords is the most versions a walk keeps before ReadWindow
+	// halves the window.
+	MaxRecords int
+}
+
+// WindowsFor returns the Windows of a source's windowing settings, at the
+// one-second resolution of every vendor's time filter.
+func WindowsFor(c config.Windowing) Windows {
+	return Windows{
+		Start:       c.StartTime.UTC().Truncate(time.Second),
+		Size:        c.Window,
+		Lag:         c.Lag,
+		Overlap:     c.Overlap,
+		Granularity: time.Second,
+		MaxRecords:  c.MaxWindowRecords,
+	}
+}
+
+// ErrWindowFull is what a Walk returns once a window holds more versions
+// than its limit; ReadWindow then halves the window.
+var ErrWindowFull = errors.New("window holds more versions than max_window_records")
+
+// Walk reads every version in win not yet emitted (see Versions.Emitted),
+// following the API's paging to its end, and returns them; ErrWindowFull
+// as soon as they are more than limit.
+type Walk[T any] func(ctx context.Context, win Window, vs *Versions, limit int) ([]T, error)
+
+// WindowRead is one window read by ReadWindow.
+type WindowRead[T any] struct {
+	// Cursor is the committed cursor the window follows.
+	Cursor Cursor
+	// Window is the window read, halved as often as MaxRecords required.
+	Window Window
+	// Versions decides the operation of what was found.
+	Versions *Versions
+	// Found is what the walk returned.
+	Found []T
+}
+
+// ReadWindow reads the window that follows offset at time now with walk,
+// halving it while it holds more than w.MaxRecords versions; a window as
+// short as the granularity is read whole whatever it holds. ok is false
+// when no time has passed the lag since the last window.
+func ReadWindow[T any](ctx context.Context, w Windows, offset Offset, now time.Time, walk Walk[T]) (r WindowRead[T], ok bool, err error) {
+	cur, err := w.Decode(offset, now)
+	if err != nil {
+		return r, false, err
+	}
+	win, ok := w.Next(cur, now)
+	if !ok {
+		return r, false, nil
+	}
+	vs := cur.Versions(win.From)
+	for {
+		found, err := walk(ctx, win, vs, w.MaxRecords)
+		if errors.Is(err, ErrWindowFull) {
+			if half, ok := w.Halve(win); ok {
+				win = half
+				continue
+			}
+			found, err = walk(ctx, win, vs, math.MaxInt)
+		}
+		if err != nil {
+			return r, false, err
+		}
+		return WindowRead[T]{Cursor: cur, Window: win, Versions: vs, Found: found}, true, nil
+	}
 }
 
 // Window is the time range one poll reads, both ends inclusive at the

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -75,5 +76,43 @@ func TestWindows(t *testing.T) {
 		if _, err := w.Decode(Offset(bad), now); err == nil {
 			t.Errorf("Decode(%s) accepted", bad)
 		}
+	}
+}
+
+// ReadWindow halves a window while its walk is full, never behind the
+// watermark, and reads a one-second window whole.
+func TestReadWindowHalves(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := Windows{Start: t0, Size: time.Hour, Overlap: time.Minute, Granularity: time.Second, MaxRecords: 3}
+	cur := Cursor{Watermark: t0.Add(10 * time.Minute), BackfillUntil: t0}
+	var walked []Window
+	dense := t0.Add(10*time.Minute + time.Second) // five versions in the second after the watermark
+	walk := func(_ context.Context, win Window, _ *Versions, limit int) ([]time.Time, error) {
+		walked = append(walked, win)
+		var found []time.Time
+		for range 5 {
+			if !dense.Before(win.From) && !dense.After(win.To) {
+				found = append(found, dense)
+			}
+		}
+		if len(found) > limit {
+			return nil, ErrWindowFull
+		}
+		return found, nil
+	}
+	r, ok, err := ReadWindow(context.Background(), w, cur.Encode(), t0.Add(2*time.Hour), walk)
+	if err != nil || !ok {
+		t.Fatalf("ReadWindow = %v, %v", ok, err)
+	}
+	if !r.Window.To.Equal(dense) || !r.Window.More || len(r.Found) != 5 || !r.Cursor.Watermark.Equal(cur.Watermark) {
+		t.Fatalf("read %+v (%d found), want the one second after the watermark read whole", r.Window, len(r.Found))
+	}
+	for _, win := range walked {
+		if !win.To.After(cur.Watermark) {
+			t.Fatalf("walked %+v, ending at or before the watermark", win)
+		}
+	}
+	if _, ok, err := ReadWindow(context.Background(), w, cur.Encode(), cur.Watermark.Add(500*time.Millisecond), walk); ok || err != nil {
+		t.Fatalf("before a second has passed: ok %v, err %v", ok, err)
 	}
 }

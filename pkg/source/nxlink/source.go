@@ -58,7 +58,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,18 +91,12 @@ func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = n
 // makes every Poll fail.
 func New(name string, cfg config.Nxlink, client *source.Client, opts ...Option) *Source {
 	s := &Source{
-		name:   name,
-		cfg:    cfg,
-		client: client,
-		windows: source.Windows{
-			Start:       cfg.StartTime.UTC().Truncate(time.Second),
-			Size:        cfg.Window,
-			Lag:         cfg.Lag,
-			Overlap:     cfg.Overlap,
-			Granularity: time.Second,
-		},
-		url: strings.TrimRight(cfg.BaseURL, "/") + Path,
-		now: time.Now,
+		name:    name,
+		cfg:     cfg,
+		client:  client,
+		windows: source.WindowsFor(cfg.Windowing),
+		url:     strings.TrimRight(cfg.BaseURL, "/") + Path,
+		now:     time.Now,
 	}
 	if cfg.TimeZone == "" {
 		s.locErr = errors.New("time_zone is required")
@@ -116,43 +109,18 @@ func New(name string, cfg config.Nxlink, client *source.Client, opts ...Option) 
 	return s
 }
 
-// errWindowFull stops a walk that holds more records than MaxWindowRecords.
-var errWindowFull = errors.New("window holds too many records")
-
 // Poll implements source.Source: it reads the next window after offset.
 func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
 	if s.locErr != nil {
 		return nil, nil, false, fmt.Errorf("source %s: %w", s.name, s.locErr)
 	}
-	now := s.now()
-	cur, err := s.windows.Decode(offset, now)
-	if err != nil {
-		return nil, nil, false, err
+	read, ok, err := source.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
+	if err != nil || !ok {
+		return nil, offset, false, err
 	}
-	win, ok := s.windows.Next(cur, now)
-	if !ok {
-		return nil, offset, false, nil
-	}
-	vs := cur.Versions(win.From)
-	var got []customer
-	for {
-		got, err = s.walk(ctx, win, vs, s.cfg.MaxWindowRecords)
-		if !errors.Is(err, errWindowFull) {
-			break
-		}
-		half, ok := s.windows.Halve(win)
-		if !ok {
-			// One second of the API holds more than the cap: read it all.
-			got, err = s.walk(ctx, win, vs, math.MaxInt)
-			break
-		}
-		win = half
-	}
-	if err != nil {
-		return nil, nil, false, err
-	}
-	records, emitted := batch(got, win, vs)
-	return records, s.windows.Advance(cur, win, emitted).Encode(), win.More, nil
+	win, got := read.Window, read.Found
+	records, emitted := batch(got, win, read.Versions)
+	return records, s.windows.Advance(read.Cursor, win, emitted).Encode(), win.More, nil
 }
 
 // batch orders the customers of window win by (updated_at, id), drops
@@ -201,7 +169,7 @@ func batch(got []customer, win source.Window, vs *source.Versions) ([]source.Rec
 }
 
 // walk reads every customer of win page by page with the after cursor and
-// returns those stamped inside win and not yet emitted; errWindowFull when
+// returns those stamped inside win and not yet emitted; source.ErrWindowFull when
 // more than limit.
 func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Versions, limit int) ([]customer, error) {
 	var out []customer
@@ -226,7 +194,7 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 			out = append(out, c)
 		}
 		if len(out) > limit {
-			return nil, errWindowFull
+			return nil, source.ErrWindowFull
 		}
 		if !p.more {
 			return out, nil

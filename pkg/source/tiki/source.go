@@ -17,9 +17,7 @@ package tiki
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -51,17 +49,11 @@ func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = n
 // New returns the source named name for cfg, sending requests through client.
 func New(name string, cfg config.Tiki, client *source.Client, opts ...Option) *Source {
 	s := &Source{
-		name:   name,
-		cfg:    cfg,
-		client: client,
-		windows: source.Windows{
-			Start:       cfg.StartTime.UTC().Truncate(time.Second),
-			Size:        cfg.Window,
-			Lag:         cfg.Lag,
-			Overlap:     cfg.Overlap,
-			Granularity: time.Second,
-		},
-		now: time.Now,
+		name:    name,
+		cfg:     cfg,
+		client:  client,
+		windows: source.WindowsFor(cfg.Windowing),
+		now:     time.Now,
 	}
 	for _, o := range opts {
 		o(s)
@@ -69,38 +61,13 @@ func New(name string, cfg config.Tiki, client *source.Client, opts ...Option) *S
 	return s
 }
 
-// errWindowFull stops a walk that holds more records than MaxWindowRecords.
-var errWindowFull = errors.New("window holds too many records")
-
 // Poll implements source.Source: it reads the next window after offset.
 func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
-	now := s.now()
-	cur, err := s.windows.Decode(offset, now)
-	if err != nil {
-		return nil, nil, false, err
+	read, ok, err := source.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
+	if err != nil || !ok {
+		return nil, offset, false, err
 	}
-	win, ok := s.windows.Next(cur, now)
-	if !ok {
-		return nil, offset, false, nil
-	}
-	vs := cur.Versions(win.From)
-	var got []walked
-	for {
-		got, err = s.walk(ctx, win, vs, s.cfg.MaxWindowRecords)
-		if !errors.Is(err, errWindowFull) {
-			break
-		}
-		half, ok := s.windows.Halve(win)
-		if !ok {
-			// One second of the API holds more than the cap: read it all.
-			got, err = s.walk(ctx, win, vs, math.MaxInt)
-			break
-		}
-		win = half
-	}
-	if err != nil {
-		return nil, nil, false, err
-	}
+	win, vs, got := read.Window, read.Versions, read.Found
 	slices.SortFunc(got, func(a, b walked) int { return source.CompareIDs(a.id, b.id) })
 
 	position := win.From.Format(time.RFC3339) + "/" + win.To.Format(time.RFC3339)
@@ -117,7 +84,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 		}
 		records = append(records, rec)
 	}
-	return records, s.windows.Advance(cur, win, emitted).Encode(), win.More, nil
+	return records, s.windows.Advance(read.Cursor, win, emitted).Encode(), win.More, nil
 }
 
 type walked struct {
@@ -126,7 +93,7 @@ type walked struct {
 }
 
 // walk reads every response in win, newest first, page by page with lt_id,
-// and returns those not yet emitted; errWindowFull when more than limit.
+// and returns those not yet emitted; source.ErrWindowFull when more than limit.
 func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Versions, limit int) ([]walked, error) {
 	var out []walked
 	lt := ""
@@ -158,7 +125,7 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 		}
 		lt = lowest
 		if len(out) > limit {
-			return nil, errWindowFull
+			return nil, source.ErrWindowFull
 		}
 	}
 }

@@ -59,8 +59,6 @@ package zns
 
 import (
 	"context"
-	"errors"
-	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -111,14 +109,8 @@ func New(name string, dialect Dialect, settings Settings, client *source.Client,
 		settings: settings,
 		endpoint: endpoint,
 		client:   client,
-		windows: source.Windows{
-			Start:       settings.StartTime.UTC().Truncate(time.Second),
-			Size:        settings.Window,
-			Lag:         settings.Lag,
-			Overlap:     settings.Overlap,
-			Granularity: time.Second,
-		},
-		now: time.Now,
+		windows:  source.WindowsFor(settings.Windowing),
+		now:      time.Now,
 	}
 	for _, o := range opts {
 		o(s)
@@ -126,38 +118,13 @@ func New(name string, dialect Dialect, settings Settings, client *source.Client,
 	return s
 }
 
-// errWindowFull stops a walk that holds more versions than MaxWindowRecords.
-var errWindowFull = errors.New("window holds too many messages")
-
 // Poll implements source.Source: it reads the next window after offset.
 func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
-	now := s.now()
-	cur, err := s.windows.Decode(offset, now)
-	if err != nil {
-		return nil, nil, false, err
+	read, ok, err := source.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
+	if err != nil || !ok {
+		return nil, offset, false, err
 	}
-	win, ok := s.windows.Next(cur, now)
-	if !ok {
-		return nil, offset, false, nil
-	}
-	vs := cur.Versions(win.From)
-	var got []message
-	for {
-		got, err = s.walk(ctx, win, vs, s.settings.MaxWindowRecords)
-		if !errors.Is(err, errWindowFull) {
-			break
-		}
-		half, ok := s.windows.Halve(win)
-		if !ok {
-			// The shortest window holds more than the cap: read it all.
-			got, err = s.walk(ctx, win, vs, math.MaxInt)
-			break
-		}
-		win = half
-	}
-	if err != nil {
-		return nil, nil, false, err
-	}
+	win, vs, got := read.Window, read.Versions, read.Found
 	got = order(got)
 
 	position := windowBounds(win)
@@ -177,11 +144,11 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 		}
 		records = append(records, rec)
 	}
-	return records, s.windows.Advance(cur, win, emitted).Encode(), win.More, nil
+	return records, s.windows.Advance(read.Cursor, win, emitted).Encode(), win.More, nil
 }
 
 // walk reads every page of win and returns the versions in it not yet
-// emitted; errWindowFull when they are more than limit.
+// emitted; source.ErrWindowFull when they are more than limit.
 func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Versions, limit int) ([]message, error) {
 	var (
 		out   []message
@@ -202,7 +169,7 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 			out = append(out, m)
 		}
 		if len(out) > limit {
-			return nil, errWindowFull
+			return nil, source.ErrWindowFull
 		}
 		if p.next == "" {
 			return out, nil
