@@ -2,6 +2,7 @@ package helm
 
 import (
 	"encoding/base64"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -493,11 +494,13 @@ func TestConfigAcceptedByConnector(t *testing.T) {
 		t.Fatalf("go build ./cmd/connector: %v\n%s", err, out)
 	}
 	for _, tc := range []struct {
-		name string
-		args []string
+		name    string
+		args    []string
+		sources int
 	}{
-		{"default", nil},
-		{"secret-values", []string{"-f", "testdata/secret-values.yaml"}},
+		{"default", nil, 1},
+		{"secret-values", []string{"-f", "testdata/secret-values.yaml"}, 1},
+		{"five-sources", []string{"-f", "testdata/five-sources.yaml"}, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cm, _ := get[corev1.ConfigMap](t, render(t, tc.args...), defaultFullname)
@@ -506,9 +509,10 @@ func TestConfigAcceptedByConnector(t *testing.T) {
 				t.Fatal(err)
 			}
 			cmd := exec.Command(bin, "validate", "-c", file)
-			cmd.Env = append(os.Environ(), "TIKI_CLIENT_ID=client-id", "TIKI_CLIENT_SECRET=client-secret")
+			cmd.Env = append(os.Environ(), "TIKI_CLIENT_ID=client-id", "TIKI_CLIENT_SECRET=client-secret", "INTERITS_API_KEY=k",
+				"ETELECOM_API_KEY=k", "NXLINK_ACCESS_SECRET=k", "NXLINK_APP_KEY=k", "NHANH_ACCESS_TOKEN=k")
 			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), "valid, 1 source(s)") {
+			if err != nil || !strings.Contains(string(out), fmt.Sprintf("valid, %d source(s)", tc.sources)) {
 				t.Errorf("connector validate: %v\n%s\nconfig.yaml:\n%s", err, out, cm.Data["config.yaml"])
 			}
 		})
@@ -523,6 +527,7 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 		"unknown-key.yaml":       "additional properties 'replicas' not allowed",
 		"listen-localhost.yaml":  "/config/http/listen",
 		"form-ids-number.yaml":   "/config/sources/0/tiki/form_ids/0': got number, want string",
+		"page-ids-number.yaml":   "/config/sources/0/nhanh/page_ids/0': got number, want string",
 		"alert-duration.yaml":    "/prometheusRule/sourceStalled/for",
 		"pdb-min-available.yaml": "additional properties 'minAvailable' not allowed",
 	}
