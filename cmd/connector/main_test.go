@@ -85,7 +85,7 @@ var eventLine = regexp.MustCompile(`(\S+) → \S+: (\d+) event\(s\) \[([^\]]*)\]
 // devSources are the sources of config/dev.yaml.
 var devSources = []string{"tiki-demo", "interits-zns-demo", "etelecom-zns-demo", "nxlink-cdp-demo", "nhanh-vpage-demo"}
 
-// runDev runs dev until stop reports true on its output or 60s pass.
+// runDev runs dev until stop reports true on its output or 2 minutes pass (generous: CI runs every package at once under -race).
 func runDev(t *testing.T, dir string, stop func(out string) bool) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +96,7 @@ func runDev(t *testing.T, dir string, stop func(out string) bool) string {
 		done <- dev(ctx, devOptions{config: "../../config/dev.yaml", dir: dir, listen: "127.0.0.1:0",
 			backlog: 300, every: 100 * time.Millisecond}, &out, &errOut)
 	}()
-	deadline := time.After(60 * time.Second)
+	deadline := time.After(2 * time.Minute)
 	for !stop(out.String()) {
 		select {
 		case err := <-done:
@@ -104,7 +104,7 @@ func runDev(t *testing.T, dir string, stop func(out string) bool) string {
 		case <-deadline:
 			cancel()
 			<-done // stop writing into the test's directory before failing
-			t.Fatalf("dev did not get there in 60s:\n%s\n%s", out.String(), errOut.String())
+			t.Fatalf("dev did not get there in 2 minutes:\n%s\n%s", out.String(), errOut.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
