@@ -38,6 +38,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source/simfault"
 )
 
 // ListPath is the path of the only endpoint the simulator serves, relative
@@ -71,6 +73,9 @@ var defaultPages = []string{"331526780045341", "101286204573840"}
 // implements http.Handler and is safe for concurrent use: requests may run
 // while conversations are created, updated or added. Create it with New.
 type Sim struct {
+	// Controls are the Sim's FailNext, SetFaultRates and Stats.
+	simfault.Controls
+
 	appID, businessID, token string
 	now                      func() time.Time
 	expiry                   time.Time // zero: the token never expires
@@ -80,9 +85,7 @@ type Sim struct {
 	dataMu sync.Mutex
 	data   store
 
-	mu     sync.Mutex // guards faults and stats
-	faults faultState
-	stats  Stats
+	faults *simfault.Injector // the injector of Controls
 }
 
 // Option configures a Sim in New.
@@ -94,7 +97,9 @@ type Option func(*Sim)
 // document's examples and no faults. The With functions panic on invalid
 // values.
 func New(appID, businessID, accessToken string, opts ...Option) *Sim {
+	faults := newFaults()
 	s := &Sim{
+		Controls:   faults.Controls(),
 		appID:      appID,
 		businessID: businessID,
 		token:      accessToken,
@@ -102,7 +107,7 @@ func New(appID, businessID, accessToken string, opts ...Option) *Sim {
 		pageCap:    maxSize,
 		pages:      defaultPages,
 		data:       newStore(),
-		stats:      Stats{Faults: map[Fault]int{}},
+		faults:     faults,
 	}
 	for _, o := range opts {
 		o(s)
@@ -159,7 +164,7 @@ func WithPages(ids ...string) Option {
 // validation (HTTP 200 with code 0), an injected fault if one is due, and
 // finally the page of conversations.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.inc(&s.stats.Requests)
+	s.faults.CountRequest()
 	if r.URL.Path != ListPath {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no endpoint at "+r.URL.Path)
 		return
@@ -170,18 +175,18 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if code, msg := s.authenticate(r); code != "" {
-		s.inc(&s.stats.AuthFailed)
+		s.faults.CountAuthFailed()
 		writeError(w, http.StatusOK, code, msg)
 		return
 	}
 	q, problems := parseRequest(r)
 	if problems != nil {
-		s.inc(&s.stats.BadRequest)
+		s.faults.CountBadRequest()
 		writeError(w, http.StatusOK, CodeInvalidData, problems)
 		return
 	}
-	fault, delay := s.nextFault()
-	if !writeFault(w, r, fault, delay) {
+	fault, delay := s.faults.Next()
+	if !simfault.Write(w, r, fault, delay, writeFaultError) {
 		return
 	}
 	body, arrayStart := s.page(q, fault)
@@ -190,15 +195,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, body)
 	if fault != FaultMalformed && fault != FaultTrailingComma {
-		s.inc(&s.stats.Served)
+		s.faults.CountServed()
 	}
-}
-
-// inc adds one to a Stats counter.
-func (s *Sim) inc(counter *int) {
-	s.mu.Lock()
-	*counter++
-	s.mu.Unlock()
 }
 
 // authenticate checks appId, businessId and the Authorization header. It

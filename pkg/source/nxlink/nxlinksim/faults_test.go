@@ -4,36 +4,39 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"math"
+	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vnstream/connector/pkg/source/nxlink/nxlinksim"
+	"github.com/vnstream/connector/pkg/source/simfault"
 )
+
+// panics reports whether f panics.
+func panics(f func()) (panicked bool) {
+	defer func() { panicked = recover() != nil }()
+	f()
+	return false
+}
 
 func TestFailNext(t *testing.T) {
 	sim := nxlinksim.New(testAccessKey, testSecret, testTenant, testAppKey)
 	for i := range 5 {
 		sim.Create(t0.Add(time.Duration(i) * time.Second))
 	}
+	sim.SetFaultRates(nxlinksim.FaultRates{SlowDelay: 100 * time.Millisecond})
 	c := serve(t, sim)
 	body := query(10)
 	normal := c.post(body)
 	decodePage(t, normal)
 
-	sim.FailNext(nxlinksim.FaultRateLimit, 2)
-	sim.FailNext(nxlinksim.FaultServerError, 1)
-	sim.FailNext(nxlinksim.FaultMalformed, 1)
-	sim.FailNext(nxlinksim.FaultHTML, 1)
-	sim.FailNext(nxlinksim.FaultVendorError, 1)
-	sim.FailNext(nxlinksim.FaultNone, 1)
-	sim.FailNext(nxlinksim.FaultHTML, 0)
+	for _, f := range []nxlinksim.Fault{nxlinksim.FaultRateLimit, nxlinksim.FaultServerError, nxlinksim.FaultMalformed,
+		nxlinksim.FaultHTML, nxlinksim.FaultVendorError, nxlinksim.FaultSlow} {
+		sim.FailNext(f, 1)
+	}
 
 	code := func(r reply) int {
 		var env envelope
@@ -42,10 +45,8 @@ func TestFailNext(t *testing.T) {
 		}
 		return env.Code
 	}
-	for range 2 {
-		if r := c.post(body); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" || code(r) != nxlinksim.CodeTooManyRequests {
-			t.Errorf("rate limit: %d %v %s", r.status, r.header, r.body)
-		}
+	if r := c.post(body); r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" || code(r) != nxlinksim.CodeTooManyRequests {
+		t.Errorf("rate limit: %d %v %s", r.status, r.header, r.body)
 	}
 	if r := c.post(body); r.status != http.StatusInternalServerError || code(r) != nxlinksim.CodeSystemBusy {
 		t.Errorf("server error: %d %s", r.status, r.body)
@@ -66,27 +67,18 @@ func TestFailNext(t *testing.T) {
 	if msg := vendorError(t, c.post(body), nxlinksim.CodeSystemBusy); msg != "system busy" {
 		t.Errorf("vendor error message %q", msg)
 	}
-	for range 2 {
-		p, cs := decodePage(t, c.post(body))
-		if len(cs) != 5 || p.Next != nil {
-			t.Errorf("after the queue: %d customers, next %s", len(cs), num(p.Next))
-		}
+	start := time.Now()
+	if p, cs := decodePage(t, c.post(body)); len(cs) != 5 || p.Next != nil || time.Since(start) < 100*time.Millisecond {
+		t.Errorf("slow: %d customers, next %s after %v; want the normal page after 100ms", len(cs), num(p.Next), time.Since(start))
 	}
-	want := map[nxlinksim.Fault]int{nxlinksim.FaultRateLimit: 2, nxlinksim.FaultServerError: 1, nxlinksim.FaultMalformed: 1,
-		nxlinksim.FaultHTML: 1, nxlinksim.FaultVendorError: 1}
-	if st := sim.Stats(); st.Requests != 9 || st.Served != 3 || !faultsEqual(st.Faults, want) {
-		t.Errorf("Stats %+v, want 9 requests, 3 served, faults %v", st, want)
+	want := map[nxlinksim.Fault]int{nxlinksim.FaultRateLimit: 1, nxlinksim.FaultServerError: 1, nxlinksim.FaultMalformed: 1,
+		nxlinksim.FaultHTML: 1, nxlinksim.FaultVendorError: 1, nxlinksim.FaultSlow: 1}
+	if st := sim.Stats(); st.Requests != 7 || st.Served != 2 || !maps.Equal(st.Faults, want) {
+		t.Errorf("Stats %+v, want 7 requests, 2 served, faults %v", st, want)
 	}
-}
-
-// faultsEqual compares fault counts, a missing kind being zero.
-func faultsEqual(a, b map[nxlinksim.Fault]int) bool {
-	for f := nxlinksim.FaultNone; f <= nxlinksim.FaultStuckCursor; f++ {
-		if a[f] != b[f] {
-			return false
-		}
+	if !panics(func() { sim.FailNext(simfault.TrailingComma, 1) }) {
+		t.Error("FailNext of a trailing comma, which NxLink does not send, did not panic")
 	}
-	return true
 }
 
 func TestPagingTraps(t *testing.T) {
@@ -135,7 +127,6 @@ func TestMalformedEmptyPage(t *testing.T) {
 func TestFaultsOnlyAfterChecks(t *testing.T) {
 	sim := nxlinksim.New(testAccessKey, testSecret, testTenant, testAppKey)
 	c := serve(t, sim)
-	sim.FailNext(nxlinksim.FaultServerError, 1)
 	sim.SetFaultRates(nxlinksim.FaultRates{RateLimit: 1})
 	wrong := *c
 	wrong.secret = "wrong"
@@ -145,157 +136,10 @@ func TestFaultsOnlyAfterChecks(t *testing.T) {
 	}
 	vendorError(t, r, nxlinksim.CodeBadSign)
 	vendorError(t, c.post(query(0)), nxlinksim.CodeBadParams)
-	if r := c.post(query(5)); r.status != http.StatusInternalServerError {
-		t.Errorf("first valid request: %d, want the queued 500 before random faults", r.status)
-	}
 	if r := c.post(query(5)); r.status != http.StatusTooManyRequests {
-		t.Errorf("second valid request: %d, want the random 429", r.status)
+		t.Errorf("valid request: %d, want the random 429", r.status)
 	}
-	want := map[nxlinksim.Fault]int{nxlinksim.FaultServerError: 1, nxlinksim.FaultRateLimit: 1}
-	if st := sim.Stats(); st.AuthFailed != 1 || st.BadRequest != 1 || !faultsEqual(st.Faults, want) {
+	if st := sim.Stats(); st.AuthFailed != 1 || st.BadRequest != 1 || !maps.Equal(st.Faults, map[nxlinksim.Fault]int{nxlinksim.FaultRateLimit: 1}) {
 		t.Errorf("Stats %+v", st)
-	}
-}
-
-func TestSlow(t *testing.T) {
-	sim := nxlinksim.New(testAccessKey, testSecret, testTenant, testAppKey)
-	sim.Create(t0)
-	sim.SetFaultRates(nxlinksim.FaultRates{SlowDelay: 200 * time.Millisecond})
-	c := serve(t, sim)
-	sim.FailNext(nxlinksim.FaultSlow, 1)
-	start := time.Now()
-	_, cs := decodePage(t, c.post(query(5)))
-	if d := time.Since(start); d < 200*time.Millisecond {
-		t.Errorf("slow answer after %v, want at least 200ms", d)
-	}
-	if len(cs) != 1 {
-		t.Errorf("slow answer: %d customers, want the normal page", len(cs))
-	}
-	if st := sim.Stats(); st.Served != 1 || st.Faults[nxlinksim.FaultSlow] != 1 {
-		t.Errorf("Stats %+v", st)
-	}
-}
-
-func TestSlowHonoursCancellation(t *testing.T) {
-	sim := nxlinksim.New(testAccessKey, testSecret, testTenant, testAppKey)
-	sim.FailNext(nxlinksim.FaultSlow, 1) // the default delay: 2s
-	srv := httptest.NewServer(sim)
-	defer srv.Close() // closed again below; Close is idempotent
-	c := &client{t: t, base: srv.URL, http: srv.Client(), accessKey: testAccessKey, secret: testSecret, now: time.Now}
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	body := []byte(query(5))
-	start := time.Now()
-	_, err := c.send(ctx, http.MethodPost, nxlinksim.QueryPath, c.headers(time.Now().UnixMilli(), body), body)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err %v, want the client's deadline", err)
-	}
-	// Close waits for running handlers: it returns well before the 2s
-	// delay only if the handler saw the cancellation.
-	srv.Close()
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("handler finished after %v, want it to stop when the request is cancelled", d)
-	}
-	if st := sim.Stats(); st.Served != 0 || st.Faults[nxlinksim.FaultSlow] != 1 {
-		t.Errorf("Stats %+v", st)
-	}
-}
-
-// outcome classifies an answer by fault.
-func outcome(t *testing.T, r reply) nxlinksim.Fault {
-	t.Helper()
-	switch {
-	case r.status == http.StatusTooManyRequests:
-		return nxlinksim.FaultRateLimit
-	case r.status == http.StatusInternalServerError:
-		return nxlinksim.FaultServerError
-	case r.status == http.StatusBadGateway:
-		return nxlinksim.FaultHTML
-	case r.status == http.StatusOK && !json.Valid(r.body):
-		return nxlinksim.FaultMalformed
-	case bytes.Contains(r.body, []byte(`"code":500`)):
-		return nxlinksim.FaultVendorError
-	case bytes.Contains(r.body, []byte(`"customer_list":[]`)):
-		return nxlinksim.FaultEmptyPage
-	case bytes.Contains(r.body, []byte(`"after":null`)):
-		return nxlinksim.FaultStuckCursor
-	case r.status == http.StatusOK:
-		return nxlinksim.FaultNone
-	}
-	t.Fatalf("unexpected answer %d %s", r.status, r.body)
-	return nxlinksim.FaultNone
-}
-
-func TestFaultRates(t *testing.T) {
-	const n = 600
-	rates := nxlinksim.FaultRates{RateLimit: 0.05, ServerError: 0.05, Slow: 0.05, Malformed: 0.05, HTML: 0.05,
-		VendorError: 0.05, EmptyPage: 0.05, StuckCursor: 0.05, SlowDelay: time.Millisecond}
-	run := func(seed int64) ([]nxlinksim.Fault, nxlinksim.Stats) {
-		sim := nxlinksim.New(testAccessKey, testSecret, testTenant, testAppKey)
-		sim.Create(t0)
-		r := rates
-		r.Seed = seed
-		sim.SetFaultRates(r)
-		c := serve(t, sim)
-		seq := make([]nxlinksim.Fault, n)
-		for i := range seq {
-			seq[i] = outcome(t, c.post(query(5)))
-		}
-		return seq, sim.Stats()
-	}
-	seq, st := run(7)
-	counts := map[nxlinksim.Fault]int{}
-	for _, f := range seq {
-		counts[f]++
-	}
-	for f := nxlinksim.FaultRateLimit; f <= nxlinksim.FaultStuckCursor; f++ {
-		// Within five standard deviations of the binomial mean.
-		if got, mean := st.Faults[f], 0.05*n; math.Abs(float64(got)-mean) > 5*math.Sqrt(mean*0.95) {
-			t.Errorf("%v: %d of %d requests, want about %.0f", f, got, n, mean)
-		}
-		if f != nxlinksim.FaultSlow && counts[f] != st.Faults[f] {
-			t.Errorf("%v: %d answers look like it, Stats says %d", f, counts[f], st.Faults[f])
-		}
-	}
-	served := counts[nxlinksim.FaultNone] + counts[nxlinksim.FaultEmptyPage] + counts[nxlinksim.FaultStuckCursor]
-	if st.Served != served || st.Requests != n {
-		t.Errorf("Stats %+v, %d full pages", st, served)
-	}
-	if again, _ := run(7); !slices.Equal(seq, again) {
-		t.Errorf("the same seed gave different faults")
-	}
-	if other, _ := run(8); slices.Equal(seq, other) {
-		t.Errorf("seeds 7 and 8 gave the same faults")
-	}
-}
-
-func TestSetFaultRatesPanics(t *testing.T) {
-	for _, r := range []nxlinksim.FaultRates{{RateLimit: -0.1}, {HTML: 1.5}, {StuckCursor: math.NaN()}, {SlowDelay: -time.Second}} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("SetFaultRates(%+v) did not panic", r)
-				}
-			}()
-			nxlinksim.New("x", "y", 1, "z").SetFaultRates(r)
-		}()
-	}
-	defer func() {
-		if recover() == nil {
-			t.Errorf("FailNext of an unknown fault did not panic")
-		}
-	}()
-	nxlinksim.New("x", "y", 1, "z").FailNext(nxlinksim.FaultStuckCursor+1, 1)
-}
-
-func TestFaultString(t *testing.T) {
-	var got []string
-	for f := nxlinksim.FaultNone; f <= nxlinksim.FaultStuckCursor+1; f++ {
-		got = append(got, f.String())
-	}
-	want := []string{"none", "rate_limit", "server_error", "slow", "malformed", "html", "vendor_error", "empty_page",
-		"stuck_cursor", "Fault(" + strconv.Itoa(int(nxlinksim.FaultStuckCursor+1)) + ")"}
-	if !slices.Equal(got, want) {
-		t.Errorf("String() = %v, want %v", got, want)
 	}
 }

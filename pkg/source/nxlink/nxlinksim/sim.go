@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/source/nxlink"
+	"github.com/vnstream/connector/pkg/source/simfault"
 )
 
 // QueryPath is the path of the only endpoint the simulator serves,
@@ -67,6 +68,9 @@ const (
 // http.Handler and is safe for concurrent use: requests may run while
 // customers are created, updated or added. Create it with New.
 type Sim struct {
+	// Controls are the Sim's FailNext, SetFaultRates and Stats.
+	simfault.Controls
+
 	accessKey, secret string
 	tenantID          int64
 	appKey            string
@@ -77,9 +81,7 @@ type Sim struct {
 	dataMu sync.Mutex
 	data   store
 
-	mu     sync.Mutex // guards faults and stats
-	faults faultState
-	stats  Stats
+	faults *simfault.Injector // the injector of Controls
 }
 
 // Option configures a Sim in New.
@@ -91,7 +93,9 @@ type Option func(*Sim)
 // DefaultStartID and no faults. The With functions panic on invalid
 // values.
 func New(accessKey, secret string, tenantID int64, appKey string, opts ...Option) *Sim {
+	faults := newFaults()
 	s := &Sim{
+		Controls:  faults.Controls(),
 		accessKey: accessKey,
 		secret:    secret,
 		tenantID:  tenantID,
@@ -100,7 +104,7 @@ func New(accessKey, secret string, tenantID int64, appKey string, opts ...Option
 		zone:      time.UTC,
 		pageCap:   maxLimit,
 		data:      store{byID: map[int64]*entry{}, sorted: true, next: DefaultStartID},
-		stats:     Stats{Faults: map[Fault]int{}},
+		faults:    faults,
 	}
 	for _, o := range opts {
 		o(s)
@@ -161,15 +165,15 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		s.inc(&s.stats.BadRequest)
+		s.faults.CountBadRequest()
 		writeEnvelope(w, http.StatusOK, CodeBadParams, "Parameter error: the body is unreadable or larger than 1 MiB", trace)
 		return
 	}
 	if code, msg := s.authenticate(r.Header, body); code != CodeOK {
 		if code == CodeBadParams {
-			s.inc(&s.stats.BadRequest)
+			s.faults.CountBadRequest()
 		} else {
-			s.inc(&s.stats.AuthFailed)
+			s.faults.CountAuthFailed()
 		}
 		writeEnvelope(w, http.StatusOK, code, msg, trace)
 		return
@@ -177,15 +181,15 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q, code, msg := s.parseQuery(r.Header, body)
 	if code != CodeOK {
 		if code == CodeNoPermission {
-			s.inc(&s.stats.AuthFailed)
+			s.faults.CountAuthFailed()
 		} else {
-			s.inc(&s.stats.BadRequest)
+			s.faults.CountBadRequest()
 		}
 		writeEnvelope(w, http.StatusOK, code, msg, trace)
 		return
 	}
-	fault, delay := s.nextFault()
-	if !writeFault(w, r, fault, delay, trace) {
+	fault, delay := s.faults.Next()
+	if !simfault.Write(w, r, fault, delay, faultErrorWriter(trace)) {
 		return
 	}
 	page, arrayStart := s.page(q, fault, trace)
@@ -194,23 +198,13 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, page)
-	s.inc(&s.stats.Served)
+	s.faults.CountServed()
 }
 
 // begin counts a request and returns its traceId: 32 hex digits.
 func (s *Sim) begin() string {
-	s.mu.Lock()
-	s.stats.Requests++
-	n := uint64(s.stats.Requests)
-	s.mu.Unlock()
+	n := uint64(s.faults.CountRequest())
 	return fmt.Sprintf("%016x%016x", mix(n), mix(^n))
-}
-
-// inc adds one to a Stats counter.
-func (s *Sim) inc(counter *int) {
-	s.mu.Lock()
-	*counter++
-	s.mu.Unlock()
 }
 
 // authenticate checks the public headers and the sign over body. It

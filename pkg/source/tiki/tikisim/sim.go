@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vnstream/connector/pkg/source/simfault"
 	"github.com/vnstream/connector/pkg/source/tiki"
 )
 
@@ -46,6 +47,9 @@ const maxSize = 500
 // http.Handler and is safe for concurrent use: requests may run while
 // responses are created or added. Create it with New.
 type Sim struct {
+	// Controls are the Sim's FailNext, SetFaultRates and Stats.
+	simfault.Controls
+
 	clientID string
 	secret   string
 	now      func() time.Time
@@ -56,9 +60,7 @@ type Sim struct {
 	dataMu sync.RWMutex
 	data   store
 
-	mu     sync.Mutex // guards faults and stats
-	faults faultState
-	stats  Stats
+	faults *simfault.Injector // the injector of Controls
 }
 
 // Option configures a Sim in New.
@@ -69,7 +71,9 @@ type Option func(*Sim)
 // name "data", a page cap of 500, the first id 1000 and no faults. The With
 // functions panic on invalid values.
 func New(clientID, secret string, opts ...Option) *Sim {
+	faults := newFaults()
 	s := &Sim{
+		Controls: faults.Controls(),
 		clientID: clientID,
 		secret:   secret,
 		now:      time.Now,
@@ -77,7 +81,7 @@ func New(clientID, secret string, opts ...Option) *Sim {
 		arrayKey: []byte(`"data"`),
 		pageCap:  maxSize,
 		data:     store{forms: map[string]*formIndex{}, next: 1000},
-		stats:    Stats{Faults: map[Fault]int{}},
+		faults:   faults,
 	}
 	for _, o := range opts {
 		o(s)
@@ -140,7 +144,7 @@ func WithStartID(id int64) Option {
 // other methods 405. Then, in order: authentication (401), query parameters
 // (400), an injected fault if one is due, and finally the page of records.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.inc(&s.stats.Requests)
+	s.faults.CountRequest()
 	if r.URL.Path != ListPath {
 		writeError(w, http.StatusNotFound, "NOT_FOUND", "no endpoint at "+r.URL.Path)
 		return
@@ -151,18 +155,18 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if code, msg := s.authenticate(r); code != "" {
-		s.inc(&s.stats.AuthFailed)
+		s.faults.CountAuthFailed()
 		writeError(w, http.StatusUnauthorized, code, msg)
 		return
 	}
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
-		s.inc(&s.stats.BadRequest)
+		s.faults.CountBadRequest()
 		writeError(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
 		return
 	}
-	fault, delay := s.nextFault()
-	if !writeFault(w, r, fault, delay) {
+	fault, delay := s.faults.Next()
+	if !simfault.Write(w, r, fault, delay, writeFaultError) {
 		return
 	}
 	body, arrayStart := s.page(q)
@@ -171,14 +175,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
-	s.inc(&s.stats.Served)
-}
-
-// inc adds one to a Stats counter.
-func (s *Sim) inc(counter *int) {
-	s.mu.Lock()
-	*counter++
-	s.mu.Unlock()
+	s.faults.CountServed()
 }
 
 // authenticate checks the client id, timestamp and signature headers. It

@@ -2,28 +2,23 @@ package znssim
 
 import (
 	"bytes"
-	"fmt"
-	"maps"
-	"math/rand/v2"
 	"net/http"
-	"time"
+
+	"github.com/vnstream/connector/pkg/source/simfault"
 )
 
-// defaultSlowDelay is how long FaultSlow waits when FaultRates.SlowDelay is 0.
-const defaultSlowDelay = 2 * time.Second
-
 // Fault is a misbehaviour the simulator can inject into a list request that
-// passed the authentication and body checks.
-type Fault int
+// passed the authentication and body checks (see simfault.Fault).
+type Fault = simfault.Fault
 
-// The faults. FaultNone answers normally.
+// The faults znssim supports. FaultNone answers normally.
 const (
-	FaultNone        Fault = iota
-	FaultRateLimit         // 429 with Retry-After: 1 and the dialect's error object
-	FaultServerError       // 500 with the dialect's error object
-	FaultSlow              // waits FaultRates.SlowDelay (default 2s, or until the request is cancelled), then answers normally
-	FaultMalformed         // 200 with a JSON body cut in the middle of the messages array
-	FaultHTML              // 502 with an HTML error page, Content-Type text/html
+	FaultNone        = simfault.None
+	FaultRateLimit   = simfault.RateLimit   // 429 with Retry-After: 1 and the dialect's error object
+	FaultServerError = simfault.ServerError // 500 with the dialect's error object
+	FaultSlow        = simfault.Slow        // waits FaultRates.SlowDelay (default 2s, or until the request is cancelled), then answers normally
+	FaultMalformed   = simfault.Malformed   // 200 with a JSON body cut in the middle of the messages array
+	FaultHTML        = simfault.HTML        // 502 with an HTML error page, Content-Type text/html
 	// FaultVendorError answers 200 with the platform's error object
 	// instead of a page (eTelecom {"code":"unavailable","msg":..},
 	// InterITS {"code":503,"message":..}). The platform itself sends its
@@ -31,228 +26,47 @@ const (
 	// errors and the other faults); a gateway or wrapper that hands the
 	// error object back with 200 is the harder case, since a client that
 	// reads it as a page without messages silently ends its walk.
-	FaultVendorError
+	FaultVendorError = simfault.VendorError
 	// FaultEmptyPage answers a page with no messages whose next still
 	// points where the requested page started, under a new cursor: a
 	// client that follows it loses nothing.
-	FaultEmptyPage
+	FaultEmptyPage = simfault.EmptyPage
 	// FaultStuckCursor answers the requested page with next equal to the
 	// cursor of the request (for a first page, one that points to the
 	// first page again): a client that follows it loops.
-	FaultStuckCursor
+	FaultStuckCursor = simfault.StuckCursor
 )
 
-// lastFault is the highest Fault.
-const lastFault = FaultStuckCursor
+// FaultRates sets random faults (see simfault.Rates). Only the faults
+// above may have a probability.
+type FaultRates = simfault.Rates
 
-// String returns the fault's name: none, rate_limit, server_error, slow,
-// malformed, html, vendor_error, empty_page or stuck_cursor.
-func (f Fault) String() string {
-	switch f {
-	case FaultNone:
-		return "none"
-	case FaultRateLimit:
-		return "rate_limit"
-	case FaultServerError:
-		return "server_error"
-	case FaultSlow:
-		return "slow"
-	case FaultMalformed:
-		return "malformed"
-	case FaultHTML:
-		return "html"
-	case FaultVendorError:
-		return "vendor_error"
-	case FaultEmptyPage:
-		return "empty_page"
-	case FaultStuckCursor:
-		return "stuck_cursor"
-	}
-	return fmt.Sprintf("Fault(%d)", int(f))
+// Stats counts the requests a Sim received, by outcome (see
+// simfault.Stats): AuthFailed counts the 401s (a missing or wrong API
+// key), BadRequest the 400s (a body that is not a valid list request).
+type Stats = simfault.Stats
+
+// newFaults returns the fault injector of a new Sim.
+func newFaults() *simfault.Injector {
+	return simfault.New("znssim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML,
+		FaultVendorError, FaultEmptyPage, FaultStuckCursor)
 }
 
-// FaultRates sets random faults. Each list request that passed the checks
-// and has no queued fault (see Sim.FailNext) gets at most one fault: the
-// probabilities are stacked in field order, so their sum should not exceed 1.
-// The zero value injects nothing.
-type FaultRates struct {
-	// The probabilities, 0..1, of each fault per request.
-	RateLimit, ServerError, Slow, Malformed, HTML, VendorError, EmptyPage, StuckCursor float64
-	// SlowDelay is how long FaultSlow waits, whether drawn at random or
-	// queued by FailNext (default 2s).
-	SlowDelay time.Duration
-	// Seed seeds the random draws: the same seed and the same sequence of
-	// requests give the same faults.
-	Seed int64
-}
-
-// Stats counts the requests a Sim received, by outcome.
-type Stats struct {
-	Requests   int           // all requests received, whatever the path or outcome
-	Served     int           // 200 answers with a page (including FaultSlow, FaultEmptyPage and FaultStuckCursor ones)
-	AuthFailed int           // 401s: a missing or wrong API key
-	BadRequest int           // 400s: a body that is not a valid list request
-	Faults     map[Fault]int // injected faults by kind (never FaultNone)
-}
-
-// faultState is the fault configuration; Sim guards it with mu.
-type faultState struct {
-	queue []queuedFault // FIFO
-	rates FaultRates
-	rng   *rand.Rand // nil until SetFaultRates
-}
-
-// queuedFault is a fault for the next n requests.
-type queuedFault struct {
-	fault Fault
-	n     int
-}
-
-// FailNext makes the next n list requests that pass the authentication and
-// body checks get fault f, after any faults queued before and before any
-// random fault. FailNext(FaultNone, n) lets n requests through unharmed. It
-// does nothing when n <= 0 and panics on an unknown fault.
-func (s *Sim) FailNext(f Fault, n int) {
-	if f < FaultNone || f > lastFault {
-		panic("znssim: unknown fault " + f.String())
-	}
-	if n <= 0 {
-		return
-	}
-	s.mu.Lock()
-	s.faults.queue = append(s.faults.queue, queuedFault{f, n})
-	s.mu.Unlock()
-}
-
-// SetFaultRates replaces the random fault rates and restarts the random
-// sequence from r.Seed. Queued faults stay queued. It panics on a probability
-// outside 0..1 or a negative SlowDelay.
-func (s *Sim) SetFaultRates(r FaultRates) {
-	for _, p := range r.probabilities() {
-		if !(p.p >= 0 && p.p <= 1) {
-			panic(fmt.Sprintf("znssim: fault probability %v is outside 0..1", p.p))
-		}
-	}
-	if r.SlowDelay < 0 {
-		panic("znssim: negative SlowDelay")
-	}
-	s.mu.Lock()
-	s.faults.rates = r
-	s.faults.rng = rand.New(rand.NewPCG(uint64(r.Seed), 0))
-	s.mu.Unlock()
-}
-
-// probabilities lists the rates with their faults, in draw order.
-func (r FaultRates) probabilities() []struct {
-	p float64
-	f Fault
-} {
-	return []struct {
-		p float64
-		f Fault
-	}{
-		{r.RateLimit, FaultRateLimit}, {r.ServerError, FaultServerError}, {r.Slow, FaultSlow}, {r.Malformed, FaultMalformed},
-		{r.HTML, FaultHTML}, {r.VendorError, FaultVendorError}, {r.EmptyPage, FaultEmptyPage}, {r.StuckCursor, FaultStuckCursor},
-	}
-}
-
-// Stats returns a copy of the request counters.
-func (s *Sim) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.stats
-	st.Faults = maps.Clone(s.stats.Faults)
-	return st
-}
-
-// nextFault picks the fault for a request that passed the checks, counts it,
-// and returns it with the current slow delay.
-func (s *Sim) nextFault() (Fault, time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.faults.draw()
-	if f != FaultNone {
-		s.stats.Faults[f]++
-	}
-	d := s.faults.rates.SlowDelay
-	if d == 0 {
-		d = defaultSlowDelay
-	}
-	return f, d
-}
-
-// draw takes the first queued fault, or else a random one.
-func (fs *faultState) draw() Fault {
-	if len(fs.queue) > 0 {
-		q := &fs.queue[0]
-		f := q.fault
-		if q.n--; q.n == 0 {
-			fs.queue = fs.queue[1:]
-		}
-		return f
-	}
-	if fs.rng == nil {
-		return FaultNone
-	}
-	x := fs.rng.Float64()
-	for _, c := range fs.rates.probabilities() {
-		if x < c.p {
-			return c.f
-		}
-		x -= c.p
-	}
-	return FaultNone
-}
-
-// htmlPage is the body of FaultHTML, the kind of page a gateway in front of
-// the API sends.
-const htmlPage = `<html>
-<head><title>502 Bad Gateway</title></head>
-<body>
-<center><h1>502 Bad Gateway</h1></center>
-<hr><center>nginx</center>
-</body>
-</html>
-`
-
-// writeFault answers r with fault f, waiting delay for FaultSlow. It returns
-// true when the request should still get a page (FaultNone, FaultSlow after
-// the wait, FaultMalformed, FaultEmptyPage, FaultStuckCursor), false when it
-// has been answered or was cancelled.
-func (s *Sim) writeFault(w http.ResponseWriter, r *http.Request, f Fault, delay time.Duration) bool {
+// writeFaultError answers a rate limit, server error or vendor error with
+// the dialect's error object.
+func (s *Sim) writeFaultError(w http.ResponseWriter, f Fault, status int) {
 	switch f {
 	case FaultRateLimit:
-		w.Header().Set("Retry-After", "1")
-		s.writeError(w, http.StatusTooManyRequests, "resource_exhausted", "quá nhiều yêu cầu, vui lòng thử lại sau")
-		return false
-	case FaultServerError:
-		s.writeError(w, http.StatusInternalServerError, "internal", "lỗi hệ thống")
-		return false
-	case FaultHTML:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusBadGateway)
-		_, _ = w.Write([]byte(htmlPage)) // a write error means the client is gone
-		return false
+		s.writeError(w, status, "resource_exhausted", "quá nhiều yêu cầu, vui lòng thử lại sau")
 	case FaultVendorError:
-		writeJSON(w, http.StatusOK, s.errorBody(http.StatusServiceUnavailable, "unavailable", "Zalo API tạm thời không phản hồi"))
-		return false
-	case FaultSlow:
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return true
-		case <-r.Context().Done():
-			return false
-		}
+		writeJSON(w, status, s.errorBody(http.StatusServiceUnavailable, "unavailable", "Zalo API tạm thời không phản hồi"))
+	default:
+		s.writeError(w, status, "internal", "lỗi hệ thống")
 	}
-	return true
 }
 
 // truncate cuts a page body halfway through its messages array, which
-// starts at arrayStart: what a client sees when a connection drops
-// mid-answer.
+// starts at arrayStart and ends before `],"paging"`.
 func truncate(body []byte, arrayStart int) []byte {
-	arrayEnd := bytes.LastIndex(body, []byte(`],"paging"`))
-	return body[:arrayStart+(arrayEnd-arrayStart)/2]
+	return simfault.Truncate(body, arrayStart, bytes.LastIndex(body, []byte(`],"paging"`)))
 }

@@ -37,6 +37,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source/simfault"
 )
 
 // Dialect is the reseller whose API a Sim speaks.
@@ -86,6 +88,9 @@ const (
 // http.Handler and is safe for concurrent use: requests may run while
 // messages are created, updated or added. Create it with New.
 type Sim struct {
+	// Controls are the Sim's FailNext, SetFaultRates and Stats.
+	simfault.Controls
+
 	dialect Dialect
 	apiKey  string
 	now     func() time.Time
@@ -94,9 +99,7 @@ type Sim struct {
 	dataMu sync.RWMutex
 	data   store
 
-	mu     sync.Mutex // guards faults and stats
-	faults faultState
-	stats  Stats
+	faults *simfault.Injector // the injector of Controls
 }
 
 // Option configures a Sim in New.
@@ -109,13 +112,15 @@ func New(dialect Dialect, apiKey string, opts ...Option) *Sim {
 	if dialect != InterITS && dialect != ETelecom {
 		panic("znssim: unknown dialect " + dialect.String())
 	}
+	faults := newFaults()
 	s := &Sim{
-		dialect: dialect,
-		apiKey:  apiKey,
-		now:     time.Now,
-		pageCap: maxLimit,
-		data:    store{byID: map[string]*entry{}, next: defaultStartID},
-		stats:   Stats{Faults: map[Fault]int{}},
+		Controls: faults.Controls(),
+		dialect:  dialect,
+		apiKey:   apiKey,
+		now:      time.Now,
+		pageCap:  maxLimit,
+		data:     store{byID: map[string]*entry{}, next: defaultStartID},
+		faults:   faults,
 	}
 	for _, o := range opts {
 		o(s)
@@ -158,7 +163,7 @@ func WithStartID(id uint64) Option {
 // (401), the body (400), an injected fault if one is due, and finally the
 // page of messages.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.inc(&s.stats.Requests)
+	s.faults.CountRequest()
 	if r.URL.Path != s.dialect.Path() {
 		s.writeError(w, http.StatusNotFound, "bad_route", "no method at "+r.URL.Path)
 		return
@@ -169,18 +174,18 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if msg := s.authenticate(r); msg != "" {
-		s.inc(&s.stats.AuthFailed)
+		s.faults.CountAuthFailed()
 		s.writeError(w, http.StatusUnauthorized, "unauthenticated", msg)
 		return
 	}
 	q, err := s.parseRequest(w, r)
 	if err != nil {
-		s.inc(&s.stats.BadRequest)
+		s.faults.CountBadRequest()
 		s.writeError(w, http.StatusBadRequest, "invalid_argument", err.Error())
 		return
 	}
-	fault, delay := s.nextFault()
-	if !s.writeFault(w, r, fault, delay) {
+	fault, delay := s.faults.Next()
+	if !simfault.Write(w, r, fault, delay, s.writeFaultError) {
 		return
 	}
 	body, arrayStart := s.page(q, fault)
@@ -189,14 +194,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
-	s.inc(&s.stats.Served)
-}
-
-// inc adds one to a Stats counter.
-func (s *Sim) inc(counter *int) {
-	s.mu.Lock()
-	*counter++
-	s.mu.Unlock()
+	s.faults.CountServed()
 }
 
 // authenticate checks the dialect's credential header. It returns why the
