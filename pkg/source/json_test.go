@@ -32,11 +32,16 @@ func TestExtraFields(t *testing.T) {
 	}
 }
 
-// FuzzExtraFields checks ExtraFields against a map decode of the same object.
+// FuzzExtraFields checks ExtraFields against a map decode of the same
+// object, and the scanner and validator under it against encoding/json on
+// the same input (checkScanner). testdata/fuzz holds inputs fuzzing found.
 func FuzzExtraFields(f *testing.F) {
 	f.Add(`{"id":"998","created_at":"2021-12-16T17:43:51Z","form_id":"1","inputs":{"hobbies":["Đọc sách"]},"x":1}`)
 	f.Add(`{"a":{"b":[{"c":"\\"}]},"id":null}`)
+	f.Add(`{"\u0069d":"\ud83d\ude00","a\"b":[1,-0.5e3,true,false,null,{}],"c":"\ud83d x \u00e0 Nguyễn"}`)
+	f.Add(`["\t",{"a":[[]]}," x "] `)
 	f.Fuzz(func(t *testing.T, in string) {
+		checkScanner(t, in)
 		var all map[string]json.RawMessage
 		if json.Unmarshal([]byte(in), &all) != nil || all == nil {
 			return

@@ -5,19 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/vnstream/connector/pkg/source"
 )
-
-// knownFields are the documented members of a customer; every other
-// member goes to extra_json.
-var knownFields = []string{"id", "first_name", "last_name", "full_name", "sms_phone", "whatsApp_phone",
-	"viber_phone", "line", "messenger", "instagram", "email", "country", "birthday", "remark", "source_type",
-	"source_channel_key", "gender", "created_at", "updated_at", "status", "whatApp_subscribe", "sms_subscribe",
-	"customize_field", "tenant_id", "weight", "web", "tags"}
 
 // customer is one decoded customer. value is set when it converted; err
 // otherwise. id and updated are set whenever they could be read, even when
@@ -33,10 +24,11 @@ type customer struct {
 }
 
 // customerBox is a Customer with the storage its optional fields point
-// to: one allocation per customer instead of one per field.
+// to: one allocation per customer instead of one per field (its 17
+// strings, customize_field, tags and extra_json).
 type customerBox struct {
 	v    Customer
-	strs [19]string
+	strs [20]string
 	ints [4]int64
 }
 
@@ -54,89 +46,90 @@ type fields struct {
 // page was checked whole); on other input it never panics.
 // Members are matched by their exact documented names; a member of the
 // wrong JSON type, a missing id, created_at or updated_at, or a time that
-// does not parse is an error. Zone-less times are read in loc; a missing
-// or null tenant_id is the tenant the request named.
+// does not parse is an error. Every other member goes to extra_json, as
+// sent, in the same pass. Zone-less times are read in loc; a missing or
+// null tenant_id is the tenant the request named.
 func decodeCustomer(raw json.RawMessage, loc *time.Location, tenant int64) customer {
 	c := customer{raw: raw}
 	d := fields{text: string(raw), box: new(customerBox)}
 	v := &d.box.v
+	it, ok := source.Object(d.text)
+	if !ok {
+		c.err = errors.New("customer (id unknown): not a JSON object")
+		return c
+	}
 	var id, created, updated, tenantID, customize, tags string
-	var err error
-	unknown := false
-	it := newMembers(raw)
-	for it.next() {
-		m := it.m
-		key := d.text[m.keyStart+1 : m.keyEnd-1]
-		if m.escapedKey {
-			if key, err = unquote(d.text[m.keyStart:m.keyEnd]); err != nil {
-				it.err = err
-				break
-			}
+	var buf [256]byte
+	extra := buf[:0]
+	for {
+		key, val, ok := it.Next()
+		if !ok {
+			break
 		}
-		val := d.text[m.valStart:m.valEnd]
-		switch key {
+		switch name := source.Name(key); name {
 		case "id":
 			id = val
 		case "first_name":
-			v.FirstName = d.optString(key, val)
+			v.FirstName = d.optString(name, val)
 		case "last_name":
-			v.LastName = d.optString(key, val)
+			v.LastName = d.optString(name, val)
 		case "full_name":
-			v.FullName = d.optString(key, val)
+			v.FullName = d.optString(name, val)
 		case "sms_phone":
-			v.SMSPhone = d.optString(key, val)
+			v.SMSPhone = d.optString(name, val)
 		case "whatsApp_phone":
-			v.WhatsAppPhone = d.optString(key, val)
+			v.WhatsAppPhone = d.optString(name, val)
 		case "viber_phone":
-			v.ViberPhone = d.optString(key, val)
+			v.ViberPhone = d.optString(name, val)
 		case "line":
-			v.Line = d.optString(key, val)
+			v.Line = d.optString(name, val)
 		case "messenger":
-			v.Messenger = d.optString(key, val)
+			v.Messenger = d.optString(name, val)
 		case "instagram":
-			v.Instagram = d.optString(key, val)
+			v.Instagram = d.optString(name, val)
 		case "email":
-			v.Email = d.optString(key, val)
+			v.Email = d.optString(name, val)
 		case "country":
-			v.Country = d.optString(key, val)
+			v.Country = d.optString(name, val)
 		case "birthday":
-			v.Birthday = d.optString(key, val)
+			v.Birthday = d.optString(name, val)
 		case "remark":
-			v.Remark = d.optString(key, val)
+			v.Remark = d.optString(name, val)
 		case "source_type":
-			v.SourceType = d.optInt(key, val)
+			v.SourceType = d.optInt(name, val)
 		case "source_channel_key":
-			v.SourceChannelKey = d.optString(key, val)
+			v.SourceChannelKey = d.optString(name, val)
 		case "gender":
-			v.Gender = d.optInt(key, val)
+			v.Gender = d.optInt(name, val)
 		case "created_at":
 			created = val
 		case "updated_at":
 			updated = val
 		case "status":
-			v.Status = d.optInt(key, val)
+			v.Status = d.optInt(name, val)
 		case "whatApp_subscribe":
-			v.WhatAppSubscribe = d.optString(key, val)
+			v.WhatAppSubscribe = d.optString(name, val)
 		case "sms_subscribe":
-			v.SMSSubscribe = d.optString(key, val)
+			v.SMSSubscribe = d.optString(name, val)
 		case "customize_field":
 			customize = val
 		case "tenant_id":
 			tenantID = val
 		case "weight":
-			v.Weight = d.optInt(key, val)
+			v.Weight = d.optInt(name, val)
 		case "web":
-			v.Web = d.optString(key, val)
+			v.Web = d.optString(name, val)
 		case "tags":
 			tags = val
 		default:
-			unknown = true
+			extra = source.AppendMember(extra, key, val)
 		}
 	}
-	if it.err != nil {
-		c.err = fmt.Errorf("customer (id unknown): %w", it.err)
+	if err := it.Err(); err != nil {
+		c.err = fmt.Errorf("customer (id unknown): not valid JSON: %w", err)
 		return c
 	}
+	var err error
 	if v.ID, err = integer("id", id); err != nil {
 		d.errs = append(d.errs, err)
 	} else {
@@ -158,14 +151,8 @@ func decodeCustomer(raw json.RawMessage, loc *time.Location, tenant int64) custo
 	}
 	v.CustomizeField = d.customize(customize)
 	v.Tags = d.tags(tags)
-	if unknown {
-		extra, err := source.ExtraFields(raw, knownFields)
-		if err != nil {
-			d.errs = append(d.errs, err)
-		} else if extra != nil {
-			s := string(extra)
-			v.ExtraJSON = &s
-		}
+	if len(extra) > 0 {
+		v.ExtraJSON = d.keep(string(append(extra, '}')))
 	}
 	if len(d.errs) > 0 {
 		name := "(id unknown)"
@@ -185,10 +172,10 @@ func (d *fields) optString(field, val string) *string {
 		return nil
 	}
 	if val[0] != '"' {
-		d.errs = append(d.errs, fmt.Errorf("%s is a JSON %s, want a string", field, kind(val)))
+		d.errs = append(d.errs, fmt.Errorf("%s is a JSON %s, want a string", field, source.Kind(val)))
 		return nil
 	}
-	s, err := unquote(val)
+	s, err := source.Unquote(val)
 	if err != nil {
 		d.errs = append(d.errs, fmt.Errorf("%s: %w", field, err))
 		return nil
@@ -203,7 +190,7 @@ func (d *fields) optInt(field, val string) *int64 {
 	}
 	n, err := strconv.ParseInt(val, 10, 64)
 	if err != nil {
-		if k := kind(val); k != "number" {
+		if k := source.Kind(val); k != "number" {
 			d.errs = append(d.errs, fmt.Errorf("%s is a JSON %s, want an integer", field, k))
 		} else {
 			d.errs = append(d.errs, fmt.Errorf("%s %s is not a 64-bit integer", field, val))
@@ -234,9 +221,9 @@ func (d *fields) stamp(field, val string, loc *time.Location) (time.Time, error)
 		return time.Time{}, fmt.Errorf("%s is missing", field)
 	}
 	if val[0] != '"' {
-		return time.Time{}, fmt.Errorf("%s is a JSON %s, want a string", field, kind(val))
+		return time.Time{}, fmt.Errorf("%s is a JSON %s, want a string", field, source.Kind(val))
 	}
-	s, err := unquote(val)
+	s, err := source.Unquote(val)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%s: %w", field, err)
 	}
@@ -250,36 +237,6 @@ func (d *fields) stamp(field, val string, loc *time.Location) (time.Time, error)
 		}
 	}
 	return source.ParseTime(field, s, loc)
-}
-
-// unquote returns the content of the JSON string val: a substring of val
-// when it has no escapes and is valid UTF-8, else decoded by encoding/json.
-func unquote(val string) (string, error) {
-	if len(val) >= 2 {
-		if inner := val[1 : len(val)-1]; strings.IndexByte(inner, '\\') < 0 && utf8.ValidString(inner) {
-			return inner, nil
-		}
-	}
-	var s string
-	err := json.Unmarshal([]byte(val), &s)
-	return s, err
-}
-
-// kind names the JSON type of a valid value.
-func kind(val string) string {
-	switch val[0] {
-	case '"':
-		return "string"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }
 
 // customize reads customize_field: the content of a JSON string (a JSON

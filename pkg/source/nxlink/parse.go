@@ -65,94 +65,118 @@ func (e *vendorError) reason() source.Reason {
 // not the documented JSON is another error. The customers are returned
 // raw, aliasing body, so that one bad customer does not fail the page.
 func parsePage(body []byte) (page, error) {
-	if !json.Valid(body) {
-		var v any
-		err := json.Unmarshal(body, &v)
+	// One pass validates the body and reads it: data and paging are
+	// entered, not skipped, and the list is split on the way.
+	var r reply
+	v := source.NewValidator(body)
+	object := v.Object()
+	if object {
+		r.read(&v)
+	} else {
+		v.Value()
+	}
+	if !v.Done() {
+		var x any
+		err := json.Unmarshal(body, &x)
 		return page{}, fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
 	}
-	var code, message, traceID, after, next, list []byte
-	// The kind of value data, paging and customer_list had: 0 missing.
-	var data, paging, listKind byte
-	var p page
-	// One walk over the valid body: data and paging are entered, not
-	// skipped, and the list is split on the way.
-	sc := scanner{b: body}
-	err := sc.object(func(key string) error {
-		switch key {
-		case "code":
-			code = sc.value()
-		case "message":
-			message = sc.value()
-		case "traceId":
-			traceID = sc.value()
-		case "data":
-			if data = sc.peek(); data != '{' {
-				sc.value()
-				return nil
-			}
-			return sc.object(func(key string) error {
-				switch key {
-				case "paging":
-					if paging = sc.peek(); paging != '{' {
-						sc.value()
-						return nil
-					}
-					return sc.object(func(key string) error {
-						switch key {
-						case "after":
-							after = sc.value()
-						case "next":
-							next = sc.value()
-						default:
-							sc.value()
-						}
-						return nil
-					})
-				case "customer_list":
-					if listKind = sc.peek(); listKind != '[' {
-						list = sc.value()
-						return nil
-					}
-					var err error
-					p.customers, err = sc.elements()
-					return err
-				}
-				sc.value()
-				return nil
-			})
-		default:
-			sc.value()
-		}
-		return nil
-	})
-	if err != nil {
+	if !object {
 		return page{}, fmt.Errorf("response is not a JSON object: %s", source.Quote(body))
 	}
-	c, err := integer("code", string(code))
+	c, err := integer("code", string(r.code))
 	if err != nil {
 		return page{}, fmt.Errorf("response %w: %s", err, source.Quote(body))
 	}
 	if c != 0 {
-		return page{}, &vendorError{code: c, message: text(message), traceID: text(traceID)}
+		return page{}, &vendorError{code: c, message: text(r.message), traceID: text(r.traceID)}
 	}
 	switch {
-	case data != '{':
+	case r.data != '{':
 		return page{}, fmt.Errorf("response has no \"data\" object: %s", source.Quote(body))
-	case paging != '{':
+	case r.paging != '{':
 		return page{}, fmt.Errorf("response has no \"data\".\"paging\" object: %s", source.Quote(body))
-	case listKind == 0:
+	case r.listKind == 0:
 		return page{}, fmt.Errorf("response has no \"data\".\"customer_list\": %s", source.Quote(body))
-	case listKind != '[' && !isNull(list):
-		return page{}, fmt.Errorf("customer_list %s is not an array", source.Quote(list))
+	case r.listKind != '[' && !isNull(r.list):
+		return page{}, fmt.Errorf("customer_list %s is not an array", source.Quote(r.list))
 	}
-	if !isNull(after) {
-		if p.after.id, err = integer("paging.after", string(after)); err != nil {
+	p := page{customers: r.customers, more: !isNull(r.next)}
+	if !isNull(r.after) {
+		if p.after.id, err = integer("paging.after", string(r.after)); err != nil {
 			return page{}, fmt.Errorf("response %w: %s", err, source.Quote(body))
 		}
 		p.after.ok = true
 	}
-	p.more = !isNull(next)
 	return p, nil
+}
+
+// reply is what parsePage reads of an answer, values as sent.
+type reply struct {
+	code, message, traceID, after, next, list []byte
+	// The kind of value data, paging and customer_list had: 0 missing.
+	data, paging, listKind byte
+	customers              []json.RawMessage
+}
+
+// read reads the members of the answer object v has entered.
+func (r *reply) read(v *source.Validator) {
+	for key, ok := v.Member(); ok; key, ok = v.Member() {
+		switch string(source.Name(key)) {
+		case "code":
+			r.code = v.Value()
+		case "message":
+			r.message = v.Value()
+		case "traceId":
+			r.traceID = v.Value()
+		case "data":
+			if r.data = v.Peek(); v.Object() {
+				r.readData(v)
+			} else {
+				v.Value()
+			}
+		default:
+			v.Value()
+		}
+	}
+}
+
+// readData reads the members of the data object v has entered.
+func (r *reply) readData(v *source.Validator) {
+	for key, ok := v.Member(); ok; key, ok = v.Member() {
+		switch string(source.Name(key)) {
+		case "paging":
+			if r.paging = v.Peek(); v.Object() {
+				r.readPaging(v)
+			} else {
+				v.Value()
+			}
+		case "customer_list":
+			if r.listKind = v.Peek(); v.Array() {
+				r.customers = []json.RawMessage{}
+				for v.Element() {
+					r.customers = append(r.customers, v.Value())
+				}
+			} else {
+				r.list = v.Value()
+			}
+		default:
+			v.Value()
+		}
+	}
+}
+
+// readPaging reads the members of the paging object v has entered.
+func (r *reply) readPaging(v *source.Validator) {
+	for key, ok := v.Member(); ok; key, ok = v.Member() {
+		switch string(source.Name(key)) {
+		case "after":
+			r.after = v.Value()
+		case "next":
+			r.next = v.Value()
+		default:
+			v.Value()
+		}
+	}
 }
 
 // text is the content of a JSON string, the JSON text of another value,
@@ -162,7 +186,7 @@ func text(raw []byte) string {
 		return ""
 	}
 	if raw[0] == '"' {
-		if s, err := unquote(string(raw)); err == nil {
+		if s, err := source.Unquote(string(raw)); err == nil {
 			return s
 		}
 	}
@@ -184,7 +208,7 @@ func integer(field, val string) (int64, error) {
 		return 0, fmt.Errorf("%s is missing", field)
 	case val[0] == '"':
 		var err error
-		if s, err = unquote(val); err != nil {
+		if s, err = source.Unquote(val); err != nil {
 			return 0, fmt.Errorf("%s: %w", field, err)
 		}
 	}

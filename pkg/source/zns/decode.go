@@ -63,7 +63,7 @@ type decoder struct {
 
 // decodeMessage decodes one record given as any bytes.
 func decodeMessage(raw []byte) message {
-	if !valid(raw) {
+	if !source.Valid(raw) {
 		return message{raw: raw, err: errors.New("zns message (id unknown) is not valid JSON")}
 	}
 	var d decoder
@@ -75,7 +75,7 @@ func decodeMessage(raw []byte) message {
 // becomes an error that names the id when it could be read.
 func (d *decoder) decode(raw []byte) message {
 	r := message{raw: raw}
-	it, ok := object(raw)
+	it, ok := source.Object(raw)
 	if !ok {
 		r.err = fmt.Errorf("zns message (id unknown) is %s, want a JSON object", kind(bytes.TrimSpace(raw)))
 		return r
@@ -88,12 +88,12 @@ func (d *decoder) decode(raw []byte) message {
 	// read: a member that is there but bad has its own error already.
 	var sawID, sawCreated, sawUpdated, haveID, haveUpdated bool
 	for {
-		key, v, ok := it.next()
+		key, v, ok := it.Next()
 		if !ok {
 			break
 		}
 		var err error
-		field := name(key)
+		field := source.Name(key)
 		switch string(field) {
 		case "id":
 			err = d.id(v, &m.ID)
@@ -161,12 +161,7 @@ func (d *decoder) decode(raw []byte) message {
 			err = reqTime(v, &m.UpdatedAt)
 			sawUpdated, haveUpdated = true, err == nil
 		default:
-			if len(d.extra) == 0 {
-				d.extra = append(d.extra, '{')
-			} else {
-				d.extra = append(d.extra, ',')
-			}
-			d.extra = append(append(append(d.extra, key...), ':'), v...)
+			d.extra = source.AppendMember(d.extra, key, v)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s %w", field, err))
@@ -254,7 +249,7 @@ func (d *decoder) appendID(v []byte) error {
 		d.buf = appendText(d.buf, v)
 	case isInteger(v):
 		d.buf = append(d.buf, v...)
-	case kind(v) == "a number":
+	case source.Kind(v) == "number":
 		return fmt.Errorf("%s is not a 64-bit integer", v)
 	default:
 		return fmt.Errorf("is %s, want a string or an integer", kind(v))
@@ -336,7 +331,7 @@ func optInt(v []byte, dst **int64, cell *int64) error {
 	}
 	n, err := strconv.ParseInt(string(digits), 10, 64)
 	if err != nil {
-		if kind(v) == "a number" || v[0] == '"' {
+		if source.Kind(v) == "number" || v[0] == '"' {
 			return fmt.Errorf("%s is not a 64-bit integer", v)
 		}
 		return fmt.Errorf("is %s, want an integer", kind(v))
@@ -371,4 +366,24 @@ func reqTime(v []byte, dst *time.Time) error {
 	}
 	*dst = t
 	return nil
+}
+
+// appendText appends the content of the valid JSON string v to dst,
+// unescaped; invalid UTF-8 becomes U+FFFD as encoding/json does.
+func appendText(dst, v []byte) []byte {
+	text, _ := source.Unquote(v) // v is a valid JSON string
+	return append(dst, text...)
+}
+
+// kind names the JSON type of the valid value v with its article, for
+// error messages.
+func kind(v []byte) string {
+	switch k := source.Kind(v); k {
+	case "null":
+		return k
+	case "object", "array":
+		return "an " + k
+	default:
+		return "a " + k
+	}
 }

@@ -38,46 +38,58 @@ func (e *vendorError) Error() string {
 // empty lists out); an answer with neither is refused, so that an
 // unexpected answer never reads as "no more messages".
 //
-// The body is validated and the messages split out in the same pass.
+// The body is validated and the messages split out in the same pass; a
+// member of the wrong shape is reported only once the body is known to be
+// JSON, the first one if several are wrong.
 func parsePage(body []byte) (page, error) {
-	members, ok := splitPage(body)
-	if !ok {
-		if valid(body) {
+	v := source.NewValidator(body)
+	if !v.Object() {
+		if source.Valid(body) {
 			return page{}, fmt.Errorf("response is not a JSON object: %s", source.Quote(body))
 		}
-		var v struct{}
-		err := json.Unmarshal(body, &v) // for the syntax error's wording
-		return page{}, fmt.Errorf("response is not JSON: %v; body %s", err, source.Quote(body))
+		return page{}, notJSON(body)
 	}
 	var p page
 	var code, msg []byte
 	var sawMessages, sawPaging bool
-	for _, m := range members {
-		switch string(name(m.key)) {
+	var bad error
+	for key, ok := v.Member(); ok; key, ok = v.Member() {
+		switch string(source.Name(key)) {
 		case "messages":
-			sawMessages = true
-			switch m.val[0] {
-			case 'n':
-				p.messages = nil
-			case '[':
-				p.messages = m.elements
-			default:
-				return page{}, fmt.Errorf("messages is %s, want an array: %s", kind(m.val), source.Quote(body))
+			sawMessages, p.messages = true, nil
+			if v.Array() {
+				for v.Element() {
+					p.messages = append(p.messages, v.Value())
+				}
+			} else if val := v.Value(); len(val) > 0 && val[0] != 'n' && bad == nil {
+				bad = fmt.Errorf("messages is %s, want an array: %s", kind(val), source.Quote(body))
 			}
 		case "paging":
-			if m.val[0] == 'n' {
+			val := v.Value()
+			if len(val) == 0 || val[0] == 'n' {
 				continue
 			}
-			next, err := pagingNext(m.val)
+			next, err := pagingNext(val)
 			if err != nil {
-				return page{}, fmt.Errorf("%w: %s", err, source.Quote(body))
+				if bad == nil {
+					bad = fmt.Errorf("%w: %s", err, source.Quote(body))
+				}
+				continue
 			}
 			sawPaging, p.next = true, next
 		case "code":
-			code = m.val
+			code = v.Value()
 		case "msg", "message":
-			msg = m.val
+			msg = v.Value()
+		default:
+			v.Value()
 		}
+	}
+	if !v.Done() {
+		return page{}, notJSON(body)
+	}
+	if bad != nil {
+		return page{}, bad
 	}
 	if isErrorCode(code) || (!sawMessages && !sawPaging && msg != nil) {
 		return page{}, &vendorError{code: text(code), msg: text(msg)}
@@ -88,78 +100,27 @@ func parsePage(body []byte) (page, error) {
 	return p, nil
 }
 
-// topMember is one member of the page object; elements holds the
-// elements of an array value.
-type topMember struct {
-	key, val []byte
-	elements []json.RawMessage
-}
-
-// splitPage validates body, which must be one JSON object, and returns its
-// members with the elements of their array values; false when body is not
-// valid JSON or not an object.
-func splitPage(body []byte) ([]topMember, bool) {
-	v := validator{b: body}
-	v.ws()
-	if !v.eat('{') {
-		return nil, false
-	}
-	var members []topMember
-	v.ws()
-	for !v.eat('}') {
-		if len(members) > 0 && !v.eat(',') {
-			return nil, false
-		}
-		v.ws()
-		ks := v.i
-		if v.i >= len(body) || body[v.i] != '"' || !v.str() {
-			return nil, false
-		}
-		m := topMember{key: body[ks:v.i]}
-		v.ws()
-		if !v.eat(':') {
-			return nil, false
-		}
-		v.ws()
-		vs := v.i
-		if v.eat('[') {
-			v.ws()
-			for !v.eat(']') {
-				if len(m.elements) > 0 && !v.eat(',') {
-					return nil, false
-				}
-				v.ws()
-				es := v.i
-				if !v.value(2) {
-					return nil, false
-				}
-				m.elements = append(m.elements, body[es:v.i])
-				v.ws()
-			}
-		} else if !v.value(1) {
-			return nil, false
-		}
-		m.val = body[vs:v.i]
-		members = append(members, m)
-		v.ws()
-	}
-	v.ws()
-	return members, v.i == len(body)
+// notJSON is the error for a body that is not JSON, in encoding/json's
+// words.
+func notJSON(body []byte) error {
+	var v struct{}
+	err := json.Unmarshal(body, &v)
+	return fmt.Errorf("response is not JSON: %v; body %s", err, source.Quote(body))
 }
 
 // pagingNext reads paging.next from the paging object v.
 func pagingNext(v []byte) (string, error) {
-	it, ok := object(v)
+	it, ok := source.Object(v)
 	if !ok {
 		return "", fmt.Errorf("paging is %s, want an object", kind(v))
 	}
 	next := ""
 	for {
-		key, v, ok := it.next()
+		key, v, ok := it.Next()
 		if !ok {
 			return next, nil
 		}
-		if string(name(key)) != "next" {
+		if string(source.Name(key)) != "next" {
 			continue
 		}
 		switch v[0] {
