@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -321,7 +322,8 @@ func testChanges(t *testing.T, c changeCase) {
 // TestMixedRunOneProviderFailing runs all five kinds at once while one
 // simulator refuses the connector's credentials: that source fails alone
 // (state failed, an auth error in /status) and the four others deliver
-// everything exactly once, changes made during the run included.
+// everything exactly once, changes made during the run included. No
+// credential reaches the logs, /status or /metrics.
 func TestMixedRunOneProviderFailing(t *testing.T) {
 	addrs := testBrokers(t)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -354,7 +356,9 @@ func TestMixedRunOneProviderFailing(t *testing.T) {
 	}
 	cfg := changeConfig(t, addrs, env, sources...)
 	var got committed
-	r := start(t, cfg, got.option())
+	var logs lockedBuffer
+	debug := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r := start(t, cfg, got.option(), connector.WithLogger(debug))
 	good := 200 + 100*(len(cases)-1)
 	waitFor(t, "the good sources' backfills", 60*time.Second, func() bool { return got.count() >= good })
 	for _, c := range cases[1:] {
@@ -374,7 +378,17 @@ func TestMixedRunOneProviderFailing(t *testing.T) {
 		}
 		return st.Sources[1].State == connector.StateFailed
 	})
+	_, status := get(t, r.c.Handler(), "/status")
+	_, exposition := get(t, r.c.Handler(), "/metrics")
 	r.stop(t)
+	// No credential, right or wrong, appears anywhere an operator looks.
+	for _, where := range []struct{ name, text string }{{"logs", logs.String()}, {"/status", status}, {"/metrics", exposition}} {
+		for name, v := range env {
+			if strings.Contains(where.text, v) {
+				t.Errorf("%s contains the value of %s", where.name, name)
+			}
+		}
+	}
 	for i, s := range st.Sources {
 		switch {
 		case i == 1 && !strings.Contains(s.LastError, "auth"):
