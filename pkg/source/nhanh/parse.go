@@ -2,6 +2,7 @@ package nhanh
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,27 +10,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/vnstream/connector/pkg/source"
 )
 
-// wirePage is the list response:
-//
-//	{"code":1,"paginator":{"next":[1742545330,6478]},"data":[...]}
-//
-// or, on failure, {"code":0,"errorCode":"...","messages":...}. Data points
-// to the caller's slice: JSON null clears the pointer, a missing member
-// leaves the slice nil, an array (even []) makes it non-nil.
-type wirePage struct {
-	Code      json.RawMessage `json:"code"`
-	ErrorCode json.RawMessage `json:"errorCode"`
-	Messages  json.RawMessage `json:"messages"`
-	Paginator *struct {
-		Next json.RawMessage `json:"next"`
-	} `json:"paginator"`
-	Data *[]json.RawMessage `json:"data"`
-}
+// Nhanh's JSON is read without encoding/json's reflection and without
+// maps: parsePage validates a page and splits it into its conversations in
+// one pass (source.Validator), and decodeConversation reads each
+// conversation in one more pass straight into a Conversation. Members are
+// matched by their exact names; of a member sent twice, the last counts.
 
 // page is one decoded list response.
 type page struct {
@@ -68,48 +57,105 @@ var authErrorCodes = []string{"ERR_INVALID_ACCESS_TOKEN", "ERR_EXPIRED_ACCESS_TO
 // auth reports whether e says the credentials are wrong.
 func (e *vendorError) auth() bool { return slices.Contains(authErrorCodes, e.errorCode) }
 
-// parsePage decodes a list response body. Only strict JSON is accepted (the
-// document's example has a trailing comma; a real answer must not). A code
-// other than 1 gives a *vendorError; anything else that is not the
-// documented shape gives a plain error quoting the body.
+// parsePage decodes a list response body:
+//
+//	{"code":1,"paginator":{"next":[1742545330,6478]},"data":[...]}
+//
+// or, on failure, {"code":0,"errorCode":"...","messages":...}. Only strict
+// JSON is accepted (the document's example has a trailing comma; a real
+// answer must not). A code other than 1 gives a *vendorError, whatever else
+// the answer holds; anything else that is not the documented shape gives a
+// plain error quoting the body. "data": null is an empty page; an answer
+// without data is refused.
 func parsePage(body []byte) (page, error) {
-	var data []json.RawMessage
-	w := wirePage{Data: &data}
-	err := json.Unmarshal(body, &w)
-	var te *json.UnmarshalTypeError
-	if err != nil && !errors.As(err, &te) {
-		return page{}, fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
+	var r reply
+	v := source.NewValidator(body)
+	if v.Object() {
+		r.read(&v)
+	} else {
+		v.Value()
 	}
-	// A member of the wrong type (te) matters only on success: an error
-	// answer is reported as the vendor's error whatever else it holds.
-	code, ok := scalar(w.Code)
+	if !v.Done() {
+		return page{}, notDocumented(syntaxError(body), body)
+	}
+	code, ok := scalar(r.code)
 	if !ok {
 		return page{}, fmt.Errorf("response has no code: %s", source.Quote(body))
 	}
 	if code != "1" {
-		errorCode, _ := scalar(w.ErrorCode)
-		if errorCode == "" && !isNull(w.ErrorCode) {
-			errorCode = string(w.ErrorCode)
+		errorCode, _ := scalar(r.errorCode)
+		if errorCode == "" && !isNull(r.errorCode) {
+			errorCode = string(r.errorCode)
 		}
-		return page{}, &vendorError{code: code, errorCode: errorCode, messages: messageText(w.Messages)}
+		return page{}, &vendorError{code: code, errorCode: errorCode, messages: messageText(r.messages)}
 	}
-	if err != nil {
-		return page{}, fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
+	if err := cmp.Or(r.paginatorErr, r.dataErr); err != nil {
+		return page{}, notDocumented(err, body)
 	}
-	var p page
-	switch {
-	case w.Data == nil:
-		// Assumed: null stands for no conversations, like [].
-		p.data = []json.RawMessage{}
-	case data == nil:
+	if r.data == nil {
 		return page{}, fmt.Errorf("response has code 1 but no data: %s", source.Quote(body))
-	default:
-		p.data = data
 	}
-	if w.Paginator != nil && !isNull(w.Paginator.Next) {
-		p.next = compact(w.Paginator.Next)
+	p := page{data: r.data}
+	if !isNull(r.next) {
+		p.next = compact(r.next)
 	}
 	return p, nil
+}
+
+// reply is what parsePage reads of an answer, values as sent; nil when
+// absent.
+type reply struct {
+	code, errorCode, messages []byte
+	// next is paginator.next.
+	next []byte
+	// data are the conversations: nil when data is absent or of the wrong
+	// type, empty (not nil) when it is null.
+	data []json.RawMessage
+	// The members of the wrong JSON type: the first one is reported.
+	paginatorErr, dataErr error
+}
+
+// read reads the members of the answer object v has entered.
+func (r *reply) read(v *source.Validator) {
+	for key, ok := v.Member(); ok; key, ok = v.Member() {
+		switch string(source.Name(key)) {
+		case "code":
+			r.code = v.Value()
+		case "errorCode":
+			r.errorCode = v.Value()
+		case "messages":
+			r.messages = v.Value()
+		case "paginator":
+			r.next, r.paginatorErr = nil, nil
+			if v.Object() {
+				r.readPaginator(v)
+			} else if val := v.Value(); len(val) > 0 && !isNull(val) {
+				r.paginatorErr = fmt.Errorf("paginator is %s, want an object", source.KindArticle(val))
+			}
+		case "data":
+			r.data, r.dataErr = []json.RawMessage{}, nil
+			if v.Array() {
+				for v.Element() {
+					r.data = append(r.data, v.Value())
+				}
+			} else if val := v.Value(); len(val) > 0 && !isNull(val) {
+				r.data, r.dataErr = nil, fmt.Errorf("data is %s, want an array", source.KindArticle(val))
+			}
+		default:
+			v.Value()
+		}
+	}
+}
+
+// readPaginator reads the members of the paginator object v has entered.
+func (r *reply) readPaginator(v *source.Validator) {
+	for key, ok := v.Member(); ok; key, ok = v.Member() {
+		if string(source.Name(key)) == "next" {
+			r.next = v.Value()
+		} else {
+			v.Value()
+		}
+	}
 }
 
 // compact returns the JSON value raw without insignificant whitespace, so
@@ -124,103 +170,56 @@ func compact(raw json.RawMessage) json.RawMessage {
 	return b.Bytes()
 }
 
-// isNull reports whether raw is absent or the JSON null.
-func isNull(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null"
-}
+// isNull reports whether the valid JSON value v is absent (nil) or null.
+func isNull(v []byte) bool { return len(v) == 0 || string(v) == "null" }
 
 // scalar returns a JSON string's text or a JSON number's digits, and false
-// for anything else (absent, null, an object, an array, a boolean).
-func scalar(raw json.RawMessage) (string, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
+// for anything else (absent, null, an object, an array, a boolean, a
+// number beyond float64). v is a valid JSON value or nil.
+func scalar(v []byte) (string, bool) {
+	switch {
+	case len(v) == 0:
 		return "", false
-	}
-	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return "", false
-		}
+	case v[0] == '"':
+		s, _ := source.Unquote(string(v)) // v is a valid JSON string
 		return s, true
 	}
-	if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
+	if _, err := strconv.ParseFloat(string(v), 64); err != nil {
 		return "", false
 	}
-	return string(raw), true
+	return string(v), true
 }
 
-// messageText renders the messages of an error answer. The document does
-// not show a failed response, so every shape is accepted: a string, an
-// array (of strings or anything else), an object ("key: value" pairs in the
-// order sent), or any other JSON value as sent.
-func messageText(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
+// messageText renders the messages of an error answer, a valid JSON value
+// or nil. The document does not show a failed response, so every shape is
+// accepted: a string, an array (of strings or anything else), an object
+// ("key: value" pairs in the order sent), or any other JSON value as sent.
+func messageText(v []byte) string {
+	if isNull(v) {
 		return ""
 	}
-	if s, ok := scalar(raw); ok {
+	if s, ok := scalar(v); ok {
 		return s
 	}
 	var parts []string
-	switch raw[0] {
+	switch v[0] {
 	case '[':
-		var items []json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return string(raw)
-		}
-		for _, it := range items {
-			parts = append(parts, messageText(it))
+		items := source.NewValidator(v)
+		items.Array()
+		for items.Element() {
+			parts = append(parts, messageText(items.Value()))
 		}
 	case '{':
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		if _, err := dec.Token(); err != nil {
-			return string(raw)
-		}
-		for dec.More() {
-			key, err := dec.Token()
-			if err != nil {
-				return string(raw)
-			}
-			var v json.RawMessage
-			if dec.Decode(&v) != nil {
-				return string(raw)
-			}
-			parts = append(parts, fmt.Sprintf("%v: %s", key, messageText(v)))
+		members, _ := source.Object(v)
+		for key, val, ok := members.Next(); ok; key, val, ok = members.Next() {
+			name, _ := source.Unquote(string(key)) // a valid JSON string
+			parts = append(parts, name+": "+messageText(val))
 		}
 	default:
-		return string(raw)
+		return string(v)
 	}
 	return strings.Join(parts, "; ")
 }
-
-// wireConversation is a conversation as Nhanh sends it. Ids and times are
-// kept raw: ids are read as a string or an integer's exact digits, times
-// as unix seconds (a number or a numeric string). Pointers tell a missing
-// field from a zero one.
-type wireConversation struct {
-	ID                json.RawMessage `json:"id"`
-	Channel           *int32          `json:"channel"`
-	Type              *int32          `json:"type"`
-	CustomerAvatar    *string         `json:"customerAvatar"`
-	PageID            json.RawMessage `json:"pageId"`
-	PageUserID        json.RawMessage `json:"pageUserId"`
-	PageUserName      *string         `json:"pageUserName"`
-	HasReply          *bool           `json:"hasReply"`
-	AssignedGroupID   json.RawMessage `json:"assignedGroupId"`
-	HasPhone          *bool           `json:"hasPhone"`
-	CreatedAt         json.RawMessage `json:"createdAt"`
-	UpdatedAt         json.RawMessage `json:"updatedAt"`
-	LastSeenMessageAt json.RawMessage `json:"lastSeenMessageAt"`
-	LastMessage       *string         `json:"lastMessage"`
-	Status            *int32          `json:"status"`
-	IsFromLive        *int32          `json:"isFromLive"`
-	PagePostID        json.RawMessage `json:"pagePostId"`
-}
-
-var knownFields = []string{"id", "channel", "type", "customerAvatar", "pageId", "pageUserId", "pageUserName",
-	"hasReply", "assignedGroupId", "hasPhone", "createdAt", "updatedAt", "lastSeenMessageAt", "lastMessage",
-	"status", "isFromLive", "pagePostId"}
 
 // conversation is one decoded record. id and updated are set whenever they
 // can be read, even when the rest of the record is bad, so the source can
@@ -233,123 +232,217 @@ type conversation struct {
 	err     error
 }
 
-// decodeConversation converts one raw conversation.
+// wireConversation is a conversation as Nhanh sends it: the value of each
+// member the schema knows, as sent (the last one of a name), nil when
+// absent.
+type wireConversation struct {
+	id, pageID, pageUserID, assignedGroupID, pagePostID []byte
+	createdAt, updatedAt, lastSeenMessageAt             []byte
+	channel, typ, status, isFromLive                    []byte
+	customerAvatar, pageUserName, lastMessage           []byte
+	hasReply, hasPhone                                  []byte
+}
+
+// conversationBox is a Conversation with the values its optional fields
+// point to: one allocation.
+type conversationBox struct {
+	v                                  Conversation
+	assignedGroupID, pagePostID, extra string
+	lastSeenMessageAt                  time.Time
+	isFromLive                         int32
+}
+
+// decodeConversation converts one raw conversation, validating it as it
+// reads it: a conversation of a page is valid JSON, one given alone may not
+// be. The members the schema knows are read into the Conversation, every
+// other member goes to extra_json as sent. Each problem is reported, named
+// by its field: members of the wrong JSON type first, then bad ids and
+// times, then missing required members.
 func decodeConversation(raw json.RawMessage) conversation {
 	c := conversation{raw: raw}
-	var w wireConversation
-	var f fieldErrors
-	if err := json.Unmarshal(raw, &w); err != nil {
-		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) || te.Field == "" {
-			// Not JSON, or not an object at all.
-			c.err = fmt.Errorf("conversation (id unknown): %w", err)
-			return c
+	v := source.NewValidator(raw)
+	if !v.Object() {
+		val := v.Value()
+		if !v.Done() {
+			c.err = fmt.Errorf("conversation (id unknown): %w", syntaxError(raw))
+		} else {
+			c.err = fmt.Errorf("conversation (id unknown): the record is %s, want a JSON object", source.KindArticle(val))
 		}
-		// The fields of the right type were still decoded; find every
-		// field of the wrong type, not just the first.
-		f.typeErrors(raw)
+		return c
 	}
-	var err error
-	c.id, err = readID("id", w.ID)
-	f.add(err)
-	if c.updated, err = seconds("updatedAt", w.UpdatedAt); err != nil {
-		f.add(err)
+	var w wireConversation
+	var buf [256]byte
+	extra := buf[:0]
+	for key, ok := v.Member(); ok; key, ok = v.Member() {
+		val := v.Value()
+		switch string(source.Name(key)) {
+		case "id":
+			w.id = val
+		case "channel":
+			w.channel = val
+		case "type":
+			w.typ = val
+		case "customerAvatar":
+			w.customerAvatar = val
+		case "pageId":
+			w.pageID = val
+		case "pageUserId":
+			w.pageUserID = val
+		case "pageUserName":
+			w.pageUserName = val
+		case "hasReply":
+			w.hasReply = val
+		case "assignedGroupId":
+			w.assignedGroupID = val
+		case "hasPhone":
+			w.hasPhone = val
+		case "createdAt":
+			w.createdAt = val
+		case "updatedAt":
+			w.updatedAt = val
+		case "lastSeenMessageAt":
+			w.lastSeenMessageAt = val
+		case "lastMessage":
+			w.lastMessage = val
+		case "status":
+			w.status = val
+		case "isFromLive":
+			w.isFromLive = val
+		case "pagePostId":
+			w.pagePostID = val
+		default:
+			extra = source.AppendMember(extra, key, val)
+		}
 	}
-	v := &Conversation{ID: c.id, UpdatedAt: c.updated}
-	v.CreatedAt, err = seconds("createdAt", w.CreatedAt)
-	f.add(err)
-	if !isNull(w.LastSeenMessageAt) {
-		t, err := seconds("lastSeenMessageAt", w.LastSeenMessageAt)
-		f.add(err)
-		v.LastSeenMessageAt = &t
+	if !v.Done() {
+		c.err = fmt.Errorf("conversation (id unknown): %w", syntaxError(raw))
+		return c
 	}
-	v.PageID, err = readID("pageId", w.PageID)
-	f.add(err)
-	v.PageUserID, err = readID("pageUserId", w.PageUserID)
-	f.add(err)
-	v.AssignedGroupID, err = optionalID("assignedGroupId", w.AssignedGroupID)
-	f.add(err)
-	v.PagePostID, err = optionalID("pagePostId", w.PagePostID)
-	f.add(err)
-	required(&f, "channel", w.Channel, &v.Channel)
-	required(&f, "type", w.Type, &v.Type)
-	required(&f, "status", w.Status, &v.Status)
-	required(&f, "customerAvatar", w.CustomerAvatar, &v.CustomerAvatar)
-	required(&f, "pageUserName", w.PageUserName, &v.PageUserName)
-	required(&f, "lastMessage", w.LastMessage, &v.LastMessage)
-	required(&f, "hasReply", w.HasReply, &v.HasReply)
-	required(&f, "hasPhone", w.HasPhone, &v.HasPhone)
-	v.IsFromLive = w.IsFromLive
-	extra, err := source.ExtraFields(raw, knownFields)
-	f.add(err)
-	if len(f.errs) > 0 {
+	box := new(conversationBox)
+	d := fields{text: text{source.NewRecordText(raw, extra)}}
+	d.convert(&w, box, &c)
+	if len(d.errs) > 0 {
 		name := c.id
 		if name == "" {
 			name = "(id unknown)"
 		}
-		c.err = fmt.Errorf("conversation %s: %w", name, errors.Join(f.errs...))
+		c.err = fmt.Errorf("conversation %s: %w", name, errors.Join(d.errs...))
 		return c
 	}
-	if extra != nil {
-		s := string(extra)
-		v.ExtraJSON = &s
+	if len(extra) > 0 {
+		box.extra = d.Extra()
+		box.v.ExtraJSON = &box.extra
 	}
-	c.value = v
+	c.value = &box.v
 	return c
 }
 
-// fieldErrors collects what is wrong with one conversation.
-type fieldErrors struct {
+// fields converts the members of one conversation and collects what is
+// wrong with them.
+type fields struct {
+	text
 	errs []error
-	// wrongType names the fields of the wrong JSON type, already reported.
-	wrongType map[string]bool
 }
 
-func (f *fieldErrors) add(err error) {
-	if err != nil {
-		f.errs = append(f.errs, err)
+// convert reads w into box, and the id and update time into c too.
+func (d *fields) convert(w *wireConversation, box *conversationBox, c *conversation) {
+	v := &box.v
+	channel := d.int32Field("channel", w.channel, &v.Channel)
+	typ := d.int32Field("type", w.typ, &v.Type)
+	avatar := d.stringField("customerAvatar", w.customerAvatar, &v.CustomerAvatar)
+	userName := d.stringField("pageUserName", w.pageUserName, &v.PageUserName)
+	hasReply := d.boolField("hasReply", w.hasReply, &v.HasReply)
+	hasPhone := d.boolField("hasPhone", w.hasPhone, &v.HasPhone)
+	lastMessage := d.stringField("lastMessage", w.lastMessage, &v.LastMessage)
+	status := d.int32Field("status", w.status, &v.Status)
+	if d.int32Field("isFromLive", w.isFromLive, &box.isFromLive) == present {
+		v.IsFromLive = &box.isFromLive
+	}
+	var err error
+	c.id, err = d.id("id", w.id)
+	d.add(err)
+	c.updated, err = seconds("updatedAt", w.updatedAt)
+	d.add(err)
+	v.ID, v.UpdatedAt = c.id, c.updated
+	v.CreatedAt, err = seconds("createdAt", w.createdAt)
+	d.add(err)
+	if !isNull(w.lastSeenMessageAt) {
+		box.lastSeenMessageAt, err = seconds("lastSeenMessageAt", w.lastSeenMessageAt)
+		d.add(err)
+		v.LastSeenMessageAt = &box.lastSeenMessageAt
+	}
+	v.PageID, err = d.id("pageId", w.pageID)
+	d.add(err)
+	v.PageUserID, err = d.id("pageUserId", w.pageUserID)
+	d.add(err)
+	v.AssignedGroupID, err = d.optionalID("assignedGroupId", w.assignedGroupID, &box.assignedGroupID)
+	d.add(err)
+	v.PagePostID, err = d.optionalID("pagePostId", w.pagePostID, &box.pagePostID)
+	d.add(err)
+	for _, f := range [...]struct {
+		name string
+		got  outcome
+	}{{"channel", channel}, {"type", typ}, {"status", status}, {"customerAvatar", avatar},
+		{"pageUserName", userName}, {"lastMessage", lastMessage}, {"hasReply", hasReply}, {"hasPhone", hasPhone}} {
+		if f.got == missing {
+			d.add(errors.New(f.name + " is missing"))
+		}
 	}
 }
 
-// typedField is a member decoded straight into a typed struct field.
-type typedField struct {
-	newValue func() any // a pointer to a value of the Go type
-	want     string     // the JSON type it must have, for errors
-}
+// outcome is what became of a member read into a typed field.
+type outcome uint8
 
-var (
-	integer = typedField{func() any { return new(int32) }, "a 32-bit integer"}
-	text    = typedField{func() any { return new(string) }, "a string"}
-	boolean = typedField{func() any { return new(bool) }, "a boolean"}
+const (
+	missing  outcome = iota // absent or null
+	present                 // read
+	mistyped                // of the wrong JSON type, reported
 )
 
-// typedFields are the members wireConversation decodes into typed fields.
-var typedFields = map[string]typedField{
-	"channel": integer, "type": integer, "status": integer, "isFromLive": integer,
-	"customerAvatar": text, "pageUserName": text, "lastMessage": text,
-	"hasReply": boolean, "hasPhone": boolean,
+func (d *fields) add(err error) {
+	if err != nil {
+		d.errs = append(d.errs, err)
+	}
 }
 
-// typeErrors reports every typed member of the conversation obj whose
-// value has the wrong JSON type; only called for a record that has one.
-func (f *fieldErrors) typeErrors(obj []byte) {
-	var members map[string]json.RawMessage
-	if json.Unmarshal(obj, &members) != nil {
-		return
+// int32Field reads a 32-bit integer member.
+func (d *fields) int32Field(field string, val []byte, dst *int32) outcome {
+	if isNull(val) {
+		return missing
 	}
-	f.wrongType = map[string]bool{}
-	for _, name := range knownFields {
-		tf, typed := typedFields[name]
-		raw, present := members[name]
-		if !typed || !present {
-			continue
-		}
-		var te *json.UnmarshalTypeError
-		if err := json.Unmarshal(raw, tf.newValue()); errors.As(err, &te) {
-			f.wrongType[name] = true
-			f.add(fmt.Errorf("%s %s is not %s", name, excerpt(raw), tf.want))
-		}
+	n, err := strconv.ParseInt(string(val), 10, 32)
+	if err != nil {
+		d.add(fmt.Errorf("%s %s is not a 32-bit integer", field, excerpt(val)))
+		return mistyped
 	}
+	*dst = int32(n)
+	return present
+}
+
+// stringField reads a string member.
+func (d *fields) stringField(field string, val []byte, dst *string) outcome {
+	switch {
+	case isNull(val):
+		return missing
+	case val[0] == '"':
+		*dst, _ = source.Unquote(d.Of(val)) // val is a valid JSON string
+		return present
+	}
+	d.add(fmt.Errorf("%s %s is not a string", field, excerpt(val)))
+	return mistyped
+}
+
+// boolField reads a boolean member.
+func (d *fields) boolField(field string, val []byte, dst *bool) outcome {
+	switch string(val) {
+	case "", "null":
+		return missing
+	case "true", "false":
+		*dst = val[0] == 't'
+		return present
+	}
+	d.add(fmt.Errorf("%s %s is not a boolean", field, excerpt(val)))
+	return mistyped
 }
 
 // excerpt returns raw JSON for an error message, cut after 60 bytes.
@@ -360,52 +453,91 @@ func excerpt(raw []byte) string {
 	return string(raw)
 }
 
-// required copies a decoded field into dst, or reports that Nhanh left it
-// out or sent null (a field of the wrong type is reported already).
-func required[T any](f *fieldErrors, field string, src *T, dst *T) {
+// id reads a required id: a non-empty JSON string, or an integer whose
+// digits are kept exactly (never through float64).
+func (d *fields) id(field string, val []byte) (string, error) {
 	switch {
-	case src != nil:
-		*dst = *src
-	case !f.wrongType[field]:
-		f.add(fmt.Errorf("%s is missing", field))
+	case isNull(val):
+		return "", fmt.Errorf("%s is missing", field)
+	case val[0] == '"':
+		s, _ := source.Unquote(d.Of(val)) // val is a valid JSON string
+		if s == "" {
+			return "", fmt.Errorf("%s is empty", field)
+		}
+		return s, nil
+	case isInteger(val):
+		return d.Of(val), nil
 	}
-}
-
-// seconds reads a required unix-seconds time.
-func seconds(field string, raw json.RawMessage) (time.Time, error) {
-	if isNull(raw) {
-		return time.Time{}, fmt.Errorf("%s is missing", field)
-	}
-	return source.UnixSeconds(field, raw)
+	return "", fmt.Errorf("%s %s is neither a string nor a 64-bit integer", field, source.Quote(val))
 }
 
 // optionalID reads an id that may be absent or null (nil), empty (""), a
-// string, or an integer whose digits are kept exactly.
-func optionalID(field string, raw json.RawMessage) (*string, error) {
-	raw = bytes.TrimSpace(raw)
-	if isNull(raw) {
+// string, or an integer whose digits are kept exactly; cell holds it.
+func (d *fields) optionalID(field string, val []byte, cell *string) (*string, error) {
+	switch {
+	case isNull(val):
 		return nil, nil
+	case string(val) == `""`:
+		return cell, nil
 	}
-	if string(raw) == `""` {
-		s := ""
-		return &s, nil
-	}
-	s, err := readID(field, raw)
+	s, err := d.id(field, val)
 	if err != nil {
 		return nil, err
 	}
-	return &s, nil
+	*cell = s
+	return cell, nil
 }
 
-// readID is source.ID with a fast path for the usual case, a plain JSON
-// string (no escapes, valid UTF-8), whose text is the bytes between its
-// quotes.
-func readID(field string, raw json.RawMessage) (string, error) {
-	if n := len(raw); n > 2 && raw[0] == '"' && raw[n-1] == '"' {
-		inner := raw[1 : n-1]
-		if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
-			return string(inner), nil
+// isInteger reports whether the JSON number v is an integer that fits in
+// 64 bits, signed or unsigned.
+func isInteger(v []byte) bool {
+	if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+		return true
+	}
+	_, err := strconv.ParseUint(string(v), 10, 64)
+	return err == nil
+}
+
+// maxSeconds is the latest unix time accepted, as source.UnixSeconds
+// accepts it.
+const maxSeconds = 1 << 40
+
+// seconds reads a required unix-seconds time: a JSON number or a numeric
+// string, as source.UnixSeconds reads it, plain digits without a call.
+func seconds(field string, val []byte) (time.Time, error) {
+	if isNull(val) {
+		return time.Time{}, fmt.Errorf("%s is missing", field)
+	}
+	digits := val
+	if val[0] == '"' {
+		digits = val[1 : len(val)-1]
+	}
+	if len(digits) > 0 && len(digits) <= 13 {
+		var n int64
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				return source.UnixSeconds(field, val)
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if n <= maxSeconds {
+			return time.Unix(n, 0).UTC(), nil
 		}
 	}
-	return source.ID(field, raw)
+	return source.UnixSeconds(field, val)
+}
+
+// text is the record as one string (see source.RecordText).
+type text struct{ source.RecordText }
+
+// syntaxError is encoding/json's account of what is wrong with b, which is
+// not valid JSON.
+func syntaxError(b []byte) error {
+	var v struct{}
+	return json.Unmarshal(b, &v)
+}
+
+// notDocumented is the error for a body that is not the documented JSON.
+func notDocumented(err error, body []byte) error {
+	return fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
 }

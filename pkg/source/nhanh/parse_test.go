@@ -2,9 +2,12 @@ package nhanh
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,9 +31,11 @@ func TestParsePage(t *testing.T) {
 		{"null data is empty", `{"code":1,"paginator":{"next":null},"data":null}`, 0, "", ""},
 		{"code as a string", `{"code":"1","data":[]}`, 0, "", ""},
 		{"no data", `{"code":1,"paginator":{"next":[1,2]}}`, 0, "", "code 1 but no data"},
-		{"data of the wrong type", `{"code":1,"data":{"id":"a"}}`, 0, "", "not the documented JSON: json: cannot unmarshal object"},
+		{"data of the wrong type", `{"code":1,"data":{"id":"a"}}`, 0, "", "not the documented JSON: data is an object, want an array"},
 		{"no code", `{"data":[]}`, 0, "", "response has no code"},
 		{"code of the wrong type", `{"code":[1],"data":[]}`, 0, "", "response has no code"},
+		{"paginator of the wrong type", `{"code":1,"paginator":[1,2],"data":[]}`, 0, "", "not the documented JSON: paginator is an array, want an object"},
+		{"the last data counts", `{"code":1,"data":[{"id":"a"}],"data":null}`, 0, "", ""},
 		{"trailing comma", `{"code":1,"data":[{"id":"a","status":2,}]}`, 0, "", "not the documented JSON: invalid character '}'"},
 		{"truncated", `{"code":1,"paginator":{"next":[1,2]},"data":[{"id":"a"},{"id":`, 0, "", "not the documented JSON"},
 		{"html", `<html><body>502</body></html>`, 0, "", "not the documented JSON"},
@@ -170,8 +175,10 @@ func TestDecodeConversation(t *testing.T) {
 		{"optional id of the wrong type", `{"id":"c11",` + base + `,"updatedAt":1742803465,"pagePostId":true}`, "c11", 1742803465, `pagePostId "true" is neither a string nor a 64-bit integer`},
 		{"no id", `{` + base + `,"updatedAt":1742803465}`, "", 1742803465, "conversation (id unknown): id is missing"},
 		{"float id", `{"id":1.5e3,` + base + `,"updatedAt":1742803465}`, "", 1742803465, `id "1.5e3" is neither`},
-		{"not an object", `["id"]`, "", 0, "conversation (id unknown): json: cannot unmarshal array"},
+		{"not an object", `["id"]`, "", 0, "conversation (id unknown): the record is an array, want a JSON object"},
 		{"not JSON", `{"id":"x",`, "", 0, "conversation (id unknown)"},
+		{"names match exactly", `{"ID":"c12",` + base + `,"updatedAt":1742803465}`, "", 1742803465, "conversation (id unknown): id is missing"},
+		{"the last of a repeated member counts", `{"id":"x","id":"c13",` + base + `,"updatedAt":"bad","updatedAt":1742803465}`, "c13", 1742803465, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := decodeConversation([]byte(tc.raw))
@@ -213,9 +220,13 @@ func TestDecodeConversationOptionalAndExtra(t *testing.T) {
 	equal(t, c.value, want)
 }
 
-// FuzzDecodePage: any bytes give a page or an error, never a panic; every
-// record gives a value or an error; a value keeps its id exactly as sent
-// and has its update time. The seed corpus holds the document's example,
+// FuzzDecodePage: any bytes, as a page or as one conversation, give a
+// value or an error, never a panic, and the same as encoding/json reads
+// them under the decoder's rules (referencePage, referenceConversation): a
+// page refused as not JSON exactly when encoding/json refuses it, the same
+// vendor error, records and next; for every conversation the same id and
+// update time, the same value field by field, unknown members kept in
+// order, byte for byte. The seed corpus holds the document's example,
 // verbatim (trailing comma) and strict.
 func FuzzDecodePage(f *testing.F) {
 	example, err := os.ReadFile("testdata/vendor-example.json")
@@ -226,34 +237,277 @@ func FuzzDecodePage(f *testing.F) {
 	f.Add(strings.Replace(string(example), "\"status\": 2,\n", "\"status\": 2\n", 1))
 	f.Add(`{"code":0,"errorCode":"ERR_INVALID_DATA","messages":{"paginator.size":["too big"]}}`)
 	f.Add(`{"code":1,"paginator":{"next":null},"data":[{"id":1021110718827683840,"updatedAt":"1742803465"}]}`)
+	f.Add(`{"id":"c\u0031","channel":1,"type":2,"customerAvatar":"a","pageId":1,"pageUserId":"2","pageUserName":"Tạp Chí","hasReply":false,` +
+		`"hasPhone":true,"createdAt":"1718878288","updatedAt":1742803465,"lastSeenMessageAt":null,"lastMessage":"m\n","status":1,` +
+		`"isFromLive":0,"assignedGroupId":"","pagePostId":18446744073709551615,"tags":[7],"tags":{"a":null}}`)
 	f.Fuzz(func(t *testing.T, body string) {
+		checkConversation(t, []byte(body))
 		p, err := parsePage([]byte(body))
-		if err != nil {
-			return
-		}
-		if !json.Valid([]byte(body)) {
-			t.Fatalf("parsePage(%q) accepted invalid JSON", body)
+		want, wantErr := referencePage([]byte(body))
+		var ve, wantVE *vendorError
+		switch {
+		case errors.As(wantErr, &wantVE):
+			if !errors.As(err, &ve) || *ve != *wantVE {
+				t.Fatalf("parsePage(%q) = %v, want %v", body, err, wantErr)
+			}
+		case wantErr != nil:
+			if err == nil || !strings.Contains(err.Error(), wantErr.Error()) {
+				t.Fatalf("parsePage(%q) = %v, want %q", body, err, wantErr)
+			}
+		case err != nil:
+			t.Fatalf("parsePage(%q): %v", body, err)
+		case p.data == nil || fmt.Sprintf("%q %q", p.data, p.next) != fmt.Sprintf("%q %q", want.data, want.next):
+			t.Fatalf("parsePage(%q) = %q next %q, want %q next %q", body, p.data, p.next, want.data, want.next)
 		}
 		for _, raw := range p.data {
-			c := decodeConversation(raw)
-			if (c.value == nil) == (c.err == nil) {
-				t.Fatalf("decodeConversation(%s): value %v and err %v", raw, c.value, c.err)
-			}
-			v := c.value
-			if v == nil {
-				continue
-			}
-			var members map[string]json.RawMessage
-			if err := json.Unmarshal(raw, &members); err != nil {
-				t.Fatalf("a decoded record is not an object: %s", raw)
-			}
-			id, err := source.ID("id", members["id"])
-			if err != nil || v.ID != id || c.id != id {
-				t.Fatalf("decodeConversation(%s) id %q, want %q (%v)", raw, v.ID, id, err)
-			}
-			if v.UpdatedAt.IsZero() || !v.UpdatedAt.Equal(c.updated) || v.CreatedAt.IsZero() {
-				t.Fatalf("decodeConversation(%s) = %+v", raw, v)
-			}
+			checkConversation(t, raw)
 		}
 	})
+}
+
+// checkConversation decodes raw and compares the result with
+// referenceConversation.
+func checkConversation(t *testing.T, raw []byte) {
+	t.Helper()
+	c := decodeConversation(raw)
+	id, updated, want, extra := referenceConversation(raw)
+	if (c.value == nil) == (c.err == nil) || (c.value == nil) != (want == nil) || c.id != id || !c.updated.Equal(updated) {
+		t.Fatalf("decodeConversation(%q) = %q %v, %+v, %v; want %q %v, %+v", raw, c.id, c.updated, c.value, c.err, id, updated, want)
+	}
+	if c.err != nil {
+		name := cmp.Or(id, "(id unknown)")
+		if !strings.HasPrefix(c.err.Error(), "conversation "+name+": ") {
+			t.Fatalf("decodeConversation(%q): error %q does not name the record %s", raw, c.err, name)
+		}
+		return
+	}
+	v := c.value
+	if v.UpdatedAt.Location() != time.UTC || v.CreatedAt.Location() != time.UTC {
+		t.Fatalf("decodeConversation(%q): times %v %v not in UTC", raw, v.CreatedAt, v.UpdatedAt)
+	}
+	want.ExtraJSON = v.ExtraJSON
+	equal(t, v, want)
+	if (v.ExtraJSON == nil) != (len(extra) == 0) {
+		t.Fatalf("decodeConversation(%q): extra_json %v, want %q", raw, v.ExtraJSON, extra)
+	}
+	if v.ExtraJSON != nil {
+		got, ok := membersOf([]byte(*v.ExtraJSON))
+		if !ok || fmt.Sprintf("%q", got) != fmt.Sprintf("%q", extra) {
+			t.Fatalf("decodeConversation(%q): extra_json %s, want %q", raw, *v.ExtraJSON, extra)
+		}
+	}
+}
+
+// member is a member of a JSON object as encoding/json reads it: its name
+// unescaped, its value as sent.
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// membersOf reads the members of the JSON object raw, in order, with
+// encoding/json's tokenizer; false when raw is not a valid JSON object.
+func membersOf(raw []byte) ([]member, bool) {
+	if !json.Valid(raw) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	var ms []member
+	for dec.More() {
+		name, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, false
+		}
+		ms = append(ms, member{name.(string), v})
+	}
+	return ms, true
+}
+
+// referenceConversation is what decodeConversation must make of raw, read
+// with encoding/json: the id and update time when they can be read, and
+// the value, nil when the conversation is an error; extra lists the
+// members extra_json must hold. Members are matched by their exact names,
+// the last of a name counting.
+func referenceConversation(raw []byte) (id string, updated time.Time, want *Conversation, extra []member) {
+	ms, ok := membersOf(raw)
+	if !ok {
+		return "", time.Time{}, nil, nil
+	}
+	known := map[string]json.RawMessage{}
+	for _, m := range ms {
+		if slices.Contains(conversationFields, m.name) {
+			known[m.name] = m.value
+		} else {
+			extra = append(extra, m)
+		}
+	}
+	bad := false
+	null := func(name string) bool { return known[name] == nil || string(known[name]) == "null" }
+	// typed decodes a member into dst; false when it is absent or null.
+	typed := func(name string, dst any) bool {
+		if null(name) {
+			return false
+		}
+		bad = bad || json.Unmarshal(known[name], dst) != nil
+		return true
+	}
+	required := func(name string, dst any) { bad = !typed(name, dst) || bad }
+	seconds := func(name string) time.Time {
+		if null(name) {
+			bad = true
+			return time.Time{}
+		}
+		t, err := source.UnixSeconds(name, known[name])
+		bad = bad || err != nil
+		return t
+	}
+	ident := func(name string) string {
+		s, err := source.ID(name, known[name])
+		bad = bad || err != nil
+		return s
+	}
+	optionalID := func(name string) *string {
+		switch {
+		case null(name):
+			return nil
+		case string(known[name]) == `""`:
+			return ptr("")
+		}
+		return ptr(ident(name))
+	}
+	v := &Conversation{ID: ident("id")}
+	if bad {
+		v.ID = ""
+	}
+	v.UpdatedAt = seconds("updatedAt")
+	if !v.UpdatedAt.IsZero() {
+		updated = v.UpdatedAt
+	}
+	v.CreatedAt = seconds("createdAt")
+	if !null("lastSeenMessageAt") {
+		v.LastSeenMessageAt = ptr(seconds("lastSeenMessageAt"))
+	}
+	v.PageID, v.PageUserID = ident("pageId"), ident("pageUserId")
+	v.AssignedGroupID, v.PagePostID = optionalID("assignedGroupId"), optionalID("pagePostId")
+	required("channel", &v.Channel)
+	required("type", &v.Type)
+	required("status", &v.Status)
+	required("customerAvatar", &v.CustomerAvatar)
+	required("pageUserName", &v.PageUserName)
+	required("lastMessage", &v.LastMessage)
+	required("hasReply", &v.HasReply)
+	required("hasPhone", &v.HasPhone)
+	var live int32
+	if typed("isFromLive", &live) {
+		v.IsFromLive = &live
+	}
+	if bad {
+		return v.ID, updated, nil, extra
+	}
+	return v.ID, updated, v, extra
+}
+
+// conversationFields are the members the schema knows.
+var conversationFields = []string{"id", "channel", "type", "customerAvatar", "pageId", "pageUserId", "pageUserName",
+	"hasReply", "assignedGroupId", "hasPhone", "createdAt", "updatedAt", "lastSeenMessageAt", "lastMessage",
+	"status", "isFromLive", "pagePostId"}
+
+// referencePage is what parsePage must make of body, read with
+// encoding/json: the page, or the vendor error, or an error whose text
+// parsePage's must hold.
+func referencePage(body []byte) (page, error) {
+	notDocumented := errors.New("response is not the documented JSON")
+	if !json.Valid(body) {
+		return page{}, notDocumented
+	}
+	var top map[string]json.RawMessage
+	_ = json.Unmarshal(body, &top) // anything but an object has no code
+	code, ok := referenceScalar(top["code"])
+	if !ok {
+		return page{}, errors.New("response has no code")
+	}
+	if code != "1" {
+		errorCode, ok := referenceScalar(top["errorCode"])
+		if v := top["errorCode"]; (!ok || errorCode == "") && v != nil && string(v) != "null" {
+			errorCode = string(v)
+		}
+		return page{}, &vendorError{code: code, errorCode: errorCode, messages: referenceMessages(top["messages"])}
+	}
+	var p page
+	var paginator struct{ Next json.RawMessage }
+	var paginatorMembers map[string]json.RawMessage
+	if v := top["paginator"]; v != nil {
+		if json.Unmarshal(v, &paginatorMembers) != nil {
+			return page{}, notDocumented
+		}
+		paginator.Next = paginatorMembers["next"]
+	}
+	if v := top["data"]; v != nil && json.Unmarshal(v, &p.data) != nil {
+		return page{}, notDocumented
+	}
+	switch v := top["data"]; {
+	case v == nil:
+		return page{}, errors.New("response has code 1 but no data")
+	case p.data == nil:
+		p.data = []json.RawMessage{}
+	}
+	if n := paginator.Next; n != nil && string(n) != "null" {
+		var b bytes.Buffer
+		if err := json.Compact(&b, n); err != nil {
+			panic(err)
+		}
+		p.next = b.Bytes()
+	}
+	return p, nil
+}
+
+// referenceScalar is a JSON string's text or a JSON number's digits, read
+// with encoding/json; false for anything else.
+func referenceScalar(v json.RawMessage) (string, bool) {
+	var s string
+	var n float64
+	switch {
+	case v == nil || string(v) == "null":
+		return "", false
+	case json.Unmarshal(v, &s) == nil:
+		return s, true
+	case json.Unmarshal(v, &n) == nil:
+		return string(v), true
+	}
+	return "", false
+}
+
+// referenceMessages renders messages as the vendor error must, read with
+// encoding/json: a string or number as its text, an array's items and an
+// object's "name: value" pairs in the order sent, joined by "; ", any
+// other value as sent.
+func referenceMessages(v json.RawMessage) string {
+	if v == nil || string(v) == "null" {
+		return ""
+	}
+	if s, ok := referenceScalar(v); ok {
+		return s
+	}
+	var parts []string
+	var items []json.RawMessage
+	switch ms, ok := membersOf(v); {
+	case ok:
+		for _, m := range ms {
+			parts = append(parts, m.name+": "+referenceMessages(m.value))
+		}
+	case json.Unmarshal(v, &items) == nil:
+		for _, item := range items {
+			parts = append(parts, referenceMessages(item))
+		}
+	default:
+		return string(v)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -1,7 +1,10 @@
 package tiki
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -21,6 +24,12 @@ func TestParsePage(t *testing.T) {
 		{"html", `<html><body>502</body></html>`, 0, "not the documented JSON"},
 		{"no data", `{"error":{"code":"X"}}`, 0, `no "data" object`},
 		{"wrong type", `{"data":{"total":"many","data":[]}}`, 0, "not the documented JSON"},
+		{"both array names: data counts", `{"data":{"data":[{"id":"1"}],"customer_responses":[{"id":"2"},{"id":"3"}]}}`, 1, ""},
+		{"null data array", `{"data":{"total":null,"data":null,"customer_responses":[{"id":"2"}]}}`, 1, ""},
+		{"array of the wrong type", `{"data":{"data":{"id":"1"}}}`, 0, "not the documented JSON: data.data is an object, want an array"},
+		{"data not an object", `{"data":[]}`, 0, "not the documented JSON: data is an array, want an object"},
+		{"null data", `{"data":null}`, 0, `no "data" object`},
+		{"the last data counts", `{"data":{"data":[{"id":"1"}]},"data":null}`, 0, `no "data" object`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			raws, err := parsePage([]byte(tc.body))
@@ -46,7 +55,11 @@ func TestDecodeResponse(t *testing.T) {
 		{"form_id of the wrong type", `{"id":"5","form_id":7.5,"created_at":"2021-12-16T17:43:51Z","inputs":{}}`, "5", "form response 5: form_id 7.5 is not a decimal number"},
 		{"bad time", `{"id":"6","form_id":"1","created_at":"16/12/2021","inputs":{}}`, "6", `created_at "16/12/2021" is not RFC 3339`},
 		{"missing inputs and id", `{"form_id":"1","created_at":"2021-12-16T17:43:51Z"}`, "", "form response (id unknown): id is missing\ninputs is missing"},
-		{"not an object", `["id"]`, "", "form response (id unknown): json: cannot unmarshal array"},
+		{"not an object", `["id"]`, "", "form response (id unknown): the record is an array, want a JSON object"},
+		{"not JSON", `{"id":"9",`, "", "form response (id unknown): unexpected end of JSON input"},
+		{"created_at of the wrong type, id named", `{"id":"8","form_id":"1","created_at":1639676631,"inputs":{}}`, "8", "form response 8: created_at is a number, want an RFC 3339 time string"},
+		{"names match exactly", `{"ID":"9","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{}}`, "", "form response (id unknown): id is missing"},
+		{"the last of a repeated member counts", `{"id":"x","id":"9","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{}}`, "9", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id, r := decodeResponse([]byte(tc.raw))
@@ -92,9 +105,13 @@ func TestVendorExample(t *testing.T) {
 	}
 }
 
-// FuzzDecodeResponse: any bytes give a value or an error, never a panic,
-// and a value always has its id, form id and time. The seed corpus holds
-// the vendor document's example.
+// FuzzDecodeResponse: any bytes, as one record or as a page, give a value
+// or an error, never a panic, and the same as encoding/json reads them
+// under the decoder's rules (referenceResponse, referencePage): the same
+// id, the same value field by field, unknown members kept in order, byte
+// for byte; a page refused as not JSON exactly when encoding/json refuses
+// it, the same records. The seed corpus holds the vendor document's
+// example.
 func FuzzDecodeResponse(f *testing.F) {
 	example, err := os.ReadFile("testdata/vendor-example.json")
 	if err != nil {
@@ -102,20 +119,165 @@ func FuzzDecodeResponse(f *testing.F) {
 	}
 	f.Add(string(example))
 	f.Add(`{"created_at":"2021-12-16T17:43:51Z","form_id":"1","id":"998","inputs":{"address":"880 CMT8","age":23}}`)
+	f.Add(`{"id":1021110718827683840,"form_id":"8\u0034","created_at":"2021-12-16T17:43:51.5+07:00","inputs":null,"x":[1,{"y":"\u00e0"}],"x":-0.5e3}`)
+	f.Add(`{"data":{"total":2,"data":null,"customer_responses":[{"id":"1"}, 7]}}`)
 	f.Fuzz(func(t *testing.T, raw string) {
-		_, r := decodeResponse([]byte(raw))
-		if (r.value == nil) == (r.err == nil) {
-			t.Fatalf("decodeResponse(%q): value %v and err %v", raw, r.value, r.err)
-		}
-		if v := r.value; v != nil && (v.ID == "" || v.FormID == "" || v.CreatedAt.IsZero()) {
-			t.Fatalf("decodeResponse(%q) = %+v", raw, v)
-		}
+		checkResponse(t, []byte(raw))
 		raws, err := parsePage([]byte(raw))
-		for _, r := range raws {
-			decodeResponse(r)
+		want, problem := referencePage([]byte(raw))
+		switch {
+		case problem != "":
+			if err == nil || !strings.Contains(err.Error(), problem) {
+				t.Fatalf("parsePage(%q) = %v, want %q", raw, err, problem)
+			}
+		case err != nil:
+			t.Fatalf("parsePage(%q): %v", raw, err)
+		case fmt.Sprintf("%q", raws) != fmt.Sprintf("%q", want):
+			t.Fatalf("parsePage(%q) = %q, want %q", raw, raws, want)
 		}
-		if err == nil && !json.Valid([]byte(raw)) {
-			t.Fatalf("parsePage(%q) accepted invalid JSON", raw)
+		for _, r := range raws {
+			checkResponse(t, r)
 		}
 	})
+}
+
+// checkResponse decodes raw and compares the result with referenceResponse.
+func checkResponse(t *testing.T, raw []byte) {
+	t.Helper()
+	id, r := decodeResponse(raw)
+	wantID, want, extra := referenceResponse(raw)
+	if (r.value == nil) == (r.err == nil) || (r.value == nil) != (want == nil) || id != wantID {
+		t.Fatalf("decodeResponse(%q) = %q, %+v, %v; want %q, %+v", raw, id, r.value, r.err, wantID, want)
+	}
+	if r.err != nil {
+		name := cmp.Or(id, "(id unknown)")
+		if !strings.HasPrefix(r.err.Error(), "form response "+name+": ") {
+			t.Fatalf("decodeResponse(%q): error %q does not name the record %s", raw, r.err, name)
+		}
+		return
+	}
+	v := r.value
+	if v.ID != want.ID || v.FormID != want.FormID || !v.CreatedAt.Equal(want.CreatedAt) || v.CreatedAt.Location() != time.UTC || v.Inputs != want.Inputs {
+		t.Fatalf("decodeResponse(%q) = %+v, want %+v", raw, v, want)
+	}
+	if (v.ExtraJSON == nil) != (len(extra) == 0) {
+		t.Fatalf("decodeResponse(%q): extra_json %v, want %v", raw, v.ExtraJSON, extra)
+	}
+	if v.ExtraJSON != nil {
+		got, ok := membersOf([]byte(*v.ExtraJSON))
+		if !ok || fmt.Sprintf("%q", got) != fmt.Sprintf("%q", extra) {
+			t.Fatalf("decodeResponse(%q): extra_json %s, want %q", raw, *v.ExtraJSON, extra)
+		}
+	}
+}
+
+// member is a member of a JSON object as encoding/json reads it: its name
+// unescaped, its value as sent.
+type member struct {
+	name  string
+	value json.RawMessage
+}
+
+// membersOf reads the members of the JSON object raw, in order, with
+// encoding/json's tokenizer; false when raw is not a valid JSON object.
+func membersOf(raw []byte) ([]member, bool) {
+	if !json.Valid(raw) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	var ms []member
+	for dec.More() {
+		name, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, false
+		}
+		ms = append(ms, member{name.(string), v})
+	}
+	return ms, true
+}
+
+// referenceResponse is what decodeResponse must make of raw, read with
+// encoding/json: the id when it can be read, and the value, nil when the
+// record is an error; extra lists the members extra_json must hold.
+// Members are matched by their exact names, the last of a name counting.
+func referenceResponse(raw []byte) (id string, want *FormResponse, extra []member) {
+	ms, ok := membersOf(raw)
+	if !ok {
+		return "", nil, nil
+	}
+	known := map[string]json.RawMessage{}
+	for _, m := range ms {
+		switch m.name {
+		case "id", "form_id", "created_at", "inputs":
+			known[m.name] = m.value
+		default:
+			extra = append(extra, m)
+		}
+	}
+	decimal := func(v json.RawMessage) (string, bool) {
+		s := string(v)
+		if len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &s) != nil {
+			return "", false
+		}
+		return s, s != "" && s != "null" && strings.Trim(s, "0123456789") == ""
+	}
+	id, idOK := decimal(known["id"])
+	if !idOK {
+		id = ""
+	}
+	formID, formOK := decimal(known["form_id"])
+	var created string
+	createdOK := true
+	if v := known["created_at"]; v != nil && string(v) != "null" {
+		createdOK = json.Unmarshal(v, &created) == nil
+	}
+	at, err := time.Parse(time.RFC3339, created)
+	inputs, inputsOK := known["inputs"]
+	if !idOK || !formOK || !createdOK || err != nil || !inputsOK {
+		return id, nil, extra
+	}
+	return id, &FormResponse{ID: id, FormID: formID, CreatedAt: at, Inputs: string(inputs)}, extra
+}
+
+// referencePage is what parsePage must make of body, read with
+// encoding/json: the records, or the problem its error must name.
+func referencePage(body []byte) ([]json.RawMessage, string) {
+	const notDocumented, noData = "response is not the documented JSON", `response has no "data" object`
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return nil, notDocumented
+	}
+	if v := top["data"]; v == nil || string(v) == "null" {
+		return nil, noData
+	}
+	var data map[string]json.RawMessage
+	if json.Unmarshal(top["data"], &data) != nil {
+		return nil, notDocumented
+	}
+	var total int64
+	var records, responses []json.RawMessage
+	if json.Unmarshal(orNull(data["total"]), &total) != nil ||
+		json.Unmarshal(orNull(data["data"]), &records) != nil ||
+		json.Unmarshal(orNull(data["customer_responses"]), &responses) != nil {
+		return nil, notDocumented
+	}
+	if records != nil {
+		return records, ""
+	}
+	return responses, ""
+}
+
+// orNull is v, or null when v is absent.
+func orNull(v json.RawMessage) json.RawMessage {
+	if v == nil {
+		return json.RawMessage("null")
+	}
+	return v
 }

@@ -77,7 +77,7 @@ func (d *decoder) decode(raw []byte) message {
 	r := message{raw: raw}
 	it, ok := source.Object(raw)
 	if !ok {
-		r.err = fmt.Errorf("zns message (id unknown) is %s, want a JSON object", kind(bytes.TrimSpace(raw)))
+		r.err = fmt.Errorf("zns message (id unknown) is %s, want a JSON object", source.KindArticle(bytes.TrimSpace(raw)))
 		return r
 	}
 	c := &decoded{}
@@ -252,7 +252,7 @@ func (d *decoder) appendID(v []byte) error {
 	case source.Kind(v) == "number":
 		return fmt.Errorf("%s is not a 64-bit integer", v)
 	default:
-		return fmt.Errorf("is %s, want a string or an integer", kind(v))
+		return fmt.Errorf("is %s, want a string or an integer", source.KindArticle(v))
 	}
 	return nil
 }
@@ -280,7 +280,7 @@ func (d *decoder) optString(v []byte, dst **string, cell *string) error {
 		*dst = cell
 		return nil
 	}
-	return fmt.Errorf("is %s, want a string", kind(v))
+	return fmt.Errorf("is %s, want a string", source.KindArticle(v))
 }
 
 // optJSON keeps an optional JSON object (open '{') or array (open '[')
@@ -301,7 +301,7 @@ func (d *decoder) optJSON(v []byte, open byte, dst **string, cell *string) error
 	if open == '[' {
 		want = "an array"
 	}
-	return fmt.Errorf("is %s, want %s", kind(v), want)
+	return fmt.Errorf("is %s, want %s", source.KindArticle(v), want)
 }
 
 // optBool reads an optional JSON boolean.
@@ -313,7 +313,7 @@ func optBool(v []byte, dst **bool, cell *bool) error {
 		*cell = v[0] == 't'
 		*dst = cell
 	default:
-		return fmt.Errorf("is %s, want a boolean", kind(v))
+		return fmt.Errorf("is %s, want a boolean", source.KindArticle(v))
 	}
 	return nil
 }
@@ -334,7 +334,7 @@ func optInt(v []byte, dst **int64, cell *int64) error {
 		if source.Kind(v) == "number" || v[0] == '"' {
 			return fmt.Errorf("%s is not a 64-bit integer", v)
 		}
-		return fmt.Errorf("is %s, want an integer", kind(v))
+		return fmt.Errorf("is %s, want an integer", source.KindArticle(v))
 	}
 	*cell = n
 	*dst = cell
@@ -358,7 +358,7 @@ func optTime(v []byte, dst **time.Time, cell *time.Time) error {
 // reqTime reads a required RFC 3339 time into *dst, in UTC.
 func reqTime(v []byte, dst *time.Time) error {
 	if v[0] != '"' {
-		return fmt.Errorf("is %s, want an RFC 3339 time string", kind(v))
+		return fmt.Errorf("is %s, want an RFC 3339 time string", source.KindArticle(v))
 	}
 	t, ok := parseRFC3339(v[1 : len(v)-1])
 	if !ok {
@@ -373,17 +373,4 @@ func reqTime(v []byte, dst *time.Time) error {
 func appendText(dst, v []byte) []byte {
 	text, _ := source.Unquote(v) // v is a valid JSON string
 	return append(dst, text...)
-}
-
-// kind names the JSON type of the valid value v with its article, for
-// error messages.
-func kind(v []byte) string {
-	switch k := source.Kind(v); k {
-	case "null":
-		return k
-	case "object", "array":
-		return "an " + k
-	default:
-		return "a " + k
-	}
 }

@@ -62,7 +62,7 @@ func parsePage(body []byte) (page, error) {
 					p.messages = append(p.messages, v.Value())
 				}
 			} else if val := v.Value(); len(val) > 0 && val[0] != 'n' && bad == nil {
-				bad = fmt.Errorf("messages is %s, want an array: %s", kind(val), source.Quote(body))
+				bad = fmt.Errorf("messages is %s, want an array: %s", source.KindArticle(val), source.Quote(body))
 			}
 		case "paging":
 			val := v.Value()
@@ -112,7 +112,7 @@ func notJSON(body []byte) error {
 func pagingNext(v []byte) (string, error) {
 	it, ok := source.Object(v)
 	if !ok {
-		return "", fmt.Errorf("paging is %s, want an object", kind(v))
+		return "", fmt.Errorf("paging is %s, want an object", source.KindArticle(v))
 	}
 	next := ""
 	for {
@@ -129,7 +129,7 @@ func pagingNext(v []byte) (string, error) {
 		case '"':
 			next = string(appendText(nil, v))
 		default:
-			return "", fmt.Errorf("paging.next is %s, want a string", kind(v))
+			return "", fmt.Errorf("paging.next is %s, want a string", source.KindArticle(v))
 		}
 	}
 }
