@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 
 func TestParsePage(t *testing.T) {
@@ -291,43 +292,11 @@ func checkConversation(t *testing.T, raw []byte) {
 		t.Fatalf("decodeConversation(%q): extra_json %v, want %q", raw, v.ExtraJSON, extra)
 	}
 	if v.ExtraJSON != nil {
-		got, ok := membersOf([]byte(*v.ExtraJSON))
+		got, ok := sourcetest.Members([]byte(*v.ExtraJSON))
 		if !ok || fmt.Sprintf("%q", got) != fmt.Sprintf("%q", extra) {
 			t.Fatalf("decodeConversation(%q): extra_json %s, want %q", raw, *v.ExtraJSON, extra)
 		}
 	}
-}
-
-// member is a member of a JSON object as encoding/json reads it: its name
-// unescaped, its value as sent.
-type member struct {
-	name  string
-	value json.RawMessage
-}
-
-// membersOf reads the members of the JSON object raw, in order, with
-// encoding/json's tokenizer; false when raw is not a valid JSON object.
-func membersOf(raw []byte) ([]member, bool) {
-	if !json.Valid(raw) {
-		return nil, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, false
-	}
-	var ms []member
-	for dec.More() {
-		name, err := dec.Token()
-		if err != nil {
-			return nil, false
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, false
-		}
-		ms = append(ms, member{name.(string), v})
-	}
-	return ms, true
 }
 
 // referenceConversation is what decodeConversation must make of raw, read
@@ -335,15 +304,15 @@ func membersOf(raw []byte) ([]member, bool) {
 // the value, nil when the conversation is an error; extra lists the
 // members extra_json must hold. Members are matched by their exact names,
 // the last of a name counting.
-func referenceConversation(raw []byte) (id string, updated time.Time, want *Conversation, extra []member) {
-	ms, ok := membersOf(raw)
+func referenceConversation(raw []byte) (id string, updated time.Time, want *Conversation, extra []sourcetest.Member) {
+	ms, ok := sourcetest.Members(raw)
 	if !ok {
 		return "", time.Time{}, nil, nil
 	}
 	known := map[string]json.RawMessage{}
 	for _, m := range ms {
-		if slices.Contains(conversationFields, m.name) {
-			known[m.name] = m.value
+		if slices.Contains(conversationFields, m.Name) {
+			known[m.Name] = m.Value
 		} else {
 			extra = append(extra, m)
 		}
@@ -497,10 +466,10 @@ func referenceMessages(v json.RawMessage) string {
 	}
 	var parts []string
 	var items []json.RawMessage
-	switch ms, ok := membersOf(v); {
+	switch ms, ok := sourcetest.Members(v); {
 	case ok:
 		for _, m := range ms {
-			parts = append(parts, m.name+": "+referenceMessages(m.value))
+			parts = append(parts, m.Name+": "+referenceMessages(m.Value))
 		}
 	case json.Unmarshal(v, &items) == nil:
 		for _, item := range items {

@@ -19,6 +19,7 @@ import (
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nhanh"
 	"github.com/vnstream/connector/pkg/source/nhanh/nhanhsim"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 
 const (
@@ -28,14 +29,6 @@ const (
 )
 
 var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // newClient is a fast-retrying client for tests.
 func newClient() *source.Client {
@@ -56,13 +49,13 @@ func configFor(url string, cfg config.Nhanh) config.Nhanh {
 
 // newSource starts a simulator on a loopback server closed at the end of
 // the test and returns a source reading it.
-func newSource(t *testing.T, clk *clock, cfg config.Nhanh, opts ...nhanhsim.Option) (*nhanh.Source, *nhanhsim.Sim, config.Nhanh) {
+func newSource(t *testing.T, clk *sourcetest.Clock, cfg config.Nhanh, opts ...nhanhsim.Option) (*nhanh.Source, *nhanhsim.Sim, config.Nhanh) {
 	t.Helper()
-	sim := nhanhsim.New(appID, businessID, token, append([]nhanhsim.Option{nhanhsim.WithClock(clk.now)}, opts...)...)
+	sim := nhanhsim.New(appID, businessID, token, append([]nhanhsim.Option{nhanhsim.WithClock(clk.Now)}, opts...)...)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	cfg = configFor(srv.URL, cfg)
-	return nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.now)), sim, cfg
+	return nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now)), sim, cfg
 }
 
 // conv is a valid conversation with the given id and times.
@@ -79,21 +72,6 @@ func poll(t *testing.T, s *nhanh.Source, off source.Offset) ([]source.Record, so
 		t.Fatal(err)
 	}
 	return recs, next, more
-}
-
-// drain polls until the source has nothing more, returning every record.
-func drain(t *testing.T, s *nhanh.Source, off source.Offset) ([]source.Record, source.Offset) {
-	t.Helper()
-	var all []source.Record
-	for range 1000 {
-		recs, next, more := poll(t, s, off)
-		all, off = append(all, recs...), next
-		if !more {
-			return all, off
-		}
-	}
-	t.Fatal("the source never caught up")
-	return nil, nil
 }
 
 // events renders records as "id op" for comparisons.
@@ -123,13 +101,13 @@ func cursorOf(t *testing.T, off source.Offset) source.Cursor {
 }
 
 func TestBackfillThenChanges(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 2})
 	for i, id := range []string{"a", "b", "c", "d", "e"} {
 		at := t0.Add(time.Duration(i) * time.Minute)
 		sim.Add(conv(id, at, at))
 	}
-	recs, off := drain(t, s, nil)
+	recs, off := sourcetest.Drain(t, s, nil)
 	if got, want := events(recs), "a r, b r, c r, d r, e r"; got != want {
 		t.Fatalf("backfill emitted %q, want %q", got, want)
 	}
@@ -137,15 +115,15 @@ func TestBackfillThenChanges(t *testing.T) {
 		t.Errorf("cursor after the backfill %+v", c)
 	}
 
-	clk.add(time.Minute)
-	if _, err := sim.Update("b", clk.now().Add(-30*time.Second)); err != nil {
+	clk.Add(time.Minute)
+	if _, err := sim.Update("b", clk.Now().Add(-30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	sim.Add(conv("f", clk.now().Add(-20*time.Second), clk.now().Add(-20*time.Second)))
-	if _, err := sim.Update("a", clk.now().Add(-10*time.Second)); err != nil {
+	sim.Add(conv("f", clk.Now().Add(-20*time.Second), clk.Now().Add(-20*time.Second)))
+	if _, err := sim.Update("a", clk.Now().Add(-10*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	recs, off = drain(t, s, off)
+	recs, off = sourcetest.Drain(t, s, off)
 	if got, want := events(recs), "b u, f c, a u"; got != want {
 		t.Fatalf("changes emitted %q, want %q", got, want)
 	}
@@ -153,7 +131,7 @@ func TestBackfillThenChanges(t *testing.T) {
 	if stored := sim.Records()[1]; b.LastMessage != stored.LastMessage || b.Status != int32(stored.Status) || b.HasReply != stored.HasReply {
 		t.Errorf("b emitted as %+v, stored as %+v", b, stored)
 	}
-	if recs, _ := drain(t, s, off); len(recs) != 0 {
+	if recs, _ := sourcetest.Drain(t, s, off); len(recs) != 0 {
 		t.Fatalf("nothing changed, yet %q", events(recs))
 	}
 }
@@ -162,9 +140,9 @@ func TestBackfillThenChanges(t *testing.T) {
 // what the first one did not; a conversation updated inside the lag waits
 // for it and comes out exactly once.
 func TestLagCutsThePage(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 10})
-	now := clk.now()
+	now := clk.Now()
 	sim.Add(conv("a", now.Add(-time.Hour), now.Add(-60*time.Second)), conv("b", now.Add(-time.Hour), now.Add(-30*time.Second)),
 		conv("c", now.Add(-2*time.Second), now.Add(-2*time.Second)))
 
@@ -180,7 +158,7 @@ func TestLagCutsThePage(t *testing.T) {
 		t.Fatalf("re-reading the cut page emitted %q, offset %s -> %s", events(recs), off, again)
 	}
 
-	clk.add(10 * time.Second)
+	clk.Add(10 * time.Second)
 	recs, off, more = poll(t, s, off)
 	if got := events(recs); got != "c c" || !more {
 		t.Fatalf("after the lag: %q (more %v), want c created and a poll for the next page", got, more)
@@ -189,18 +167,18 @@ func TestLagCutsThePage(t *testing.T) {
 		t.Fatalf("a page read whole did not adopt next: %+v", c)
 	}
 
-	if _, err := sim.Update("b", clk.now().Add(-time.Second)); err != nil {
+	if _, err := sim.Update("b", clk.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if recs, off2, _ := poll(t, s, off); len(recs) != 0 || !bytes.Equal(off2, off) {
 		t.Fatalf("an update inside the lag was emitted: %q", events(recs))
 	}
-	clk.add(10 * time.Second)
-	recs, off = drain(t, s, off)
+	clk.Add(10 * time.Second)
+	recs, off = sourcetest.Drain(t, s, off)
 	if got := events(recs); got != "b u" {
 		t.Fatalf("after the lag: %q, want b updated once", got)
 	}
-	if recs, _ = drain(t, s, off); len(recs) != 0 {
+	if recs, _ = sourcetest.Drain(t, s, off); len(recs) != 0 {
 		t.Fatalf("emitted again: %q", events(recs))
 	}
 }
@@ -211,7 +189,7 @@ func TestLagCutsThePage(t *testing.T) {
 func TestEqualUpdatedAtAcrossPages(t *testing.T) {
 	for _, pageCap := range []int{3, 2} {
 		t.Run(fmt.Sprintf("cap %d", pageCap), func(t *testing.T) {
-			clk := &clock{t: t0.Add(time.Hour)}
+			clk := sourcetest.NewClock(t0.Add(time.Hour))
 			s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 3}, nhanhsim.WithPageCap(pageCap))
 			tie := t0.Add(10 * time.Minute)
 			for _, id := range []string{"a", "b", "c", "d", "e", "f", "g"} {
@@ -232,7 +210,7 @@ func TestEqualUpdatedAtAcrossPages(t *testing.T) {
 			}
 			// Stamped before the first poll: part of the backfill.
 			sim.Add(conv("h", tie, tie))
-			if recs, _ := drain(t, s, off); events(recs) != "h r" {
+			if recs, _ := sourcetest.Drain(t, s, off); events(recs) != "h r" {
 				t.Fatalf("a late conversation with the same updatedAt: %q", events(recs))
 			}
 		})
@@ -240,7 +218,7 @@ func TestEqualUpdatedAtAcrossPages(t *testing.T) {
 }
 
 func TestVendorErrors(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, cfg := newSource(t, clk, config.Nhanh{})
 	sim.Add(conv("a", t0, t0))
 	sim.FailNext(nhanhsim.FaultVendorError, 1)
@@ -250,7 +228,7 @@ func TestVendorErrors(t *testing.T) {
 	}
 	// A request the vendor refuses: messages is an object.
 	cfg.PageSize = 60
-	big := nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.now))
+	big := nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now))
 	_, _, _, err = big.Poll(context.Background(), nil)
 	if source.ReasonOf(err) != source.ReasonVendor || !strings.Contains(err.Error(), "errorCode ERR_INVALID_DATA: paginator.size: must be an integer from 1 to 50") {
 		t.Fatalf("Poll = %v, want the vendor's validation error", err)
@@ -261,8 +239,8 @@ func TestVendorErrors(t *testing.T) {
 }
 
 func TestAuthErrors(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
-	sim := nhanhsim.New(appID, businessID, token, nhanhsim.WithClock(clk.now), nhanhsim.WithTokenExpiry(t0.Add(2*time.Hour)))
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
+	sim := nhanhsim.New(appID, businessID, token, nhanhsim.WithClock(clk.Now), nhanhsim.WithTokenExpiry(t0.Add(2*time.Hour)))
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	for _, tc := range []struct {
@@ -273,12 +251,12 @@ func TestAuthErrors(t *testing.T) {
 		{"wrong token", func(c *config.Nhanh) { c.AccessToken = "Bearer " + token }, nhanhsim.CodeInvalidAccessToken},
 		{"wrong app", func(c *config.Nhanh) { c.AppID = "1" }, nhanhsim.CodeInvalidAppID},
 		{"wrong business", func(c *config.Nhanh) { c.BusinessID = "9" }, nhanhsim.CodeInvalidBusinessID},
-		{"expired token", func(c *config.Nhanh) { clk.add(2 * time.Hour) }, nhanhsim.CodeExpiredAccessToken},
+		{"expired token", func(c *config.Nhanh) { clk.Add(2 * time.Hour) }, nhanhsim.CodeExpiredAccessToken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := configFor(srv.URL, config.Nhanh{})
 			tc.edit(&cfg)
-			s := nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.now))
+			s := nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now))
 			_, _, _, err := s.Poll(context.Background(), nil)
 			if source.ReasonOf(err) != source.ReasonAuth || !strings.Contains(err.Error(), tc.code) {
 				t.Fatalf("Poll = %v, want an auth error %s", err, tc.code)
@@ -291,7 +269,7 @@ func TestAuthErrors(t *testing.T) {
 }
 
 func TestStuckCursor(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 2})
 	for i, id := range []string{"a", "b", "c", "d"} {
 		at := t0.Add(time.Duration(i) * time.Second)
@@ -304,16 +282,16 @@ func TestStuckCursor(t *testing.T) {
 		!strings.Contains(err.Error(), "next="+string(cursorOf(t, off).Next)) {
 		t.Fatalf("Poll = %v, want a cursor error naming the cursor", err)
 	}
-	if recs, _ := drain(t, s, off); events(recs) != "c r, d r" {
+	if recs, _ := sourcetest.Drain(t, s, off); events(recs) != "c r, d r" {
 		t.Fatalf("after the fault: %q", events(recs))
 	}
 }
 
 func TestEmptyPageDoesNotLoop(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 2})
 	sim.Add(conv("a", t0, t0), conv("b", t0, t0))
-	_, off := drain(t, s, nil)
+	_, off := sourcetest.Drain(t, s, nil)
 	// The simulator's empty page echoes the requested cursor: not null.
 	for range 3 {
 		recs, next, more := poll(t, s, off)
@@ -352,7 +330,7 @@ const stubConv = `{"id":"%s","channel":1,"type":2,"customerAvatar":"","pageId":"
 // Cursors Nhanh could send that the simulator does not: an empty page
 // pointing somewhere new, and a null next on a page with data.
 func TestOpaqueNext(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	u := t0.Unix()
 	st := &stub{bodies: []string{
 		`{"code":1,"paginator":{"next":["k", 5]},"data":[]}`,
@@ -363,7 +341,7 @@ func TestOpaqueNext(t *testing.T) {
 	}}
 	srv := httptest.NewServer(st)
 	defer srv.Close()
-	s := nhanh.New("n", configFor(srv.URL, config.Nhanh{PageSize: 2}), newClient(), nhanh.WithClock(clk.now))
+	s := nhanh.New("n", configFor(srv.URL, config.Nhanh{PageSize: 2}), newClient(), nhanh.WithClock(clk.Now))
 
 	recs, off, more := poll(t, s, nil)
 	if len(recs) != 0 || more || string(cursorOf(t, off).Next) != `["k",5]` {
@@ -398,7 +376,7 @@ func TestOpaqueNext(t *testing.T) {
 }
 
 func TestBodyErrorsNameTheProblem(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, cfg := newSource(t, clk, config.Nhanh{})
 	sim.Add(conv("a", t0, t0))
 	for _, tc := range []struct {
@@ -423,7 +401,7 @@ func TestBodyErrorsNameTheProblem(t *testing.T) {
 			t.Errorf("error leaks the token: %v", err)
 		}
 	}
-	if recs, _ := drain(t, s, nil); events(recs) != "a r" {
+	if recs, _ := sourcetest.Drain(t, s, nil); events(recs) != "a r" {
 		t.Fatalf("after the faults: %q", events(recs))
 	}
 	if _, _, _, err := s.Poll(context.Background(), source.Offset(`{"next":[1,2]}`)); err == nil || !strings.Contains(err.Error(), "no watermark") {
@@ -434,13 +412,13 @@ func TestBodyErrorsNameTheProblem(t *testing.T) {
 // A conversation that cannot be converted becomes a Record with Err and its
 // raw JSON, the page goes on, and reading the page again does not repeat it.
 func TestBadConversationGoesToDeadLetter(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 10})
 	bad := conv("b", t0, t0.Add(time.Second))
 	bad.Extra = map[string]json.RawMessage{"status": json.RawMessage(`"read"`)}
 	noTime := conv("d", t0, t0.Add(3*time.Second))
 	noTime.Extra = map[string]json.RawMessage{"updatedAt": json.RawMessage(`"soon"`)}
-	late := conv("e", t0, clk.now().Add(-time.Second)) // inside the lag
+	late := conv("e", t0, clk.Now().Add(-time.Second)) // inside the lag
 	sim.Add(conv("a", t0, t0), bad, conv("c", t0, t0.Add(2*time.Second)), noTime, late)
 
 	recs, off, _ := poll(t, s, nil)
@@ -474,14 +452,14 @@ func TestRestartsAndFaults(t *testing.T) {
 }
 
 func restartsAndFaults(t *testing.T, seed uint64) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	_, sim, cfg := newSource(t, clk, config.Nhanh{PageSize: 4}, nhanhsim.WithPageCap(3))
 	sim.SetFaultRates(nhanhsim.FaultRates{ServerError: 0.05, Malformed: 0.05, VendorError: 0.05, StuckCursor: 0.05, TrailingComma: 0.05, Seed: int64(seed)})
 	rng := rand.New(rand.NewPCG(seed, 5))
 	for range 40 {
 		sim.Create(t0.Add(time.Duration(rng.IntN(3600)) * time.Second))
 	}
-	newSrc := func() *nhanh.Source { return nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.now)) }
+	newSrc := func() *nhanh.Source { return nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now)) }
 	s := newSrc()
 	var committed source.Offset
 	var emitted []source.Record
@@ -502,8 +480,8 @@ func restartsAndFaults(t *testing.T, seed uint64) {
 		}
 	}
 	for range 300 {
-		clk.add(time.Duration(rng.IntN(3)) * time.Second)
-		now := clk.now()
+		clk.Add(time.Duration(rng.IntN(3)) * time.Second)
+		now := clk.Now()
 		switch rs := sim.Records(); rng.IntN(4) {
 		case 0:
 			sim.Create(now.Add(-time.Duration(rng.IntN(4)) * time.Second)) // late writes, inside the lag
@@ -517,7 +495,7 @@ func restartsAndFaults(t *testing.T, seed uint64) {
 		step()
 	}
 	sim.SetFaultRates(nhanhsim.FaultRates{})
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	for range 200 {
 		step()
 	}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nxlink"
 	"github.com/vnstream/connector/pkg/source/nxlink/nxlinksim"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 
 // The credentials of the tests' tenant.
@@ -27,14 +27,6 @@ const (
 	appKey    = "46oKF=os-app-key"
 	zone      = "Asia/Ho_Chi_Minh"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func hcm(t testing.TB) *time.Location {
 	t.Helper()
@@ -47,10 +39,10 @@ func hcm(t testing.TB) *time.Location {
 
 // newSource returns a source reading a simulator of the same tenant, both
 // in Asia/Ho_Chi_Minh, both on clk. cfg's zero fields get test defaults.
-func newSource(t *testing.T, clk *clock, cfg config.Nxlink, opts ...nxlinksim.Option) (*nxlink.Source, *nxlinksim.Sim) {
+func newSource(t *testing.T, clk *sourcetest.Clock, cfg config.Nxlink, opts ...nxlinksim.Option) (*nxlink.Source, *nxlinksim.Sim) {
 	t.Helper()
 	sim := nxlinksim.New(accessKey, secret, tenant, appKey,
-		append([]nxlinksim.Option{nxlinksim.WithClock(clk.now), nxlinksim.WithZone(hcm(t))}, opts...)...)
+		append([]nxlinksim.Option{nxlinksim.WithClock(clk.Now), nxlinksim.WithZone(hcm(t))}, opts...)...)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	cfg.BaseURL = srv.URL
@@ -77,31 +69,12 @@ func newSource(t *testing.T, clk *clock, cfg config.Nxlink, opts ...nxlinksim.Op
 		cfg.MaxWindowRecords = 1000
 	}
 	client := source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
-	return nxlink.New("t", cfg, client, nxlink.WithClock(clk.now)), sim
+	return nxlink.New("t", cfg, client, nxlink.WithClock(clk.Now)), sim
 }
 
 // windowing is the tests' usual windows from t0.
 func windowing(t0 time.Time) config.Windowing {
 	return config.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}
-}
-
-// drain polls until the source has nothing more, returning every record.
-func drain(t *testing.T, s *nxlink.Source, off source.Offset) ([]source.Record, source.Offset) {
-	t.Helper()
-	var all []source.Record
-	for range 1000 {
-		recs, next, more, err := s.Poll(context.Background(), off)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, recs...)
-		off = next
-		if !more {
-			return all, off
-		}
-	}
-	t.Fatal("the source never caught up")
-	return nil, nil
 }
 
 // ops renders records as "id+op" in order.
@@ -121,13 +94,13 @@ func ops(recs []source.Record) string {
 var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 func TestBackfillUpdatesAndCreates(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0)})
 	var created []nxlinksim.Record
 	for i := range 7 {
 		created = append(created, sim.Create(t0.Add(time.Duration(i)*7*time.Minute)))
 	}
-	recs, off := drain(t, s, nil)
+	recs, off := sourcetest.Drain(t, s, nil)
 	var want []string
 	for _, c := range created {
 		want = append(want, c.ID+"r")
@@ -150,8 +123,8 @@ func TestBackfillUpdatesAndCreates(t *testing.T) {
 
 	// Later: two customers change, one is new; the rest are re-served in
 	// the overlap but unchanged, so they emit nothing.
-	clk.add(30 * time.Minute)
-	at := clk.now().Add(-10 * time.Minute)
+	clk.Add(30 * time.Minute)
+	at := clk.Now().Add(-10 * time.Minute)
 	u1, err := sim.Update(created[2].ID, at)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +134,7 @@ func TestBackfillUpdatesAndCreates(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := sim.Create(at.Add(2 * time.Second))
-	recs, off = drain(t, s, off)
+	recs, off = sourcetest.Drain(t, s, off)
 	if got, want := ops(recs), u1.ID+"u "+u0.ID+"u "+fresh.ID+"c"; got != want {
 		t.Fatalf("after updates emitted %q, want %q", got, want)
 	}
@@ -170,8 +143,8 @@ func TestBackfillUpdatesAndCreates(t *testing.T) {
 	}
 
 	served := sim.Stats().Served
-	clk.add(3 * time.Second) // the next window's overlap re-reads them all
-	recs, _ = drain(t, s, off)
+	clk.Add(3 * time.Second) // the next window's overlap re-reads them all
+	recs, _ = sourcetest.Drain(t, s, off)
 	if len(recs) != 0 {
 		t.Fatalf("re-served unchanged customers emitted %q", ops(recs))
 	}
@@ -184,7 +157,7 @@ func TestBackfillUpdatesAndCreates(t *testing.T) {
 // a tie that becomes visible after that window was read is emitted by the
 // next window, which re-reads the boundary second.
 func TestTiesAcrossWindowBoundary(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0), PageSize: 2})
 	tie := t0.Add(10 * time.Minute) // exactly the first window's end
 	for _, id := range []string{"1021110718827683845", "1021110718827683841", "1021110718827683843", "999"} {
@@ -201,25 +174,25 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 	}
 	// A write stamped on the boundary that became visible late.
 	sim.Add(nxlinksim.Record{ID: "1021110718827683842", CreatedAt: t0, UpdatedAt: tie})
-	recs, off := drain(t, s, off)
+	recs, off := sourcetest.Drain(t, s, off)
 	if got, want := ops(recs), "1021110718827683842r 1021110718827683850r"; got != want {
 		t.Fatalf("next windows emitted %q, want %q", got, want)
 	}
 	// And live: a new customer stamped inside the last window's overlap.
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	var cur source.Cursor
 	if err := json.Unmarshal(off, &cur); err != nil {
 		t.Fatal(err)
 	}
 	sim.Add(nxlinksim.Record{ID: "1021110718827683870", CreatedAt: cur.Watermark.Add(-3 * time.Second)})
-	recs, _ = drain(t, s, off)
+	recs, _ = sourcetest.Drain(t, s, off)
 	if got, want := ops(recs), "1021110718827683870c"; got != want {
 		t.Fatalf("stream emitted %q, want %q", got, want)
 	}
 }
 
 func TestWindowHalvesWhenFull(t *testing.T) {
-	clk := &clock{t: t0.Add(2 * time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
 	s, sim := newSource(t, clk, config.Nxlink{PageSize: 4,
 		Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}})
 	for i := range 100 {
@@ -258,7 +231,7 @@ func TestWindowHalvesWhenFull(t *testing.T) {
 // The exact 64-bit ids reach Key and Value, and customize_field and tags
 // keep their bytes.
 func TestExactValues(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0)})
 	customize := `{"customize_4_52": ["1"],  "ghi_chú":"Giao hàng buổi sáng\n"}`
 	tags := `[ {"id": 27237, "tag_name": "VIP", "customer_id": 9223372036854775807, "created_at": "2023-02-15T16:45:30"} ]`
@@ -267,7 +240,7 @@ func TestExactValues(t *testing.T) {
 		nxlinksim.Record{ID: "1021110718827683841", TenantID: 9007199254740993, CreatedAt: t0.Add(2 * time.Minute),
 			Extra: map[string]json.RawMessage{"vip_level": json.RawMessage(`9007199254740993`)}},
 	)
-	recs, _ := drain(t, s, nil)
+	recs, _ := sourcetest.Drain(t, s, nil)
 	if len(recs) != 2 {
 		t.Fatalf("%d records", len(recs))
 	}
@@ -290,7 +263,7 @@ func TestExactValues(t *testing.T) {
 // The time zone is applied to the request bounds and to the times read: a
 // customer is found in its window, with the instant the simulator stored.
 func TestTimeZone(t *testing.T) {
-	clk := &clock{t: t0.Add(40 * time.Minute)}
+	clk := sourcetest.NewClock(t0.Add(40 * time.Minute))
 	// One-minute windows: a bound read in another zone misses by hours.
 	s, sim := newSource(t, clk, config.Nxlink{
 		Windowing: config.Windowing{StartTime: t0, Window: time.Minute, Lag: time.Second, Overlap: time.Second}})
@@ -327,14 +300,14 @@ func TestTimeZone(t *testing.T) {
 // A customer the source cannot convert becomes a record with Err, Raw and
 // its id; the page goes on and a re-read does not send it again.
 func TestBadCustomerGoesToDeadLetters(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0)})
 	good := sim.Create(t0.Add(time.Minute))
 	// Stamped inside the overlap the next poll re-reads.
 	badAt := t0.Add(time.Hour - 3*time.Second)
 	bad := `{"id":1021110718827683999,"gender":"nam","created_at":"2026-03-01T07:59:57","updated_at":"2026-03-01T07:59:57","tenant_id":123}`
 	sim.Add(nxlinksim.Record{ID: "1021110718827683999", CreatedAt: badAt, Raw: json.RawMessage(bad)})
-	recs, off := drain(t, s, nil)
+	recs, off := sourcetest.Drain(t, s, nil)
 	if len(recs) != 2 || recs[0].Err != nil || recs[0].Value.(*nxlink.Customer).ID != mustInt(t, good.ID) {
 		t.Fatalf("records %q", ops(recs))
 	}
@@ -344,11 +317,11 @@ func TestBadCustomerGoesToDeadLetters(t *testing.T) {
 		!r.Time.Equal(badAt) {
 		t.Fatalf("bad record %+v", r)
 	}
-	clk.add(time.Minute)
-	sim.Add(nxlinksim.Record{ID: "2", CreatedAt: clk.now().Add(-10 * time.Second)})
+	clk.Add(time.Minute)
+	sim.Add(nxlinksim.Record{ID: "2", CreatedAt: clk.Now().Add(-10 * time.Second)})
 	served := sim.Stats().Served
 	// The overlap re-reads the bad customer: it is not sent twice.
-	recs, _ = drain(t, s, off)
+	recs, _ = sourcetest.Drain(t, s, off)
 	if ops(recs) != "2c" || sim.Stats().Served == served {
 		t.Fatalf("re-read emitted %q", ops(recs))
 	}
@@ -366,7 +339,7 @@ func mustInt(t *testing.T, s string) int64 {
 var traceID = regexp.MustCompile(`traceId "[0-9a-f]{32}"`)
 
 func TestPollErrors(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0), PageSize: 2})
 	for i := range 5 {
 		sim.Create(t0.Add(time.Duration(i) * time.Minute))
@@ -408,14 +381,14 @@ func TestPollErrors(t *testing.T) {
 	for _, f := range []nxlinksim.Fault{nxlinksim.FaultServerError, nxlinksim.FaultEmptyPage, nxlinksim.FaultNone, nxlinksim.FaultEmptyPage, nxlinksim.FaultEmptyPage, nxlinksim.FaultEmptyPage} {
 		sim.FailNext(f, 1)
 	}
-	recs, _ := drain(t, s, nil)
+	recs, _ := sourcetest.Drain(t, s, nil)
 	if len(recs) != 5 {
 		t.Fatalf("after the faults: %d records, want 5", len(recs))
 	}
 }
 
 func TestAuthFailures(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	for _, tc := range []struct {
 		name string
 		cfg  config.Nxlink
@@ -431,7 +404,7 @@ func TestAuthFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
 			cfg.Windowing = windowing(t0)
-			s, sim := newSource(t, clk, cfg, nxlinksim.WithClock(func() time.Time { return clk.now().Add(tc.skew) }))
+			s, sim := newSource(t, clk, cfg, nxlinksim.WithClock(func() time.Time { return clk.Now().Add(tc.skew) }))
 			sim.Create(t0)
 			_, _, _, err := s.Poll(context.Background(), nil)
 			if source.ReasonOf(err) != source.ReasonAuth || !strings.Contains(err.Error(), tc.want) || !traceID.MatchString(err.Error()) {
@@ -449,7 +422,7 @@ func TestAuthFailures(t *testing.T) {
 // Under random faults, a source that retries its polls emits every
 // version once.
 func TestRandomFaultsLoseNothing(t *testing.T) {
-	clk := &clock{t: t0.Add(3 * time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(3 * time.Hour))
 	s, sim := newSource(t, clk, config.Nxlink{PageSize: 7,
 		Windowing: config.Windowing{StartTime: t0, Window: 20 * time.Minute, Lag: 2 * time.Second, Overlap: 30 * time.Second, MaxWindowRecords: 40}})
 	for i := range 300 {

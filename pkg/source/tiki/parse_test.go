@@ -1,7 +1,6 @@
 package tiki
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 
 func TestParsePage(t *testing.T) {
@@ -164,59 +165,27 @@ func checkResponse(t *testing.T, raw []byte) {
 		t.Fatalf("decodeResponse(%q): extra_json %v, want %v", raw, v.ExtraJSON, extra)
 	}
 	if v.ExtraJSON != nil {
-		got, ok := membersOf([]byte(*v.ExtraJSON))
+		got, ok := sourcetest.Members([]byte(*v.ExtraJSON))
 		if !ok || fmt.Sprintf("%q", got) != fmt.Sprintf("%q", extra) {
 			t.Fatalf("decodeResponse(%q): extra_json %s, want %q", raw, *v.ExtraJSON, extra)
 		}
 	}
 }
 
-// member is a member of a JSON object as encoding/json reads it: its name
-// unescaped, its value as sent.
-type member struct {
-	name  string
-	value json.RawMessage
-}
-
-// membersOf reads the members of the JSON object raw, in order, with
-// encoding/json's tokenizer; false when raw is not a valid JSON object.
-func membersOf(raw []byte) ([]member, bool) {
-	if !json.Valid(raw) {
-		return nil, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, false
-	}
-	var ms []member
-	for dec.More() {
-		name, err := dec.Token()
-		if err != nil {
-			return nil, false
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, false
-		}
-		ms = append(ms, member{name.(string), v})
-	}
-	return ms, true
-}
-
 // referenceResponse is what decodeResponse must make of raw, read with
 // encoding/json: the id when it can be read, and the value, nil when the
 // record is an error; extra lists the members extra_json must hold.
 // Members are matched by their exact names, the last of a name counting.
-func referenceResponse(raw []byte) (id string, want *FormResponse, extra []member) {
-	ms, ok := membersOf(raw)
+func referenceResponse(raw []byte) (id string, want *FormResponse, extra []sourcetest.Member) {
+	ms, ok := sourcetest.Members(raw)
 	if !ok {
 		return "", nil, nil
 	}
 	known := map[string]json.RawMessage{}
 	for _, m := range ms {
-		switch m.name {
+		switch m.Name {
 		case "id", "form_id", "created_at", "inputs":
-			known[m.name] = m.value
+			known[m.Name] = m.Value
 		default:
 			extra = append(extra, m)
 		}

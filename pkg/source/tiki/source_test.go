@@ -5,27 +5,19 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/tiki"
 	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-func newSource(t *testing.T, clk *clock, cfg config.Tiki, opts ...tikisim.Option) (*tiki.Source, *tikisim.Sim) {
+func newSource(t *testing.T, clk *sourcetest.Clock, cfg config.Tiki, opts ...tikisim.Option) (*tiki.Source, *tikisim.Sim) {
 	t.Helper()
-	sim := tikisim.New("cid", "csecret", append([]tikisim.Option{tikisim.WithClock(clk.now)}, opts...)...)
+	sim := tikisim.New("cid", "csecret", append([]tikisim.Option{tikisim.WithClock(clk.Now)}, opts...)...)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	cfg.BaseURL = srv.URL
@@ -41,26 +33,7 @@ func newSource(t *testing.T, clk *clock, cfg config.Tiki, opts ...tikisim.Option
 		cfg.MaxWindowRecords = 1000
 	}
 	client := source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
-	return tiki.New("t", cfg, client, tiki.WithClock(clk.now)), sim
-}
-
-// drain polls until the source has nothing more, returning every record.
-func drain(t *testing.T, s *tiki.Source, off source.Offset) ([]source.Record, source.Offset) {
-	t.Helper()
-	var all []source.Record
-	for range 1000 {
-		recs, next, more, err := s.Poll(context.Background(), off)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, recs...)
-		off = next
-		if !more {
-			return all, off
-		}
-	}
-	t.Fatal("the source never caught up")
-	return nil, nil
+	return tiki.New("t", cfg, client, tiki.WithClock(clk.Now)), sim
 }
 
 func ids(recs []source.Record) string {
@@ -73,7 +46,7 @@ func ids(recs []source.Record) string {
 
 func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim := newSource(t, clk, config.Tiki{Windowing: config.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}})
 	tie := t0.Add(10 * time.Minute) // exactly on the first window's end
 	for _, r := range []tikisim.Response{
@@ -87,24 +60,24 @@ func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 	} {
 		sim.Add(r)
 	}
-	recs, off := drain(t, s, nil)
+	recs, off := sourcetest.Drain(t, s, nil)
 	if got, want := ids(recs), "9r 99r 100r 101r 1000r 1001r"; got != want {
 		t.Fatalf("backfill emitted %q, want %q", got, want)
 	}
 
 	// Nothing new: polls emit nothing, even though the overlap re-reads.
-	recs, off = drain(t, s, off)
+	recs, off = sourcetest.Drain(t, s, off)
 	if len(recs) != 0 {
 		t.Fatalf("re-read emitted %q", ids(recs))
 	}
 
 	// A new response, and a late one stamped inside the overlap.
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	var cur source.Cursor
 	_ = json.Unmarshal(off, &cur)
-	sim.Add(tikisim.Response{ID: "2000", FormID: "1", CreatedAt: clk.now().Add(-10 * time.Second)})
+	sim.Add(tikisim.Response{ID: "2000", FormID: "1", CreatedAt: clk.Now().Add(-10 * time.Second)})
 	sim.Add(tikisim.Response{ID: "1500", FormID: "1", CreatedAt: cur.Watermark.Add(-3 * time.Second)})
-	recs, _ = drain(t, s, off)
+	recs, _ = sourcetest.Drain(t, s, off)
 	if got, want := ids(recs), "1500c 2000c"; got != want {
 		t.Fatalf("stream emitted %q, want %q", got, want)
 	}
@@ -112,7 +85,7 @@ func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 
 func TestWindowHalvesWhenFull(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: t0.Add(2 * time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
 	s, sim := newSource(t, clk, config.Tiki{Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}, PageSize: 4})
 	for i := range 100 {
 		sim.Create("1", t0.Add(time.Duration(i)*30*time.Second))
@@ -144,7 +117,7 @@ func TestWindowHalvesWhenFull(t *testing.T) {
 
 func TestPollErrorsNameTheProblem(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim := newSource(t, clk, config.Tiki{Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second}})
 	sim.Create("1", t0.Add(time.Minute))
 	for _, tc := range []struct {
@@ -171,13 +144,13 @@ func TestPollErrorsNameTheProblem(t *testing.T) {
 
 func TestBadSignatureIsAnAuthError(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: t0.Add(time.Hour)}
-	sim := tikisim.New("cid", "other-secret", tikisim.WithClock(clk.now))
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
+	sim := tikisim.New("cid", "other-secret", tikisim.WithClock(clk.Now))
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	cfg := config.Tiki{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
 		Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}}
-	s := tiki.New("t", cfg, source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.now))
+	s := tiki.New("t", cfg, source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
 	_, _, _, err := s.Poll(context.Background(), nil)
 	if source.ReasonOf(err) != source.ReasonAuth {
 		t.Fatalf("Poll = %v, want an auth error", err)

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/etelecom"
 	"github.com/vnstream/connector/pkg/source/interits"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/zns"
 	"github.com/vnstream/connector/pkg/source/zns/znssim"
 )
@@ -23,14 +23,6 @@ import (
 const apiKey = "zns-test-key-never-echoed"
 
 var dialects = []znssim.Dialect{znssim.InterITS, znssim.ETelecom}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // setup is what a test changes: the windowing, the page size, the OA
 // filter, the key the source sends, and simulator options.
@@ -44,9 +36,9 @@ type setup struct {
 
 // newSource starts a simulator of d behind a loopback server and returns
 // the provider's source reading it through the real provider package.
-func newSource(t *testing.T, d znssim.Dialect, clk *clock, st setup) (*zns.Source, *znssim.Sim) {
+func newSource(t *testing.T, d znssim.Dialect, clk *sourcetest.Clock, st setup) (*zns.Source, *znssim.Sim) {
 	t.Helper()
-	sim := znssim.New(d, apiKey, append([]znssim.Option{znssim.WithClock(clk.now)}, st.simOpts...)...)
+	sim := znssim.New(d, apiKey, append([]znssim.Option{znssim.WithClock(clk.Now)}, st.simOpts...)...)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	if st.pageSize == 0 {
@@ -70,29 +62,10 @@ func newSource(t *testing.T, d znssim.Dialect, clk *clock, st setup) (*zns.Sourc
 	client := source.NewClient(source.ClientConfig{Source: "zns-test", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
 	if d == znssim.InterITS {
 		cfg := config.InterITS{BaseURL: srv.URL, APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}
-		return interits.New("zns-test", cfg, client, interits.WithClock(clk.now)), sim
+		return interits.New("zns-test", cfg, client, interits.WithClock(clk.Now)), sim
 	}
 	cfg := config.ETelecom{BaseURL: srv.URL + znssim.BasePath, APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}
-	return etelecom.New("zns-test", cfg, client, etelecom.WithClock(clk.now)), sim
-}
-
-// drain polls until the source has nothing more, returning every record.
-func drain(t *testing.T, s *zns.Source, off source.Offset) ([]source.Record, source.Offset) {
-	t.Helper()
-	var all []source.Record
-	for range 1000 {
-		recs, next, more, err := s.Poll(context.Background(), off)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, recs...)
-		off = next
-		if !more {
-			return all, off
-		}
-	}
-	t.Fatal("the source never caught up")
-	return nil, nil
+	return etelecom.New("zns-test", cfg, client, etelecom.WithClock(clk.Now)), sim
 }
 
 // summary renders records as "id@updated-second op" for comparisons.
@@ -177,14 +150,14 @@ func TestBackfillThenUpdates(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			clk := &clock{t: t0.Add(time.Hour)}
+			clk := sourcetest.NewClock(t0.Add(time.Hour))
 			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0}})
 			for i := range 20 {
 				sim.Create(t0.Add(time.Duration(i)*90*time.Second + time.Duration(i)*time.Millisecond))
 			}
-			sim.Create(clk.now().Add(-3 * time.Second)) // in the overlap the next poll re-reads
+			sim.Create(clk.Now().Add(-3 * time.Second)) // in the overlap the next poll re-reads
 			want := sim.Records()
-			recs, off := drain(t, s, nil)
+			recs, off := sourcetest.Drain(t, s, nil)
 			if len(recs) != len(want) {
 				t.Fatalf("backfill emitted %d records, want %d: %s", len(recs), len(want), summary(recs))
 			}
@@ -205,16 +178,16 @@ func TestBackfillThenUpdates(t *testing.T) {
 
 			// Nothing changed: the overlap re-reads the last message and
 			// emits nothing.
-			clk.add(time.Minute)
+			clk.Add(time.Minute)
 			served := sim.Stats().Served
-			if recs, off = drain(t, s, off); len(recs) != 0 || sim.Stats().Served == served {
+			if recs, off = sourcetest.Drain(t, s, off); len(recs) != 0 || sim.Stats().Served == served {
 				t.Fatalf("re-read emitted %s", summary(recs))
 			}
 
 			// Three messages are delivered, one of them then seen and
 			// rated before the next poll, and one message is new.
-			clk.add(10 * time.Minute)
-			now := clk.now()
+			clk.Add(10 * time.Minute)
+			now := clk.Now()
 			for _, r := range want[3:6] {
 				if _, err := sim.Update(r.ID, now.Add(-40*time.Second)); err != nil {
 					t.Fatal(err)
@@ -226,7 +199,7 @@ func TestBackfillThenUpdates(t *testing.T) {
 				}
 			}
 			fresh := sim.Create(now.Add(-10 * time.Second))
-			recs, off = drain(t, s, off)
+			recs, off = sourcetest.Drain(t, s, off)
 			byID := map[string]znssim.Record{}
 			for _, r := range sim.Records() {
 				byID[r.ID] = r
@@ -254,8 +227,8 @@ func TestBackfillThenUpdates(t *testing.T) {
 			}
 			late := cur.Watermark.Add(-3*time.Second + 250*time.Millisecond)
 			sim.Add(znssim.Record{ID: "77", CreatedAt: late, UpdatedAt: late, DeliveryStatus: "unknown"})
-			clk.add(time.Second)
-			if recs, _ = drain(t, s, off); summary(recs) != "77@"+late.Format("15:04:05.000")+"c" {
+			clk.Add(time.Second)
+			if recs, _ = sourcetest.Drain(t, s, off); summary(recs) != "77@"+late.Format("15:04:05.000")+"c" {
 				t.Fatalf("late write: emitted %s", summary(recs))
 			}
 		})
@@ -266,7 +239,7 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			clk := &clock{t: t0.Add(time.Hour)}
+			clk := sourcetest.NewClock(t0.Add(time.Hour))
 			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0, Window: 10 * time.Minute}, pageSize: 2})
 			edge := t0.Add(10 * time.Minute) // the first window's end, inclusive
 			var rs []znssim.Record
@@ -280,7 +253,7 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 				znssim.Record{ID: "3", CreatedAt: edge.Add(time.Second), UpdatedAt: edge.Add(time.Second)},
 			)
 			sim.Add(rs...)
-			recs, _ := drain(t, s, nil)
+			recs, _ := sourcetest.Drain(t, s, nil)
 			want := "5@00:09:59.999r 99@00:10:00.000r 100@00:10:00.000r 101@00:10:00.000r 1021110718827683840@00:10:00.000r " +
 				"1021110718827683841@00:10:00.000r 6@00:10:00.001r 4@00:10:00.999r 3@00:10:01.000r"
 			if got := summary(recs); got != want {
@@ -292,7 +265,7 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 
 func TestWindowHalvesWhenFull(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: t0.Add(2 * time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
 	s, sim := newSource(t, znssim.ETelecom, clk, setup{w: config.Windowing{StartTime: t0, Window: time.Hour, MaxWindowRecords: 10}, pageSize: 4})
 	for i := range 100 {
 		sim.Create(t0.Add(time.Duration(i) * 30 * time.Second))
@@ -324,7 +297,7 @@ func TestWindowHalvesWhenFull(t *testing.T) {
 
 func TestPageCapAndOAFilter(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	const oa = "1756873451230987654"
 	s, sim := newSource(t, znssim.InterITS, clk, setup{w: config.Windowing{StartTime: t0}, pageSize: 100, oaID: oa, simOpts: []znssim.Option{znssim.WithPageCap(3)}})
 	var want []string
@@ -333,7 +306,7 @@ func TestPageCapAndOAFilter(t *testing.T) {
 			want = append(want, r.ID)
 		}
 	}
-	recs, _ := drain(t, s, nil)
+	recs, _ := sourcetest.Drain(t, s, nil)
 	var got []string
 	for _, r := range recs {
 		got = append(got, r.Value.(*zns.Message).ID)
@@ -350,13 +323,13 @@ func TestBadRecordBecomesAnError(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			clk := &clock{t: t0.Add(time.Hour)}
+			clk := sourcetest.NewClock(t0.Add(time.Hour))
 			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0}})
 			sim.Create(t0.Add(time.Minute))
 			sim.Add(znssim.Record{ID: "1021110718827683999", CreatedAt: t0.Add(2 * time.Minute), UpdatedAt: t0.Add(2 * time.Minute),
 				Extra: map[string]json.RawMessage{"rate": json.RawMessage(`"five"`), "campaign": json.RawMessage(`{"name": "Tết"}`)}})
 			sim.Create(t0.Add(3 * time.Minute))
-			recs, off := drain(t, s, nil)
+			recs, off := sourcetest.Drain(t, s, nil)
 			if len(recs) != 3 || recs[0].Err != nil || recs[2].Err != nil {
 				t.Fatalf("records %s, want 3 with the middle one bad", summary(recs))
 			}
@@ -365,8 +338,8 @@ func TestBadRecordBecomesAnError(t *testing.T) {
 				bad.Key != nil || bad.Value != nil || !bytes.Contains(bad.Raw, []byte(`"rate":"five"`)) || !bad.Time.Equal(t0.Add(2*time.Minute)) {
 				t.Fatalf("bad record: %+v", bad)
 			}
-			clk.add(time.Minute)
-			if recs, _ := drain(t, s, off); len(recs) != 0 {
+			clk.Add(time.Minute)
+			if recs, _ := sourcetest.Drain(t, s, off); len(recs) != 0 {
 				t.Fatalf("the overlap sent again: %s", summary(recs))
 			}
 		})
@@ -377,7 +350,7 @@ func TestPollErrors(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			clk := &clock{t: t0.Add(time.Hour)}
+			clk := sourcetest.NewClock(t0.Add(time.Hour))
 			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0, Window: time.Hour}})
 			sim.SetFaultRates(znssim.FaultRates{SlowDelay: 20 * time.Millisecond})
 			for i := range 7 {
@@ -432,7 +405,7 @@ func TestAuthFailure(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			clk := &clock{t: t0.Add(time.Hour)}
+			clk := sourcetest.NewClock(t0.Add(time.Hour))
 			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0}, key: "the-wrong-key"})
 			sim.Create(t0)
 			_, _, _, err := s.Poll(context.Background(), nil)
@@ -458,7 +431,7 @@ func TestRandomFaultsLoseNothing(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			clk := &clock{t: t0.Add(10 * time.Minute)}
+			clk := sourcetest.NewClock(t0.Add(10 * time.Minute))
 			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0, Window: 2 * time.Minute, Overlap: 30 * time.Second}, pageSize: 4})
 			for i := range 40 {
 				sim.Create(t0.Add(time.Duration(i) * 13 * time.Second))
@@ -496,8 +469,8 @@ func TestRandomFaultsLoseNothing(t *testing.T) {
 				t.Fatal("the source never caught up")
 			}
 			for range 30 {
-				clk.add(20 * time.Second)
-				now := clk.now()
+				clk.Add(20 * time.Second)
+				now := clk.Now()
 				for range rng.IntN(4) {
 					// Late by up to the lag plus part of the overlap.
 					sim.Create(now.Add(-time.Duration(rng.IntN(15_000)) * time.Millisecond))
@@ -517,7 +490,7 @@ func TestRandomFaultsLoseNothing(t *testing.T) {
 				poll()
 			}
 			sim.SetFaultRates(znssim.FaultRates{})
-			clk.add(time.Minute)
+			clk.Add(time.Minute)
 			poll()
 			for _, r := range sim.Records() {
 				if !last[r.ID].Equal(r.UpdatedAt) {

@@ -1,0 +1,92 @@
+// Package sourcetest holds what the providers' tests share: a settable
+// clock, a loop that polls a source until it has caught up, and a reference
+// reader of JSON objects built on encoding/json, for checking the fast
+// decoders against it.
+package sourcetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vnstream/connector/pkg/source"
+)
+
+// Clock is a time a test sets and moves, safe for concurrent use. Pass
+// its Now to a source's or a simulator's WithClock.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a Clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Add moves the clock by d.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Drain polls s from off until it reports nothing more waiting, and
+// returns every record with the last offset. A poll error, or 1000 polls
+// without catching up, fails the test.
+func Drain(t testing.TB, s source.Source, off source.Offset) ([]source.Record, source.Offset) {
+	t.Helper()
+	var all []source.Record
+	for range 1000 {
+		recs, next, more, err := s.Poll(context.Background(), off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, off = append(all, recs...), next
+		if !more {
+			return all, off
+		}
+	}
+	t.Fatal("the source never caught up")
+	return nil, nil
+}
+
+// Member is a member of a JSON object as encoding/json reads it: its name
+// unescaped, its value as sent.
+type Member struct {
+	Name  string
+	Value json.RawMessage
+}
+
+// Members reads the members of the JSON object raw, in order, with
+// encoding/json's tokenizer; false when raw is not a valid JSON object.
+func Members(raw []byte) ([]Member, bool) {
+	if !json.Valid(raw) {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	var ms []Member
+	for dec.More() {
+		name, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, false
+		}
+		ms = append(ms, Member{name.(string), v})
+	}
+	return ms, true
+}
