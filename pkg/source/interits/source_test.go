@@ -2,49 +2,18 @@ package interits_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/interits"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/zns/znssim"
 )
-
-// recorded is one request a scripted server received.
-type recorded struct {
-	method, path string
-	header       http.Header
-	body         string
-}
-
-// scripted answers the list call with a page whose next is "c1", then with
-// the last page, and records every request.
-func scripted(t *testing.T) (*httptest.Server, func() []recorded) {
-	t.Helper()
-	var mu sync.Mutex
-	var got []recorded
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, recorded{r.Method, r.URL.Path, r.Header.Clone(), string(body)})
-		first := len(got) == 1
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		if first {
-			_, _ = io.WriteString(w, `{"messages":[],"paging":{"next":"c1"}}`)
-			return
-		}
-		_, _ = io.WriteString(w, `{"messages":[],"paging":{"next":""}}`)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, func() []recorded { mu.Lock(); defer mu.Unlock(); return append([]recorded(nil), got...) }
-}
 
 func TestRequest(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -56,7 +25,7 @@ func TestRequest(t *testing.T) {
 		{"one OA, base with a slash", "/", "4318529470172498734", `"filter":{"date_from":"2026-03-01T00:00:00Z","date_to":"2026-03-01T00:29:58Z","oa_id":"4318529470172498734"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, requests := scripted(t)
+			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
 			cfg := config.InterITS{BaseURL: srv.URL + tc.base, APIKey: "its-key", OAID: tc.oaID, PageSize: 50,
 				Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}
 			s := interits.New("its", cfg, source.NewClient(source.ClientConfig{Source: "its", RateLimit: 1e6}), interits.WithClock(now))
@@ -69,15 +38,15 @@ func TestRequest(t *testing.T) {
 			}
 			for i, after := range []string{"", `,"after":"c1"`} {
 				r := got[i]
-				if r.method != http.MethodPost || r.path != interits.Path || r.header.Get("API-KEY") != "its-key" ||
-					r.header.Get("Content-Type") != "application/json" || r.header.Get("Authorization") != "" {
-					t.Errorf("request %d: %s %s %v", i, r.method, r.path, r.header)
+				if r.Method != http.MethodPost || r.Path != interits.Path || r.Header.Get("API-KEY") != "its-key" ||
+					r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Authorization") != "" {
+					t.Errorf("request %d: %s %s %v", i, r.Method, r.Path, r.Header)
 				}
-				if want := `{` + tc.filter + `,"paging":{"limit":50` + after + `}}`; r.body != want {
-					t.Errorf("request %d body\n%s\nwant\n%s", i, r.body, want)
+				if want := `{` + tc.filter + `,"paging":{"limit":50` + after + `}}`; r.Body != want {
+					t.Errorf("request %d body\n%s\nwant\n%s", i, r.Body, want)
 				}
-				if strings.Contains(r.body, "time_type") {
-					t.Errorf("InterITS does not document time_type, yet it is sent: %s", r.body)
+				if strings.Contains(r.Body, "time_type") {
+					t.Errorf("InterITS does not document time_type, yet it is sent: %s", r.Body)
 				}
 			}
 		})

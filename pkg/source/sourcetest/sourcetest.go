@@ -1,13 +1,18 @@
 // Package sourcetest holds what the providers' tests share: a settable
-// clock, a loop that polls a source until it has caught up, and a reference
-// reader of JSON objects built on encoding/json, for checking the fast
-// decoders against it.
+// clock, a loop that polls a source until it has caught up, a scripted
+// server that records the requests a source sends, and a reference reader
+// of JSON objects built on encoding/json, for checking the fast decoders
+// against it.
 package sourcetest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -89,4 +94,32 @@ func Members(raw []byte) ([]Member, bool) {
 		ms = append(ms, Member{name.(string), v})
 	}
 	return ms, true
+}
+
+// Request is one request a Scripted server received.
+type Request struct {
+	Method, Path string
+	Header       http.Header
+	Body         string
+}
+
+// Scripted starts a server on 127.0.0.1, stopped when the test ends, that
+// answers its n-th request with the n-th of bodies as JSON (the last one
+// again once they run out). It returns the server and a function giving
+// the requests received so far.
+func Scripted(t testing.TB, bodies ...string) (*httptest.Server, func() []Request) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, Request{r.Method, r.URL.Path, r.Header.Clone(), string(body)})
+		n := len(got)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, bodies[min(n, len(bodies))-1])
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []Request { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
 }
