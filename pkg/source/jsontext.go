@@ -1,6 +1,10 @@
 package source
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+)
 
 // KindArticle is Kind with its article, for error messages: "a string",
 // "an object", "an array", "a boolean", "a number" or "null".
@@ -51,3 +55,27 @@ func (t RecordText) Of(v []byte) string {
 // Extra returns the unknown members as a JSON object, "" when there were
 // none.
 func (t RecordText) Extra() string { return t.s[len(t.raw):] }
+
+// AppendString appends s to b as a JSON string: quotes, backslashes and
+// control characters escaped, other UTF-8 as it is. A string that is not
+// valid UTF-8 goes through encoding/json, which replaces the bad bytes.
+// The simulators build their answers with it.
+func AppendString(b []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		q, _ := json.Marshal(s) // a string always encodes
+		return append(b, q...)
+	}
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

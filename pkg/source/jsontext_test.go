@@ -1,6 +1,10 @@
 package source
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestKindArticle(t *testing.T) {
 	for v, want := range map[string]string{`"x"`: "a string", `{}`: "an object", `[1]`: "an array", `true`: "a boolean", `-1.5`: "a number", `null`: "null"} {
@@ -45,5 +49,16 @@ func TestRecordText(t *testing.T) {
 	}
 	if got := NewRecordText(raw, nil).Extra(); got != "" {
 		t.Errorf("Extra without unknown members = %q", got)
+	}
+}
+
+// AppendString writes what encoding/json reads back as the same string.
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", "Khách hàng Hà Nội", `a"b\c`, "tab\tnl\n\x00\x1f", "<&>", "bad \xff utf-8"} {
+		b := AppendString([]byte("x"), s)
+		var got string
+		if b[0] != 'x' || json.Unmarshal(b[1:], &got) != nil || (utf8.ValidString(s) && got != s) || !utf8.ValidString(got) {
+			t.Errorf("AppendString(%q) = %s, read back as %q", s, b, got)
+		}
 	}
 }

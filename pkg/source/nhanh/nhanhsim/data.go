@@ -8,7 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // Record is one stored conversation, with the fields Nhanh serves.
@@ -350,7 +351,7 @@ func render(r Record) []byte {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = appendString(b, name)
+		b = source.AppendString(b, name)
 		b = append(b, ':')
 		if v, ok := r.Extra[name]; ok {
 			b = append(b, v...)
@@ -358,7 +359,7 @@ func render(r Record) []byte {
 		}
 		b = value(b)
 	}
-	str := func(s string) func([]byte) []byte { return func(b []byte) []byte { return appendString(b, s) } }
+	str := func(s string) func([]byte) []byte { return func(b []byte) []byte { return source.AppendString(b, s) } }
 	num := func(n int64) func([]byte) []byte { return func(b []byte) []byte { return strconv.AppendInt(b, n, 10) } }
 	flag := func(v bool) func([]byte) []byte { return func(b []byte) []byte { return strconv.AppendBool(b, v) } }
 	member("id", str(r.ID))
@@ -401,27 +402,4 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
-}
-
-// appendString appends s as a JSON string: quotes, backslashes and
-// control characters escaped, other UTF-8 as it is. A string that is not
-// valid UTF-8 goes through encoding/json, which replaces the bad bytes.
-func appendString(b []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		q, _ := json.Marshal(s) // a string always encodes
-		return append(b, q...)
-	}
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
 }

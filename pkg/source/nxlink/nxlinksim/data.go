@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // DefaultStartID is the first id Create assigns unless WithStartID says
@@ -288,7 +290,7 @@ func (e *entry) appendJSON(b []byte, zone *time.Location) []byte {
 	b = appendInt(b, "weight", r.Weight)
 	for _, k := range slices.Sorted(maps.Keys(r.Extra)) {
 		b = append(b, ',')
-		b = appendQuoted(b, k)
+		b = source.AppendString(b, k)
 		b = append(b, ':')
 		b = append(b, r.Extra[k]...)
 	}
@@ -303,7 +305,7 @@ func appendString(b []byte, name string, s *string) []byte {
 	if s == nil {
 		return append(b, "null"...)
 	}
-	return appendQuoted(b, *s)
+	return source.AppendString(b, *s)
 }
 
 // appendInt appends `,"name":` and n, or null.
@@ -315,21 +317,4 @@ func appendInt(b []byte, name string, n *int64) []byte {
 		return append(b, "null"...)
 	}
 	return strconv.AppendInt(b, *n, 10)
-}
-
-// appendQuoted appends s, valid UTF-8, as a JSON string.
-func appendQuoted(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // ict is the zone InterITS writes times in (Indochina Time, UTC+7).
@@ -30,7 +32,7 @@ func (o *object) key(name string) {
 	if o.n > 0 {
 		o.b = append(o.b, ',')
 	}
-	o.b = appendString(o.b, name)
+	o.b = source.AppendString(o.b, name)
 	o.b = append(o.b, ':')
 	o.members[o.n].name, o.members[o.n].start = name, len(o.b)
 }
@@ -44,7 +46,7 @@ func (o *object) done() {
 func (o *object) str(name, v string) {
 	if v != "" {
 		o.key(name)
-		o.b = appendString(o.b, v)
+		o.b = source.AppendString(o.b, v)
 		o.done()
 	}
 }
@@ -169,7 +171,7 @@ func (o *object) merge(extra map[string]json.RawMessage) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, m.name)
+		b = source.AppendString(b, m.name)
 		b = append(b, ':')
 		b = append(b, m.value...)
 	}

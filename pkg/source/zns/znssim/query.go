@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // maxBody caps a request body.
@@ -298,15 +300,15 @@ func (s *Sim) page(q query, fault Fault) (body []byte, arrayStart int) {
 		b = append(b, e.json...)
 	}
 	b = append(b, `],"paging":{"after":`...)
-	b = appendString(b, last)
+	b = source.AppendString(b, last)
 	b = append(b, `,"before":`...)
-	b = appendString(b, first)
+	b = source.AppendString(b, first)
 	b = append(b, `,"limit":`...)
 	b = strconv.AppendInt(b, int64(q.limit), 10)
 	b = append(b, `,"next":`...)
-	b = appendString(b, next)
+	b = source.AppendString(b, next)
 	b = append(b, `,"prev":`...)
-	b = appendString(b, q.cursor)
+	b = source.AppendString(b, q.cursor)
 	b = append(b, `,"sort":""}}`...)
 	return b, arrayStart
 }
@@ -365,20 +367,4 @@ func comparePosition(t time.Time, id string, p position) int {
 		return c
 	}
 	return compareIDs(id, p.id)
-}
-
-// appendString appends s as a JSON string.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = fmt.Appendf(b, `\u%04x`, c)
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
 }
