@@ -136,47 +136,24 @@ func readChanges(t testing.TB, c changeCase, brokers []string, topic string, wan
 		t.Fatal(err)
 	}
 	dec := schema.NewDecoder(set, nil)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	var out []changeEvent
-	end := time.Now().Add(30 * time.Second)
-	var quietUntil time.Time
-	for time.Now().Before(end) {
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		fs := cl.PollFetches(ctx)
-		cancel()
-		n := 0
-		fs.EachRecord(func(r *kgo.Record) {
-			n++
-			var key, env map[string]any
-			if err := dec.Decode(context.Background(), r.Key, &key); err != nil {
-				t.Fatalf("decode key at %d/%d: %v", r.Partition, r.Offset, err)
-			}
-			if err := dec.Decode(context.Background(), r.Value, &env); err != nil {
-				t.Fatalf("decode value at %d/%d: %v", r.Partition, r.Offset, err)
-			}
-			e := changeEvent{key: c.keyText(key), op: fmt.Sprint(env["op"]), partition: r.Partition, offset: r.Offset}
-			// A union holding a named record decodes as {full name: record}.
-			if u, ok := env["after"].(map[string]any); ok && len(u) == 1 {
-				for _, v := range u {
-					e.after, _ = v.(map[string]any)
-				}
-			}
-			out = append(out, e)
-		})
-		if len(out) >= want {
-			if n > 0 || quietUntil.IsZero() {
-				quietUntil = time.Now().Add(500 * time.Millisecond)
-			}
-			if time.Now().After(quietUntil) {
-				break
+	consume(t, brokers, topic, want, 30*time.Second, func(r *kgo.Record) {
+		var key, env map[string]any
+		if err := dec.Decode(context.Background(), r.Key, &key); err != nil {
+			t.Fatalf("decode key at %d/%d: %v", r.Partition, r.Offset, err)
+		}
+		if err := dec.Decode(context.Background(), r.Value, &env); err != nil {
+			t.Fatalf("decode value at %d/%d: %v", r.Partition, r.Offset, err)
+		}
+		e := changeEvent{key: c.keyText(key), op: fmt.Sprint(env["op"]), partition: r.Partition, offset: r.Offset}
+		// A union holding a named record decodes as {full name: record}.
+		if u, ok := env["after"].(map[string]any); ok && len(u) == 1 {
+			for _, v := range u {
+				e.after, _ = v.(map[string]any)
 			}
 		}
-	}
+		out = append(out, e)
+	})
 	return out
 }
 

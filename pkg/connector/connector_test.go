@@ -295,17 +295,7 @@ func headerValue(r *kgo.Record, key string) string {
 
 func readRaw(t testing.TB, brokers []string, topic string, want int) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	var out []*kgo.Record
-	end := time.Now().Add(10 * time.Second)
-	for len(out) < want && time.Now().Before(end) {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { out = append(out, r) })
-		cancel()
-	}
+	consume(t, brokers, topic, want, 10*time.Second, func(r *kgo.Record) { out = append(out, r) })
 	return out
 }

@@ -240,14 +240,36 @@ func readTopic(t testing.TB, brokers []string, topic string, want int, deadline 
 // readTopicWith is readTopic decoding with dec.
 func readTopicWith(t testing.TB, dec *schema.Decoder, brokers []string, topic string, want int, deadline time.Duration) []event {
 	t.Helper()
+	var out []event
+	consume(t, brokers, topic, want, deadline, func(r *kgo.Record) {
+		e := event{partition: r.Partition, offset: r.Offset, headers: map[string]string{}}
+		for _, h := range r.Headers {
+			e.headers[h.Key] = string(h.Value)
+		}
+		if err := dec.Decode(context.Background(), r.Key, &e.key); err != nil {
+			t.Fatalf("decode key at %d/%d: %v", r.Partition, r.Offset, err)
+		}
+		if err := dec.Decode(context.Background(), r.Value, &e.env); err != nil {
+			t.Fatalf("decode value at %d/%d: %v", r.Partition, r.Offset, err)
+		}
+		out = append(out, e)
+	})
+	return out
+}
+
+// consume reads topic from the start with an independent read_committed
+// consumer, handing every record to each, until want records have arrived
+// and nothing more comes for half a second, or the deadline passes.
+func consume(t testing.TB, brokers []string, topic string, want int, deadline time.Duration, each func(*kgo.Record)) {
+	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	var out []event
 	end := time.Now().Add(deadline)
+	got := 0
 	quietUntil := time.Time{}
 	for time.Now().Before(end) {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -261,19 +283,10 @@ func readTopicWith(t testing.TB, dec *schema.Decoder, brokers []string, topic st
 		n := 0
 		fs.EachRecord(func(r *kgo.Record) {
 			n++
-			e := event{partition: r.Partition, offset: r.Offset, headers: map[string]string{}}
-			for _, h := range r.Headers {
-				e.headers[h.Key] = string(h.Value)
-			}
-			if err := dec.Decode(context.Background(), r.Key, &e.key); err != nil {
-				t.Fatalf("decode key at %d/%d: %v", r.Partition, r.Offset, err)
-			}
-			if err := dec.Decode(context.Background(), r.Value, &e.env); err != nil {
-				t.Fatalf("decode value at %d/%d: %v", r.Partition, r.Offset, err)
-			}
-			out = append(out, e)
+			each(r)
 		})
-		if len(out) >= want {
+		got += n
+		if got >= want {
 			if n > 0 || quietUntil.IsZero() {
 				quietUntil = time.Now().Add(500 * time.Millisecond)
 			}
@@ -282,7 +295,6 @@ func readTopicWith(t testing.TB, dec *schema.Decoder, brokers []string, topic st
 			}
 		}
 	}
-	return out
 }
 
 // verifyExactlyOnce checks that events hold every response of sim exactly
