@@ -379,3 +379,14 @@ func checkUnquote(t *testing.T, q string) {
 		t.Fatalf("Unquote(%q) = %q, %v; encoding/json reads %q, %v", q, got, err, want, wantErr)
 	}
 }
+
+// FuzzScanner checks the scanner and the validator against encoding/json
+// on the same input (checkScanner). testdata/fuzz holds inputs fuzzing
+// found.
+func FuzzScanner(f *testing.F) {
+	f.Add(`{"id":"998","created_at":"2021-12-16T17:43:51Z","form_id":"1","inputs":{"hobbies":["Đọc sách"]},"x":1}`)
+	f.Add(`{"a":{"b":[{"c":"\\"}]},"id":null}`)
+	f.Add(`{"\u0069d":"\ud83d\ude00","a\"b":[1,-0.5e3,true,false,null,{}],"c":"\ud83d x \u00e0 Nguyễn"}`)
+	f.Add(`["\t",{"a":[[]]}," x "] `)
+	f.Fuzz(checkScanner)
+}

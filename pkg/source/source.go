@@ -4,10 +4,10 @@
 // body cap (client.go), the offset every source commits and the c/u/r
 // decision (cursor.go), the poll windows with lag and overlap (window.go),
 // the guard that keeps cursor paging from looping (paging.go), vendor time
-// and id parsing (time.go), and the JSON tools the decoders share: a
-// zero-allocation member scanner (jsonscan.go), a validator that splits a
-// page as it checks it (jsonvalid.go) and the helper that keeps unknown
-// vendor fields (json.go).
+// parsing (time.go) and integer id ordering (ids.go), and the JSON tools
+// the decoders share: a zero-allocation member scanner (jsonscan.go), a
+// validator that splits a page as it checks it (jsonvalid.go), and the
+// record text and string writer built on them (jsontext.go).
 //
 // One sub-package per provider (tiki, zns with interits and etelecom,
 // nxlink, nhanh) implements Source; each has a simulator of its API beside

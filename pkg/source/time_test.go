@@ -2,6 +2,7 @@ package source
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,21 +47,28 @@ func TestUnixSeconds(t *testing.T) {
 	}
 }
 
-func TestID(t *testing.T) {
-	for in, want := range map[string]string{
-		`1021110718827683840`:                "1021110718827683840",
-		`"1021110718827683840"`:              "1021110718827683840",
-		`"331526780045341_7521482117936821"`: "331526780045341_7521482117936821",
-		`18446744073709551615`:               "18446744073709551615",
+func TestParseRFC3339(t *testing.T) {
+	for _, s := range []string{
+		"2025-11-02T22:12:50Z", "2025-11-02T22:12:50.529Z", "2025-11-02t22:12:50.123456789z", "2025-11-03T05:12:50.5+07:00",
+		"2024-02-29T23:59:59-00:30", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999+23:59",
 	} {
-		got, err := ID("id", json.RawMessage(in))
-		if err != nil || got != want {
-			t.Errorf("ID(%s) = %q, %v", in, got, err)
+		if _, ok := ParseRFC3339([]byte(s)); !ok {
+			t.Errorf("%s: refused as bytes", s)
+		}
+		want, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)) // RFC 3339 allows t and z
+		got, ok := ParseRFC3339(s)
+		if err != nil || !ok || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("%s: got %v %v, time.Parse %v %v", s, got, ok, want, err)
 		}
 	}
-	for _, bad := range []string{``, `null`, `""`, `1.5e18`, `1021110718827683840.0`, `{}`, `[1]`, `true`, `99999999999999999999`} {
-		if _, err := ID("id", json.RawMessage(bad)); err == nil {
-			t.Errorf("ID(%s) accepted", bad)
+	for _, s := range []string{
+		"", "2025-11-02", "2025-11-02T22:12:50", "2025-11-02 22:12:50Z", "2025-11-02T22:12:50.Z", "2025-11-02T22:12:50.1234567891Z",
+		"2025-13-02T22:12:50Z", "2025-02-30T22:12:50Z", "2023-02-29T00:00:00Z", "2025-11-02T24:00:00Z", "2025-11-02T22:60:00Z",
+		"2025-11-02T22:12:60Z", "2025-11-02T22:12:50+0700", "2025-11-02T22:12:50+24:00", "2025-11-02T22:12:50 UTC", "2025-1a-02T22:12:50Z",
+		"2025-11-02T22:12:50Zjunk", "+025-11-02T22:12:50Z",
+	} {
+		if got, ok := ParseRFC3339(s); ok {
+			t.Errorf("%q accepted as %v", s, got)
 		}
 	}
 }

@@ -338,7 +338,7 @@ func referenceConversation(raw []byte) (id string, updated time.Time, want *Conv
 		return t
 	}
 	ident := func(name string) string {
-		s, err := source.ID(name, known[name])
+		s, err := sourcetest.ID(name, known[name])
 		bad = bad || err != nil
 		return s
 	}

@@ -208,14 +208,8 @@ func (d *fields) optInt(field, val string) *int64 {
 	return slot
 }
 
-// The layouts nxlink writes its times in, tried first.
-const (
-	wireTimeT     = "2006-01-02T15:04:05"
-	wireTimeSpace = "2006-01-02 15:04:05"
-)
-
 // stamp reads a required time member: nxlink's "2024-07-19T17:29:27" in
-// loc, or anything source.ParseTime accepts.
+// loc, or anything else source.ParseTime accepts.
 func (d *fields) stamp(field, val string, loc *time.Location) (time.Time, error) {
 	if val == "" || val == "null" {
 		return time.Time{}, fmt.Errorf("%s is missing", field)
@@ -226,15 +220,6 @@ func (d *fields) stamp(field, val string, loc *time.Location) (time.Time, error)
 	s, err := source.Unquote(val)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%s: %w", field, err)
-	}
-	if len(s) == len(wireTimeT) {
-		layout := wireTimeT
-		if s[10] == ' ' {
-			layout = wireTimeSpace
-		}
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
-		}
 	}
 	return source.ParseTime(field, s, loc)
 }

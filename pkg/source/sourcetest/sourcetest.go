@@ -9,10 +9,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -122,4 +124,31 @@ func Scripted(t testing.TB, bodies ...string) (*httptest.Server, func() []Reques
 	}))
 	t.Cleanup(srv.Close)
 	return srv, func() []Request { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+}
+
+// ID reads an identifier sent as a JSON string or a JSON number, with
+// encoding/json, the reference the decoders' ids are checked against; a
+// number's digits are kept exactly as sent (never through float64). The error names
+// field. A null or missing id is an error.
+func ID(field string, raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return "", fmt.Errorf("%s is missing", field)
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", fmt.Errorf("%s: %w", field, err)
+		}
+		if s == "" {
+			return "", fmt.Errorf("%s is empty", field)
+		}
+		return s, nil
+	}
+	if _, err := strconv.ParseInt(string(raw), 10, 64); err != nil {
+		if _, err := strconv.ParseUint(string(raw), 10, 64); err != nil {
+			return "", fmt.Errorf("%s %s is neither a string nor a 64-bit integer", field, source.Quote(raw))
+		}
+	}
+	return string(raw), nil
 }

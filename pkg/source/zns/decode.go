@@ -360,7 +360,7 @@ func reqTime(v []byte, dst *time.Time) error {
 	if v[0] != '"' {
 		return fmt.Errorf("is %s, want an RFC 3339 time string", source.KindArticle(v))
 	}
-	t, ok := parseRFC3339(v[1 : len(v)-1])
+	t, ok := source.ParseRFC3339(v[1 : len(v)-1])
 	if !ok {
 		return fmt.Errorf("%s is not an RFC 3339 time", source.Quote(v))
 	}

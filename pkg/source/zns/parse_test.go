@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 
 func TestParsePage(t *testing.T) {
@@ -191,29 +192,6 @@ func TestDecodeMessageTraps(t *testing.T) {
 	}
 }
 
-func TestParseRFC3339(t *testing.T) {
-	for _, s := range []string{
-		"2025-11-02T22:12:50Z", "2025-11-02T22:12:50.529Z", "2025-11-02t22:12:50.123456789z", "2025-11-03T05:12:50.5+07:00",
-		"2024-02-29T23:59:59-00:30", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999+23:59",
-	} {
-		want, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)) // RFC 3339 allows t and z
-		got, ok := parseRFC3339([]byte(s))
-		if err != nil || !ok || !got.Equal(want) || got.Location() != time.UTC {
-			t.Errorf("%s: got %v %v, time.Parse %v %v", s, got, ok, want, err)
-		}
-	}
-	for _, s := range []string{
-		"", "2025-11-02", "2025-11-02T22:12:50", "2025-11-02 22:12:50Z", "2025-11-02T22:12:50.Z", "2025-11-02T22:12:50.1234567891Z",
-		"2025-13-02T22:12:50Z", "2025-02-30T22:12:50Z", "2023-02-29T00:00:00Z", "2025-11-02T24:00:00Z", "2025-11-02T22:60:00Z",
-		"2025-11-02T22:12:60Z", "2025-11-02T22:12:50+0700", "2025-11-02T22:12:50+24:00", "2025-11-02T22:12:50 UTC", "2025-1a-02T22:12:50Z",
-		"2025-11-02T22:12:50Zjunk", "+025-11-02T22:12:50Z",
-	} {
-		if got, ok := parseRFC3339([]byte(s)); ok {
-			t.Errorf("%q accepted as %v", s, got)
-		}
-	}
-}
-
 // TestVendorExamples decodes the response examples of eTelecom's document
 // (testdata, copied verbatim): every field, "text" ids included.
 func TestVendorExamples(t *testing.T) {
@@ -315,7 +293,7 @@ func FuzzDecodeMessage(f *testing.F) {
 			if err := json.Unmarshal(b, &fields); err != nil {
 				t.Fatalf("decodeMessage(%q) accepted what encoding/json refuses: %v", b, err)
 			}
-			id, err := source.ID("id", fields["id"])
+			id, err := sourcetest.ID("id", fields["id"])
 			if err != nil || v.ID != id || r.key.ID != id || r.id != id {
 				t.Fatalf("decodeMessage(%q): id %q, key %q, want %q (%v)", b, v.ID, r.key.ID, id, err)
 			}

@@ -1,0 +1,18 @@
+package source
+
+import "testing"
+
+func TestCompareIDs(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"99", "100", -1}, {"100", "99", 1}, {"998", "998", 0}, {"0099", "99", 0},
+		{"1021110718827683840", "999999999999999999", 1}, {"0", "1", -1},
+		{"18446744073709551616", "18446744073709551615", 1},
+	} {
+		if got := CompareIDs(tc.a, tc.b); got != tc.want {
+			t.Errorf("CompareIDs(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
