@@ -34,6 +34,28 @@ func changeCases() []changeCase {
 	}
 }
 
+// adapter is a simulator as the change tests drive it: its Create and
+// Update, and how one of its records reads as a version.
+type adapter[R any] struct {
+	simCreate func(at time.Time) R
+	simUpdate func(id string, at time.Time) (R, error)
+	version   func(R) version
+}
+
+func adapt[R any](create func(time.Time) R, update func(string, time.Time) (R, error), version func(R) version) changeSim {
+	return adapter[R]{create, update, version}
+}
+
+func (a adapter[R]) create(_ testing.TB, at time.Time) version { return a.version(a.simCreate(at)) }
+
+func (a adapter[R]) update(t testing.TB, id string, at time.Time) version {
+	r, err := a.simUpdate(id, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.version(r)
+}
+
 // The credentials the simulators accept.
 const (
 	nxAccessKey = "nx-access-key"
@@ -46,8 +68,6 @@ const (
 	znsKey      = "zns-api-key-0123456789"
 )
 
-type znsSim struct{ *znssim.Sim }
-
 // newZNS returns the change-test adapter of one ZNS dialect. The eTelecom
 // base URL ends in the Twirp service prefix.
 func newZNS(d znssim.Dialect) func(t testing.TB) (changeSim, string, map[string]string) {
@@ -57,7 +77,7 @@ func newZNS(d znssim.Dialect) func(t testing.TB) (changeSim, string, map[string]
 		if d == znssim.ETelecom {
 			url, section, keyVar = url+znssim.BasePath, "etelecom", "ETEL_KEY"
 		}
-		return znsSim{sim}, `    ` + section + `:
+		return adapt(sim.Create, sim.Update, znsVersion), `    ` + section + `:
       base_url: ` + url + `
       api_key: ${` + keyVar + `}
       page_size: 50
@@ -69,22 +89,10 @@ func newZNS(d znssim.Dialect) func(t testing.TB) (changeSim, string, map[string]
 	}
 }
 
-func (s znsSim) create(_ testing.TB, at time.Time) version { return znsVersion(s.Create(at)) }
-
-func (s znsSim) update(t testing.TB, id string, at time.Time) version {
-	r, err := s.Update(id, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return znsVersion(r)
-}
-
 func znsVersion(r znssim.Record) version {
 	return version{id: r.ID, key: r.ID, updated: r.UpdatedAt,
 		fields: map[string]any{"delivery_status": r.DeliveryStatus, "rate": r.Rate}}
 }
-
-type nxlinkSim struct{ *nxlinksim.Sim }
 
 func newNxlink(t testing.TB) (changeSim, string, map[string]string) {
 	zone, err := time.LoadLocation("Asia/Ho_Chi_Minh")
@@ -105,25 +113,13 @@ func newNxlink(t testing.TB) (changeSim, string, map[string]string) {
       lag: 1s
       overlap: 5s
 `
-	return nxlinkSim{sim}, section, map[string]string{"NX_SECRET": nxSecret, "NX_APP_KEY": nxAppKey}
-}
-
-func (s nxlinkSim) create(_ testing.TB, at time.Time) version { return nxlinkVersion(s.Create(at)) }
-
-func (s nxlinkSim) update(t testing.TB, id string, at time.Time) version {
-	r, err := s.Update(id, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nxlinkVersion(r)
+	return adapt(sim.Create, sim.Update, nxlinkVersion), section, map[string]string{"NX_SECRET": nxSecret, "NX_APP_KEY": nxAppKey}
 }
 
 func nxlinkVersion(r nxlinksim.Record) version {
 	return version{id: r.ID, key: fmt.Sprintf("%d/%s", nxTenant, r.ID), updated: r.UpdatedAt,
 		fields: map[string]any{"id": r.ID, "remark": deref(r.Remark), "email": deref(r.Email), "full_name": deref(r.FullName)}}
 }
-
-type nhanhSim struct{ *nhanhsim.Sim }
 
 func newNhanh(t testing.TB) (changeSim, string, map[string]string) {
 	sim := nhanhsim.New(nhanhApp, nhanhBiz, nhanhToken, nhanhsim.WithPageCap(20))
@@ -134,17 +130,7 @@ func newNhanh(t testing.TB) (changeSim, string, map[string]string) {
       access_token: ${NHANH_TOKEN}
       lag: 1s
 `
-	return nhanhSim{sim}, section, map[string]string{"NHANH_TOKEN": nhanhToken}
-}
-
-func (s nhanhSim) create(_ testing.TB, at time.Time) version { return nhanhVersion(s.Create(at)) }
-
-func (s nhanhSim) update(t testing.TB, id string, at time.Time) version {
-	r, err := s.Update(id, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nhanhVersion(r)
+	return adapt(sim.Create, sim.Update, nhanhVersion), section, map[string]string{"NHANH_TOKEN": nhanhToken}
 }
 
 func nhanhVersion(r nhanhsim.Record) version {
