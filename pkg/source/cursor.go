@@ -91,27 +91,29 @@ func (v *Versions) Emitted(id string, t time.Time) bool {
 	return ok
 }
 
-// Op is the operation of a version not emitted before: the record id,
+// Op is the operation of a version about to be emitted: the record id,
 // created at created, in its version stamped updated.
 //
 //   - r while the initial backfill is being caught up, for a version stamped
 //     at or before the first poll;
 //   - u for a record seen before: an older version of it was emitted inside
-//     the re-read range (it is in Seen), or it was created before the range
-//     this poll reads, so an earlier poll read its first version;
+//     the re-read range (it is in Seen) or earlier in this poll, or it was
+//     created before the range this poll reads, so an earlier poll read its
+//     first version;
 //   - c otherwise: a record new to the connector, late writes included.
 //
-// A record created and then changed before any poll could read its first
-// version is therefore first emitted as u when its creation lies before
-// the range being read, and as c when it lies inside it.
+// Op remembers id, so that a later version of the same record in the same
+// poll is an update. A record created and then changed before any poll
+// could read its first version is therefore first emitted as u when its
+// creation lies before the range being read, and as c when it lies inside
+// it.
 func (v *Versions) Op(id string, created, updated time.Time) Op {
+	_, seen := v.ids[id]
+	v.ids[id] = struct{}{}
 	if v.backfilling && !updated.After(v.until) {
 		return OpRead
 	}
-	if _, ok := v.ids[id]; ok {
-		return OpUpdate
-	}
-	if created.Before(v.from) {
+	if seen || created.Before(v.from) {
 		return OpUpdate
 	}
 	return OpCreate

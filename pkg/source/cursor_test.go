@@ -32,6 +32,32 @@ func TestVersionsOp(t *testing.T) {
 	}
 }
 
+// Two versions of one record in one poll: the later one is an update,
+// whatever the first was.
+func TestVersionsOpRemembersThePoll(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		cur   Cursor
+		first Op
+	}{
+		{"after the backfill", Cursor{Watermark: t0, BackfillUntil: t0.Add(-time.Hour)}, OpCreate},
+		{"during the backfill", Cursor{Watermark: t0, BackfillUntil: t0.Add(time.Hour)}, OpRead},
+	} {
+		vs := tc.cur.Versions(t0)
+		created := t0.Add(time.Second)
+		if got := vs.Op("5", created, created); got != tc.first {
+			t.Errorf("%s: first version %s, want %s", tc.name, got, tc.first)
+		}
+		if got := vs.Op("5", created, t0.Add(2*time.Hour)); got != OpUpdate {
+			t.Errorf("%s: second version %s, want u", tc.name, got)
+		}
+		if got := vs.Op("6", created, created); got != tc.first {
+			t.Errorf("%s: another record %s, want %s", tc.name, got, tc.first)
+		}
+	}
+}
+
 func TestCursorRoundTrip(t *testing.T) {
 	c := Cursor{
 		Watermark:     time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC),

@@ -22,9 +22,6 @@ type message struct {
 	updated time.Time
 	raw     json.RawMessage
 	err     error
-	// later is set by order on a version of a message that has an older
-	// version in the same window.
-	later bool
 }
 
 // known reports whether the record's version (id, updated) could be read.

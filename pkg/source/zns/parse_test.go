@@ -229,15 +229,12 @@ func TestOrder(t *testing.T) {
 	var b []string
 	for _, m := range got {
 		s := m.id + "@" + m.updated.Format("05")
-		if m.later {
-			s += "+"
-		}
 		if m.value != nil && *m.value.Note != "" {
 			s += *m.value.Note
 		}
 		b = append(b, s)
 	}
-	if want := "@00 7@01 9@02 99@02 100@02b text@02 7@03+"; strings.Join(b, " ") != want {
+	if want := "@00 7@01 9@02 99@02 100@02b text@02 7@03"; strings.Join(b, " ") != want {
 		t.Fatalf("order = %s, want %s", strings.Join(b, " "), want)
 	}
 }

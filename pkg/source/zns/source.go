@@ -137,9 +137,6 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 		}
 		if m.value != nil {
 			rec.Op = vs.Op(m.id, m.value.CreatedAt, m.updated)
-			if rec.Op == source.OpCreate && m.later {
-				rec.Op = source.OpUpdate
-			}
 			rec.Key, rec.Value = m.key, m.value
 		}
 		records = append(records, rec)
@@ -183,8 +180,8 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 
 // order sorts the versions read in one window into write order, updated_at
 // then id. A version served twice (the same id and updated_at) is kept
-// once, as last read; a version with an older one in the window is marked
-// later, so that it is an update even if the older one is a create.
+// once, as last read. (A version with an older one in the window is an
+// update: Versions.Op remembers the older one.)
 func order(ms []message) []message {
 	slices.SortStableFunc(ms, func(a, b message) int {
 		if c := compareIDs(a.id, b.id); c != 0 {
@@ -194,12 +191,9 @@ func order(ms []message) []message {
 	})
 	out := ms[:0]
 	for _, m := range ms {
-		if n := len(out); n > 0 && m.known() && out[n-1].known() && out[n-1].id == m.id {
-			if out[n-1].updated.Equal(m.updated) {
-				out[n-1] = m
-				continue
-			}
-			m.later = true
+		if n := len(out); n > 0 && m.known() && out[n-1].known() && out[n-1].id == m.id && out[n-1].updated.Equal(m.updated) {
+			out[n-1] = m
+			continue
 		}
 		out = append(out, m)
 	}
