@@ -39,6 +39,22 @@ type Kafka struct {
 	// TransactionTimeout is the broker-side timeout of one transaction.
 	// Default 60s.
 	TransactionTimeout time.Duration `yaml:"transaction_timeout"`
+	// Group is the replicas' consumer group on the offsets topic, which
+	// assigns the tasks.
+	Group Group `yaml:"group"`
+}
+
+// Group tunes the consumer group through which the replicas share the
+// tasks (the offsets topic's partitions).
+type Group struct {
+	// SessionTimeout is how long the group waits for a silent replica
+	// before its tasks move to the others. Default 10s; brokers accept
+	// 6s..300s unless configured otherwise.
+	SessionTimeout time.Duration `yaml:"session_timeout"`
+	// RebalanceTimeout bounds a rebalance: the time a replica has to stop
+	// the tasks it gives up (finish or abort their transactions) and
+	// rejoin. Default 30s.
+	RebalanceTimeout time.Duration `yaml:"rebalance_timeout"`
 }
 
 // TLS configures encryption to the brokers.

@@ -10,6 +10,8 @@ const (
 	DefaultTopicPartitions    = 6
 	DefaultReplicationFactor  = -1
 	DefaultTransactionTimeout = 60 * time.Second
+	DefaultSessionTimeout     = 10 * time.Second
+	DefaultRebalanceTimeout   = 30 * time.Second
 	DefaultHTTPListen         = ":8080"
 	DefaultDLQMode            = "dlq"
 	DefaultCompatibility      = "BACKWARD"
@@ -58,6 +60,8 @@ func (c *Config) applyDefaults() {
 	setDefault(&k.TopicPartitions, DefaultTopicPartitions)
 	setDefault(&k.ReplicationFactor, DefaultReplicationFactor)
 	setDefault(&k.TransactionTimeout, DefaultTransactionTimeout)
+	setDefault(&k.Group.SessionTimeout, DefaultSessionTimeout)
+	setDefault(&k.Group.RebalanceTimeout, DefaultRebalanceTimeout)
 	if k.TLS.CAFile != "" || k.TLS.CertFile != "" {
 		k.TLS.Enabled = true
 	}

@@ -99,6 +99,12 @@ func (k *Kafka) validate(external map[string]bool, p *Problems) {
 	if k.TransactionTimeout < time.Second {
 		p.add("kafka.transaction_timeout", "must be at least 1s")
 	}
+	if k.Group.SessionTimeout < time.Second {
+		p.add("kafka.group.session_timeout", "must be at least 1s")
+	}
+	if k.Group.RebalanceTimeout < time.Second {
+		p.add("kafka.group.rebalance_timeout", "must be at least 1s")
+	}
 	if (k.TLS.CertFile == "") != (k.TLS.KeyFile == "") {
 		p.add("kafka.tls", "cert_file and key_file go together")
 	}
