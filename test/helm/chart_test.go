@@ -30,6 +30,8 @@ const (
 	nonRootID       = 65532
 	tikiSecretRef   = "${TIKI_CLIENT_SECRET}"
 	defaultFullname = release + "-connector"
+	hostnameKey     = "kubernetes.io/hostname"
+	zoneKey         = "topology.kubernetes.io/zone"
 )
 
 // wantDeployment is what differs between the values files.
@@ -40,6 +42,8 @@ type wantDeployment struct {
 	serviceAccount string
 	image          string
 	port           int32
+	replicas       int32
+	grace          int64 // terminationGracePeriodSeconds
 }
 
 // checkDeployment asserts what every rendering of the Deployment must hold
@@ -48,12 +52,10 @@ func checkDeployment(t *testing.T, r rendered, want wantDeployment) *appsv1.Depl
 	t.Helper()
 	d, _ := get[appsv1.Deployment](t, r, want.name)
 
-	if d.Spec.Replicas == nil || *d.Spec.Replicas != 1 {
-		t.Errorf("replicas = %v, want 1", d.Spec.Replicas)
+	if d.Spec.Replicas == nil || *d.Spec.Replicas != want.replicas {
+		t.Errorf("replicas = %v, want %d", d.Spec.Replicas, want.replicas)
 	}
-	if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType || d.Spec.Strategy.RollingUpdate != nil {
-		t.Errorf("strategy = %+v, want Recreate: two pods with the same connector name fence each other", d.Spec.Strategy)
-	}
+	checkRollingUpdate(t, d)
 	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +76,8 @@ func checkDeployment(t *testing.T, r rendered, want wantDeployment) *appsv1.Depl
 		psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault:
 		t.Errorf("pod securityContext = %s, want non-root 65532:65532, fsGroup 65532, seccomp RuntimeDefault", toYAML(t, psc))
 	}
-	if pod.TerminationGracePeriodSeconds == nil || *pod.TerminationGracePeriodSeconds != 30 {
-		t.Errorf("terminationGracePeriodSeconds = %v, want 30", pod.TerminationGracePeriodSeconds)
+	if pod.TerminationGracePeriodSeconds == nil || *pod.TerminationGracePeriodSeconds != want.grace {
+		t.Errorf("terminationGracePeriodSeconds = %v, want %d", pod.TerminationGracePeriodSeconds, want.grace)
 	}
 	if pod.ServiceAccountName != want.serviceAccount {
 		t.Errorf("serviceAccountName = %q, want %q", pod.ServiceAccountName, want.serviceAccount)
@@ -175,6 +177,75 @@ func checkDeployment(t *testing.T, r rendered, want wantDeployment) *appsv1.Depl
 	return d
 }
 
+// checkRollingUpdate asserts the default strategy: a rolling update that
+// starts one new pod before it stops an old one and never goes below
+// replicaCount (the group hands a task over only once its owner revoked it).
+func checkRollingUpdate(t *testing.T, d *appsv1.Deployment) {
+	t.Helper()
+	s := d.Spec.Strategy
+	one, zero := intstr.FromInt32(1), intstr.FromInt32(0)
+	if s.Type != appsv1.RollingUpdateDeploymentStrategyType || s.RollingUpdate == nil ||
+		s.RollingUpdate.MaxSurge == nil || *s.RollingUpdate.MaxSurge != one ||
+		s.RollingUpdate.MaxUnavailable == nil || *s.RollingUpdate.MaxUnavailable != zero {
+		t.Errorf("strategy = %s, want RollingUpdate with maxSurge 1, maxUnavailable 0", toYAML(t, s))
+	}
+}
+
+// wantSpread is one expected topology spread constraint.
+type wantSpread struct {
+	key         string
+	skew        int32
+	when        corev1.UnsatisfiableConstraintAction
+	matchLabels map[string]string // nil: the Deployment's selector labels
+}
+
+// checkSpread asserts the pod's topology spread constraints, in order.
+func checkSpread(t *testing.T, d *appsv1.Deployment, want ...wantSpread) {
+	t.Helper()
+	got := d.Spec.Template.Spec.TopologySpreadConstraints
+	if len(got) != len(want) {
+		t.Fatalf("topologySpreadConstraints = %s, want %d", toYAML(t, got), len(want))
+	}
+	for i, w := range want {
+		c := got[i]
+		if c.TopologyKey != w.key || c.MaxSkew != w.skew || c.WhenUnsatisfiable != w.when {
+			t.Errorf("constraint %d: %s %d %s, want %s %d %s", i, c.TopologyKey, c.MaxSkew, c.WhenUnsatisfiable, w.key, w.skew, w.when)
+		}
+		labelsWanted := w.matchLabels
+		if labelsWanted == nil {
+			labelsWanted = d.Spec.Selector.MatchLabels
+		}
+		if c.LabelSelector == nil || len(c.LabelSelector.MatchExpressions) != 0 || !maps.Equal(c.LabelSelector.MatchLabels, labelsWanted) {
+			t.Errorf("constraint %d: labelSelector %s, want matchLabels %v", i, toYAML(t, c.LabelSelector), labelsWanted)
+			continue
+		}
+		sel, err := metav1.LabelSelectorAsSelector(c.LabelSelector)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sel.Empty() || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+			t.Errorf("constraint %d: selector %v does not count the pods %v", i, sel, d.Spec.Template.Labels)
+		}
+	}
+}
+
+// checkPDB asserts the PodDisruptionBudget: maxUnavailable only, selecting
+// the Deployment's pods.
+func checkPDB(t *testing.T, r rendered, d *appsv1.Deployment, maxUnavailable intstr.IntOrString) {
+	t.Helper()
+	pdb, _ := get[policyv1.PodDisruptionBudget](t, r, d.Name)
+	if pdb.Spec.MaxUnavailable == nil || *pdb.Spec.MaxUnavailable != maxUnavailable || pdb.Spec.MinAvailable != nil {
+		t.Errorf("PodDisruptionBudget = %s, want maxUnavailable %s only", toYAML(t, pdb.Spec), maxUnavailable.String())
+	}
+	sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.Empty() || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+		t.Errorf("PodDisruptionBudget selector %v does not select the pod", sel)
+	}
+}
+
 // checkConfigChecksum asserts that the pod template's checksum/config is
 // the sha256 of the ConfigMap as rendered, and returns it.
 func checkConfigChecksum(t *testing.T, r rendered, d *appsv1.Deployment, configMap string) string {
@@ -253,17 +324,25 @@ func chartAppVersion(t *testing.T) string {
 func TestDefaultValues(t *testing.T) {
 	r := render(t)
 	want := []string{
-		"ConfigMap/" + defaultFullname, "Deployment/" + defaultFullname, "Secret/" + defaultFullname,
-		"Service/" + defaultFullname, "ServiceAccount/" + defaultFullname,
+		"ConfigMap/" + defaultFullname, "Deployment/" + defaultFullname, "PodDisruptionBudget/" + defaultFullname,
+		"Secret/" + defaultFullname, "Service/" + defaultFullname, "ServiceAccount/" + defaultFullname,
 	}
 	if got := r.objects(); !slices.Equal(got, want) {
 		t.Fatalf("objects = %v, want %v", got, want)
 	}
 	d := checkDeployment(t, r, wantDeployment{
 		name: defaultFullname, configMap: defaultFullname, secret: defaultFullname, serviceAccount: defaultFullname,
-		image: "ghcr.io/vnstream/connector:" + chartAppVersion(t), port: 8080,
+		image: "ghcr.io/vnstream/connector:" + chartAppVersion(t), port: 8080, replicas: 2, grace: 60,
 	})
 	checkConfigChecksum(t, r, d, defaultFullname)
+	checkPDB(t, r, d, intstr.FromInt32(1))
+	checkSpread(t, d, wantSpread{key: hostnameKey, skew: 1, when: corev1.ScheduleAnyway})
+	if keys := d.Spec.Template.Spec.TopologySpreadConstraints[0].MatchLabelKeys; !slices.Equal(keys, []string{"pod-template-hash"}) {
+		t.Errorf("matchLabelKeys = %v, want [pod-template-hash]: a rolling update spreads the new revision's pods", keys)
+	}
+	if want := map[string]string{"app.kubernetes.io/name": "connector", "app.kubernetes.io/instance": release}; !maps.Equal(d.Spec.Selector.MatchLabels, want) {
+		t.Errorf("selector = %v, want %v", d.Spec.Selector.MatchLabels, want)
+	}
 
 	for k, v := range map[string]string{
 		"app.kubernetes.io/name":       "connector",
@@ -294,6 +373,11 @@ func TestDefaultValues(t *testing.T) {
 	}
 	if got := at(t, cfg, "sources", 0, "tiki", "form_ids", 0); got != "84112926079713300" {
 		t.Errorf("form id = %#v, want the string 84112926079713300", got)
+	}
+	for key, want := range map[string]string{"session_timeout": "10s", "rebalance_timeout": "30s"} {
+		if got := at(t, cfg, "kafka", "group", key); got != want {
+			t.Errorf("kafka.group.%s = %#v, want %s", key, got, want)
+		}
 	}
 
 	svc, _ := get[corev1.Service](t, r, defaultFullname)
@@ -332,7 +416,7 @@ func TestChartCreatedSecret(t *testing.T) {
 	r := render(t, "-f", file)
 	d := checkDeployment(t, r, wantDeployment{
 		name: defaultFullname, configMap: defaultFullname, secret: defaultFullname, serviceAccount: defaultFullname,
-		image: "ghcr.io/vnstream/connector:" + chartAppVersion(t), port: 8080,
+		image: "ghcr.io/vnstream/connector:" + chartAppVersion(t), port: 8080, replicas: 2, grace: 60,
 	})
 	secret, secretDoc := get[corev1.Secret](t, r, defaultFullname)
 	if len(secret.Data) != len(values.Secret.Values) {
@@ -395,7 +479,7 @@ func TestEverythingEnabled(t *testing.T) {
 	}
 	d := checkDeployment(t, r, wantDeployment{
 		name: name, configMap: name, secret: "connector-credentials", serviceAccount: "connector-sa",
-		image: "registry.example.com/vnstream/connector:1.4.2", port: 9090,
+		image: "registry.example.com/vnstream/connector:1.4.2", port: 9090, replicas: 4, grace: 60,
 	})
 	checkConfigChecksum(t, r, d, name)
 	if sum, ok := d.Spec.Template.Annotations[checksumSecret]; ok {
@@ -433,6 +517,8 @@ func TestEverythingEnabled(t *testing.T) {
 		"kafka.sasl.password":           "${KAFKA_PASSWORD}",
 		"schema_registry.password_file": "/var/run/secrets/schema-registry/password",
 		"kafka.tls.ca_file":             "/etc/kafka-ca/ca.crt",
+		"kafka.group.session_timeout":   "15s",
+		"kafka.group.rebalance_timeout": "45s",
 		"http.listen":                   ":9090",
 	} {
 		keys := []any{}
@@ -471,17 +557,91 @@ func TestEverythingEnabled(t *testing.T) {
 		t.Errorf("ServiceMonitor endpoint = %s", toYAML(t, ep))
 	}
 
-	pdb, _ := get[policyv1.PodDisruptionBudget](t, r, name)
-	if pdb.Spec.MaxUnavailable == nil || *pdb.Spec.MaxUnavailable != intstr.FromInt32(1) || pdb.Spec.MinAvailable != nil {
-		t.Errorf("PodDisruptionBudget = %s, want maxUnavailable 1 only: minAvailable 1 would block node drains", toYAML(t, pdb.Spec))
+	checkPDB(t, r, d, intstr.FromInt32(2))
+	checkSpread(t, d,
+		wantSpread{key: zoneKey, skew: 1, when: corev1.DoNotSchedule},
+		wantSpread{key: hostnameKey, skew: 2, when: corev1.ScheduleAnyway,
+			matchLabels: map[string]string{"app.kubernetes.io/instance": release, "team": "data-platform"}})
+	if zone := pod.TopologySpreadConstraints[0]; zone.MinDomains == nil || *zone.MinDomains != 2 || len(zone.MatchLabelKeys) != 0 {
+		t.Errorf("zone constraint = %s, want minDomains 2 and the values' fields only", toYAML(t, zone))
 	}
-	pdbSel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestReplicas renders replica counts, strategies and budgets other than
+// the defaults.
+func TestReplicas(t *testing.T) {
+	deployment := func(r rendered) *appsv1.Deployment {
+		t.Helper()
+		d, _ := get[appsv1.Deployment](t, r, defaultFullname)
+		return d
 	}
-	if pdbSel.Empty() || !pdbSel.Matches(labels.Set(d.Spec.Template.Labels)) {
-		t.Errorf("PodDisruptionBudget selector %v does not select the pod", pdbSel)
+	hasPDB := func(r rendered) bool {
+		return slices.Contains(r.objects(), "PodDisruptionBudget/"+defaultFullname)
 	}
+
+	t.Run("three", func(t *testing.T) {
+		r := render(t, "-f", "testdata/replicas.yaml")
+		d := checkDeployment(t, r, wantDeployment{
+			name: defaultFullname, configMap: defaultFullname, secret: defaultFullname, serviceAccount: defaultFullname,
+			image: "ghcr.io/vnstream/connector:" + chartAppVersion(t), port: 8080, replicas: 3, grace: 45,
+		})
+		checkPDB(t, r, d, intstr.FromInt32(1))
+		checkSpread(t, d, wantSpread{key: hostnameKey, skew: 1, when: corev1.ScheduleAnyway})
+		cfg := connectorConfig(t, r, defaultFullname)
+		if got := at(t, cfg, "kafka", "group"); !maps.Equal(got.(map[string]any), map[string]any{"session_timeout": "6s", "rebalance_timeout": "20s"}) {
+			t.Errorf("kafka.group = %v, want the values file's", got)
+		}
+	})
+
+	// One replica has nothing a budget could protect, none has no pod.
+	for _, tc := range []struct {
+		name string
+		args []string
+		pdb  bool
+	}{
+		{"one", []string{"--set", "replicaCount=1"}, false},
+		{"one-pdb-enabled", []string{"--set", "replicaCount=1", "--set", "podDisruptionBudget.enabled=true"}, false},
+		{"none", []string{"--set", "replicaCount=0"}, false},
+		{"two-pdb-disabled", []string{"--set", "podDisruptionBudget.enabled=false"}, false},
+		{"ten-pdb-percent", []string{"--set", "replicaCount=10", "--set", "podDisruptionBudget.maxUnavailable=20%"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := render(t, tc.args...)
+			if got := hasPDB(r); got != tc.pdb {
+				t.Errorf("PodDisruptionBudget rendered: %v, want %v (objects %v)", got, tc.pdb, r.objects())
+			}
+			if tc.pdb {
+				checkPDB(t, r, deployment(r), intstr.FromString("20%"))
+			}
+			checkRollingUpdate(t, deployment(r))
+		})
+	}
+
+	t.Run("recreate", func(t *testing.T) {
+		d := deployment(render(t, "--set", "updateStrategy.type=Recreate"))
+		if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType || d.Spec.Strategy.RollingUpdate != nil {
+			t.Errorf("strategy = %s, want Recreate without rollingUpdate (the API server refuses it)", toYAML(t, d.Spec.Strategy))
+		}
+	})
+	t.Run("surge-percent", func(t *testing.T) {
+		d := deployment(render(t, "--set", "updateStrategy.rollingUpdate.maxSurge=50%"))
+		if ru := d.Spec.Strategy.RollingUpdate; ru == nil || ru.MaxSurge == nil || *ru.MaxSurge != intstr.FromString("50%") ||
+			ru.MaxUnavailable == nil || *ru.MaxUnavailable != intstr.FromInt32(0) {
+			t.Errorf("strategy = %s, want maxSurge 50%%, maxUnavailable 0", toYAML(t, d.Spec.Strategy))
+		}
+	})
+	t.Run("no-surge-no-unavailable", func(t *testing.T) {
+		out, err := helm(t, "template", release, chartDir, "--namespace", namespace, "--set", "updateStrategy.rollingUpdate.maxSurge=0")
+		if err == nil || !strings.Contains(err.Error(), "maxSurge and maxUnavailable cannot both be 0") {
+			t.Errorf("helm template with maxSurge 0 and maxUnavailable 0: %v\n%s", err, out)
+		}
+	})
+	t.Run("no-spread", func(t *testing.T) {
+		d := deployment(render(t, "--set-json", "topologySpreadConstraints=[]"))
+		if c := d.Spec.Template.Spec.TopologySpreadConstraints; len(c) != 0 {
+			t.Errorf("topologySpreadConstraints = %s, want none", toYAML(t, c))
+		}
+	})
 }
 
 // TestConfigAcceptedByConnector runs `connector validate` (the binary built
@@ -501,6 +661,7 @@ func TestConfigAcceptedByConnector(t *testing.T) {
 		{"default", nil, 1},
 		{"secret-values", []string{"-f", "testdata/secret-values.yaml"}, 1},
 		{"five-sources", []string{"-f", "testdata/five-sources.yaml"}, 5},
+		{"replicas", []string{"-f", "testdata/replicas.yaml"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cm, _ := get[corev1.ConfigMap](t, render(t, tc.args...), defaultFullname)
@@ -522,14 +683,17 @@ func TestConfigAcceptedByConnector(t *testing.T) {
 func TestSchemaRejectsBadValues(t *testing.T) {
 	// The file under testdata/invalid/ and what Helm's error names.
 	want := map[string]string{
-		"replicas-string.yaml":   "/replicaCount': got string, want integer",
-		"replicas-two.yaml":      "/replicaCount': value must be one of 0, 1",
-		"unknown-key.yaml":       "additional properties 'replicas' not allowed",
-		"listen-localhost.yaml":  "/config/http/listen",
-		"form-ids-number.yaml":   "/config/sources/0/tiki/form_ids/0': got number, want string",
-		"page-ids-number.yaml":   "/config/sources/0/nhanh/page_ids/0': got number, want string",
-		"alert-duration.yaml":    "/prometheusRule/sourceStalled/for",
-		"pdb-min-available.yaml": "additional properties 'minAvailable' not allowed",
+		"replicas-string.yaml":      "/replicaCount': got string, want integer",
+		"replicas-negative.yaml":    "/replicaCount': minimum: got -1, want 0",
+		"unknown-key.yaml":          "additional properties 'replicas' not allowed",
+		"listen-localhost.yaml":     "/config/http/listen",
+		"form-ids-number.yaml":      "/config/sources/0/tiki/form_ids/0': got number, want string",
+		"page-ids-number.yaml":      "/config/sources/0/nhanh/page_ids/0': got number, want string",
+		"alert-duration.yaml":       "/prometheusRule/sourceStalled/for",
+		"pdb-min-available.yaml":    "additional properties 'minAvailable' not allowed",
+		"group-timeout-number.yaml": "/config/kafka/group/session_timeout': got number, want string",
+		"spread-unsatisfiable.yaml": "/topologySpreadConstraints/0/whenUnsatisfiable': value must be one of",
+		"strategy-unknown-key.yaml": "additional properties 'maxUnavaliable' not allowed",
 	}
 	files, err := filepath.Glob("testdata/invalid/*.yaml")
 	if err != nil {
@@ -556,7 +720,7 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 }
 
 func TestLint(t *testing.T) {
-	for _, values := range []string{"", "testdata/secret-values.yaml", "testdata/everything.yaml"} {
+	for _, values := range []string{"", "testdata/secret-values.yaml", "testdata/everything.yaml", "testdata/replicas.yaml"} {
 		args := []string{"lint", "--strict", chartDir, "--namespace", namespace}
 		if values != "" {
 			args = append(args, "-f", values)

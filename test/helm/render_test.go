@@ -70,7 +70,13 @@ type rendered struct {
 // files, --set) and decodes every document strictly.
 func render(t *testing.T, args ...string) rendered {
 	t.Helper()
-	out, err := helm(t, append([]string{"template", release, chartDir, "--namespace", namespace}, args...)...)
+	return renderChart(t, chartDir, args...)
+}
+
+// renderChart is render for the chart in dir.
+func renderChart(t *testing.T, dir string, args ...string) rendered {
+	t.Helper()
+	out, err := helm(t, append([]string{"template", release, dir, "--namespace", namespace}, args...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

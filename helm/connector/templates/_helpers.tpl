@@ -90,3 +90,22 @@ PromQL label matchers selecting the release's series.
 {{- define "connector.alertSelector" -}}
 {{- .Values.prometheusRule.selector | default (printf "namespace=%q,job=%q" .Release.Namespace (include "connector.fullname" .)) }}
 {{- end }}
+
+{{/*
+The Deployment's strategy: updateStrategy, without rollingUpdate unless the
+type is RollingUpdate (the API server refuses it with Recreate).
+*/}}
+{{- define "connector.updateStrategy" -}}
+{{- $s := .Values.updateStrategy -}}
+type: {{ $s.type }}
+{{- if eq $s.type "RollingUpdate" }}
+{{- with $s.rollingUpdate }}
+{{- $zero := list "0" "0%" }}
+{{- if and (hasKey . "maxSurge") (has (toString .maxSurge) $zero) (hasKey . "maxUnavailable") (has (toString .maxUnavailable) $zero) }}
+{{- fail "updateStrategy.rollingUpdate: maxSurge and maxUnavailable cannot both be 0 (the rolling update could never proceed)" }}
+{{- end }}
+rollingUpdate:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+{{- end }}
