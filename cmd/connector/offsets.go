@@ -21,15 +21,15 @@ import (
 )
 
 const offsetsUsage = `usage:
-  connector offsets list  -c FILE                     every source's committed offset
+  connector offsets list  -c FILE                     every source's committed offset, task and owner
   connector offsets reset -c FILE [-force] SOURCE     forget SOURCE's offset (a tombstone):
                                                       it starts again from its start_time
   connector offsets set   -c FILE [-force] SOURCE JSON
                                                       make JSON SOURCE's committed offset
 
 reset and set refuse while the connector is running; -force writes anyway,
-fencing the running instance's task: its next commit fails, it re-reads the
-offset and goes on from the new one.
+fencing the task on the replica that runs it: its next commit fails, and
+every source of the task re-reads its offset and goes on from it.
 `
 
 // offsetsCmd runs `connector offsets ...`.
@@ -117,14 +117,29 @@ func (t *offsetsTool) list(ctx context.Context, stdout io.Writer) error {
 		}
 	}
 	slices.Sort(names)
+	members, err := kafka.Members(ctx, t.adm, t.cfg.Name, t.cfg.Kafka.OffsetsTopic)
+	if err != nil {
+		return err
+	}
+	owners := map[int32]string{}
+	for _, m := range members {
+		for _, task := range m.Tasks {
+			owners[task] = m.Instance + " (" + m.Host + ")"
+		}
+	}
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "SOURCE\tKIND\tTASK\tOFFSET")
+	fmt.Fprintln(w, "SOURCE\tKIND\tTASK\tOWNER\tOFFSET")
 	for _, name := range names {
 		off := string(offsets[name])
 		if off == "" {
 			off = "(none: starts from its start_time)"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", name, kinds[name], kafka.Task(kafka.OffsetKey(t.cfg.Name, name), t.partitions), off)
+		task := kafka.Task(kafka.OffsetKey(t.cfg.Name, name), t.partitions)
+		owner := owners[task]
+		if owner == "" {
+			owner = "-"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\n", name, kinds[name], task, owner, off)
 	}
 	return w.Flush()
 }
@@ -157,19 +172,26 @@ func (t *offsetsTool) write(ctx context.Context, name string, value []byte, forc
 			return fmt.Errorf("source %q is neither configured nor in %s", name, t.cfg.Kafka.OffsetsTopic)
 		}
 	}
-	hosts, err := kafka.Running(ctx, t.adm, t.cfg.Name)
+	members, err := kafka.Members(ctx, t.adm, t.cfg.Name, t.cfg.Kafka.OffsetsTopic)
 	if err != nil {
 		return err
+	}
+	var hosts []string
+	for _, m := range members {
+		hosts = append(hosts, m.Instance+" ("+m.Host+")")
 	}
 	if len(hosts) > 0 && !force {
 		return fmt.Errorf("connector %s is running (on %s): stop it first, or pass -force to fence its task", t.cfg.Name, strings.Join(hosts, ", "))
 	}
 	key := kafka.OffsetKey(t.cfg.Name, name)
 	task := kafka.Task(key, t.partitions)
-	p := kafka.NewProducer(t.kopts, kafka.TransactionalID(t.cfg.Name, task), t.cfg.Kafka.OffsetsTopic, t.cfg.Kafka.TransactionTimeout, nil)
-	defer p.Close()
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	p, err := kafka.OpenProducer(cctx, t.kopts, kafka.TransactionalID(t.cfg.Name, task), t.cfg.Kafka.OffsetsTopic, t.cfg.Kafka.TransactionTimeout, nil)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
 	if err := p.Commit(cctx, []*kgo.Record{{Topic: t.cfg.Kafka.OffsetsTopic, Partition: task, Key: key, Value: value}}); err != nil {
 		return err
 	}
@@ -179,7 +201,7 @@ func (t *offsetsTool) write(ctx context.Context, name string, value []byte, forc
 	}
 	fmt.Fprintf(stdout, "source %s (task %d) %s\n", name, task, what)
 	if len(hosts) > 0 {
-		fmt.Fprintf(stdout, "the running connector's task %d was fenced: its sources re-read their offsets and go on from them\n", task)
+		fmt.Fprintf(stdout, "the running connector's task %d was fenced: all its sources re-read their offsets and go on from them\n", task)
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
-// Package connector is the runtime: it prepares Kafka (topics, fencing,
-// offsets), builds one worker per configured source, runs them in
-// isolation from each other, and serves /metrics, /healthz and /readyz.
+// Package connector is the runtime: it prepares Kafka (topics, schemas),
+// builds one worker per configured source and one task per offsets-topic
+// partition holding sources, joins the replicas' group, runs the tasks the
+// group assigns (task.go: fence, read the offsets, poll and commit), each
+// source isolated from the others, and serves /metrics, /healthz, /readyz
+// and /status.
 package connector
 
 import (
@@ -9,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,8 +52,24 @@ type Connector struct {
 	transport http.RoundTripper
 	onCommit  func(Batch)
 	kopts     []kgo.Opt
+	instance  string
 	ready     atomic.Bool
 	status    *statusBoard
+
+	// Set by Run: the tasks of the configuration, the group membership and
+	// the tasks running on this replica.
+	runCtx  context.Context
+	tasks   map[int32]*task
+	member  *kafka.Member
+	mu      sync.Mutex
+	running map[int32]*runningTask
+	group   GroupStatus
+}
+
+// runningTask is a task this replica runs.
+type runningTask struct {
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 // Option tunes a Connector.
@@ -64,18 +85,23 @@ func WithVersion(v string) Option { return func(c *Connector) { c.version = v } 
 // of http.DefaultTransport per source.
 func WithTransport(t http.RoundTripper) Option { return func(c *Connector) { c.transport = t } }
 
+// WithInstance names this replica in the connector's group. Default: the
+// host name (on Kubernetes, the pod name).
+func WithInstance(name string) Option { return func(c *Connector) { c.instance = name } }
+
 // WithOnCommit calls fn after every committed batch.
 func WithOnCommit(fn func(Batch)) Option { return func(c *Connector) { c.onCommit = fn } }
 
 // New returns a connector for cfg (as config.Load returns it).
 func New(cfg *config.Config, opts ...Option) (*Connector, error) {
-	c := &Connector{cfg: cfg, version: "dev", log: slog.Default(), status: newStatusBoard()}
+	c := &Connector{cfg: cfg, version: "dev", log: slog.Default(), status: newStatusBoard(), running: map[int32]*runningTask{}}
+	c.instance, _ = os.Hostname()
 	for _, o := range opts {
 		o(c)
 	}
 	c.metrics = metrics.New(c.version, c.status.metricsSnapshot)
 	for _, s := range cfg.Sources {
-		c.status.add(SourceStatus{Name: s.Name, Kind: s.Kind, Topic: s.Topic, Task: -1})
+		c.status.add(SourceStatus{Name: s.Name, Kind: s.Kind, Topic: s.Topic, Task: -1, State: StateUnassigned})
 	}
 	kopts, err := kafka.Options(cfg.Kafka)
 	if err != nil {
@@ -88,14 +114,16 @@ func New(cfg *config.Config, opts ...Option) (*Connector, error) {
 // Metrics returns the connector's collectors.
 func (c *Connector) Metrics() *metrics.Metrics { return c.metrics }
 
-// Ready reports whether offsets are restored and the broker answered.
+// Ready reports whether the broker answered and the replica joined its group.
 func (c *Connector) Ready() bool { return c.ready.Load() }
 
 // Run serves the HTTP endpoints, prepares Kafka (retrying while the broker
-// is unreachable), and runs every source until ctx ends. A source that
-// fails backs off alone. Run returns nil after a clean shutdown (no
-// transaction is left half-written: an open one is aborted), and an error
-// only when it cannot start: a wrong offsets topic, an incompatible schema.
+// is unreachable), joins the connector's group and runs the tasks it
+// assigns until ctx ends. A source that fails backs off alone. Run returns
+// nil after a clean shutdown (every task stopped, no transaction left
+// half-written: an open one is aborted, then the replica leaves the group),
+// and an error only when it cannot start: a wrong offsets topic, an
+// incompatible schema.
 func (c *Connector) Run(ctx context.Context) error {
 	stopServer, err := c.serve()
 	if err != nil {
@@ -103,46 +131,114 @@ func (c *Connector) Run(ctx context.Context) error {
 	}
 	defer stopServer()
 
-	workers, err := c.prepareRetrying(ctx)
+	tasks, err := c.prepareRetrying(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	}
-	leave, err := kafka.Announce(c.kopts, c.cfg.Name, c.cfg.Kafka.OffsetsTopic)
+	c.runCtx, c.tasks = ctx, tasks
+	weights := map[int32]int{}
+	for id, t := range tasks {
+		weights[id] = len(t.workers)
+	}
+	k := c.cfg.Kafka
+	member, err := kafka.Join(c.kopts, kafka.GroupConfig{
+		Connector: c.cfg.Name, OffsetsTopic: k.OffsetsTopic, Instance: c.instance,
+		SessionTimeout: k.Group.SessionTimeout, RebalanceTimeout: k.Group.RebalanceTimeout,
+		Weights: weights, Assigned: c.assigned, Revoked: c.revoked,
+	})
 	if err != nil {
 		return err
 	}
-	defer leave()
-	c.ready.Store(true)
-	c.metrics.Ready.Set(1)
-	defer func() { c.ready.Store(false); c.metrics.Ready.Set(0) }()
-	c.log.Info("connector running", "sources", len(workers))
-
-	var wg sync.WaitGroup
-	for _, w := range workers {
-		wg.Go(func() { w.run(ctx) })
-	}
-	wg.Wait()
-	for _, w := range workers {
-		w.producer.Close()
-	}
+	c.member = member
+	c.log.Info("joined the connector's group; waiting for tasks", "group", kafka.GroupID(c.cfg.Name), "instance", c.instance, "sources", len(c.cfg.Sources))
+	<-ctx.Done()
+	c.ready.Store(false)
+	c.metrics.Ready.Set(0)
+	// The tasks stop with ctx; leaving revokes them (Revoked waits for the
+	// last commits) before the group hands them to the other replicas.
+	member.Leave()
+	c.status.setAll(StateStopped)
 	return nil
+}
+
+// assigned starts the tasks the group gave this replica. Tasks holding no
+// source of this replica's configuration have nothing to run.
+func (c *Connector) assigned(ids []int32, generation int32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	memberID, _ := c.member.ID()
+	c.group.MemberID, c.group.Generation = memberID, generation
+	c.group.Rebalances++
+	c.metrics.Generation.Set(float64(generation))
+	c.metrics.Rebalances.Inc()
+	for _, id := range ids {
+		c.group.Tasks = append(c.group.Tasks, id)
+		t := c.tasks[id]
+		if t == nil || c.runCtx.Err() != nil {
+			continue
+		}
+		ctx, stop := context.WithCancel(c.runCtx)
+		rt := &runningTask{stop: stop, done: make(chan struct{})}
+		c.running[id] = rt
+		go func() {
+			defer close(rt.done)
+			t.run(ctx)
+		}()
+	}
+	slices.Sort(c.group.Tasks)
+	c.metrics.Tasks.Set(float64(len(c.group.Tasks)))
+	c.log.Info("group rebalanced", "generation", generation, "gained", ids, "tasks", c.group.Tasks)
+	if !c.ready.Load() {
+		c.ready.Store(true)
+		c.metrics.Ready.Set(1)
+	}
+}
+
+// revoked stops the given tasks and returns once their sources stopped:
+// their last commit finished or was aborted.
+func (c *Connector) revoked(ids []int32, lost bool) {
+	c.mu.Lock()
+	var stopping []*runningTask
+	for _, id := range ids {
+		if rt := c.running[id]; rt != nil {
+			rt.stop()
+			stopping = append(stopping, rt)
+			delete(c.running, id)
+		}
+		c.group.Tasks = slices.DeleteFunc(c.group.Tasks, func(t int32) bool { return t == id })
+	}
+	c.metrics.Tasks.Set(float64(len(c.group.Tasks)))
+	c.mu.Unlock()
+	for _, rt := range stopping {
+		<-rt.done
+	}
+	for _, id := range ids {
+		if t := c.tasks[id]; t != nil {
+			for _, w := range t.workers {
+				c.status.update(w.cfg.Name, func(s *SourceStatus) { s.State = StateUnassigned })
+			}
+		}
+	}
+	if len(ids) > 0 {
+		c.log.Info("tasks given up", "tasks", ids, "lost", lost)
+	}
 }
 
 // prepareRetrying runs prepare until it succeeds, retrying errors that a
 // broker coming up would cure, or ctx ends.
-func (c *Connector) prepareRetrying(ctx context.Context) ([]*worker, error) {
+func (c *Connector) prepareRetrying(ctx context.Context) (map[int32]*task, error) {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = 500 * time.Millisecond
 	b.MaxInterval = 10 * time.Second
 	b.MaxElapsedTime = 0
 	b.Reset()
 	for {
-		workers, err := c.prepare(ctx)
+		tasks, err := c.prepare(ctx)
 		if err == nil {
-			return workers, nil
+			return tasks, nil
 		}
 		var perm *permanentError
 		if errors.As(err, &perm) || ctx.Err() != nil {
@@ -165,9 +261,10 @@ type permanentError struct{ err error }
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
-// prepare ensures topics, registers schemas, fences the tasks, restores the
-// offsets and builds the workers.
-func (c *Connector) prepare(ctx context.Context) ([]*worker, error) {
+// prepare ensures topics, registers schemas and builds the tasks and their
+// workers. It neither fences nor reads offsets: a task does that when the
+// group assigns it.
+func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 	cfg := c.cfg
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -209,35 +306,20 @@ func (c *Connector) prepare(ctx context.Context) ([]*worker, error) {
 		return nil, err
 	}
 
-	producers := map[int32]*kafka.Producer{}
-	workers := make([]*worker, 0, len(cfg.Sources))
-	var tasks []int32
+	tasks := map[int32]*task{}
 	for _, s := range cfg.Sources {
 		key := kafka.OffsetKey(cfg.Name, s.Name)
-		task := kafka.Task(key, nparts)
-		p, ok := producers[task]
-		if !ok {
-			txnID := kafka.TransactionalID(cfg.Name, task)
-			if err := kafka.Fence(pctx, cl, txnID, cfg.Kafka.TransactionTimeout); err != nil {
-				return nil, err
-			}
-			p = kafka.NewProducer(c.kopts, txnID, cfg.Kafka.OffsetsTopic, cfg.Kafka.TransactionTimeout, c.metrics.Registry)
-			producers[task] = p
-			tasks = append(tasks, task)
+		id := kafka.Task(key, nparts)
+		t := tasks[id]
+		if t == nil {
+			txnID := kafka.TransactionalID(cfg.Name, id)
+			t = &task{c: c, id: id, txnID: txnID, log: c.log.With("task", id, "transactional_id", txnID)}
+			tasks[id] = t
 		}
-		w := c.newWorker(s, codecs[s.Name], task, p, key)
-		workers = append(workers, w)
+		t.workers = append(t.workers, c.newWorker(s, codecs[s.Name], id, key))
+		c.status.update(s.Name, func(st *SourceStatus) { st.Task = id })
 	}
-	offsets, err := kafka.ReadOffsets(pctx, c.kopts, cfg.Kafka.OffsetsTopic, tasks, cfg.Name)
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range workers {
-		w.offset = offsets[w.cfg.Name]
-		c.status.update(w.cfg.Name, func(s *SourceStatus) { s.Task, s.Offset = w.task, w.offset })
-		w.log.Info("offset restored", "task", w.task, "offset", string(w.offset))
-	}
-	return workers, nil
+	return tasks, nil
 }
 
 // codecs builds each source's serializer: the Confluent wire format with a
@@ -286,7 +368,7 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 	return out, nil
 }
 
-func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, p *kafka.Producer, key []byte) *worker {
+func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, key []byte) *worker {
 	m := c.metrics
 	client := source.NewClient(source.ClientConfig{
 		Source:         s.Name,
@@ -305,14 +387,14 @@ func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, 
 		m.RequestFailures.WithLabelValues(s.Name, s.Kind, string(r))
 	}
 	return &worker{
-		c:        c,
-		cfg:      s,
-		src:      providers[s.Kind].newSource(s, client),
-		codec:    codec,
-		task:     task,
-		producer: p,
-		key:      key,
-		log:      c.log.With("source", s.Name, "kind", s.Kind),
+		c:       c,
+		cfg:     s,
+		src:     providers[s.Kind].newSource(s, client),
+		codec:   codec,
+		task:    task,
+		key:     key,
+		backoff: newBackoff(s.ErrorBackoffMax),
+		log:     c.log.With("source", s.Name, "kind", s.Kind),
 		headers: []kgo.RecordHeader{
 			{Key: "connector.provider", Value: []byte(s.Kind)},
 			{Key: "connector.source", Value: []byte(s.Name)},

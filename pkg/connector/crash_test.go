@@ -57,7 +57,7 @@ func TestCrashLoop(t *testing.T) {
 
 	cfgFile := filepath.Join(t.TempDir(), "config.yaml")
 	topic := name + ".tiki-crash"
-	yaml := fmt.Sprintf("name: %s\nkafka:\n  brokers: [%q]\n  offsets_topic: %s-offsets\n  offsets_partitions: 3\n  replication_factor: 1\n  transaction_timeout: 10s\nhttp:\n  listen: \"-\"\nsources:\n",
+	yaml := fmt.Sprintf("name: %s\nkafka:\n  brokers: [%q]\n  offsets_topic: %s-offsets\n  offsets_partitions: 3\n  replication_factor: 1\n  transaction_timeout: 10s\n  group:\n    session_timeout: 6s\nhttp:\n  listen: \"-\"\nsources:\n",
 		name, strings.Join(addrs, `", "`), name) +
 		fmt.Sprintf(sourceYAML, "tiki-crash", topic, "5s", url, "TIKI_SECRET", 500, now.Add(-span-time.Hour).Format(time.RFC3339), "1h", 10000)
 	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {

@@ -115,7 +115,7 @@ func testConfig(t testing.TB, brokers []string, env map[string]string, extra str
 	t.Helper()
 	var b strings.Builder
 	name := uniqueName(t)
-	fmt.Fprintf(&b, "name: %s\nkafka:\n  brokers: [%q]\n  offsets_topic: %s-offsets\n  offsets_partitions: 3\n  topic_partitions: 3\n  replication_factor: 1\n  transaction_timeout: 10s\nhttp:\n  listen: \"-\"\n%s\nsources:\n",
+	fmt.Fprintf(&b, "name: %s\nkafka:\n  brokers: [%q]\n  offsets_topic: %s-offsets\n  offsets_partitions: 3\n  topic_partitions: 3\n  replication_factor: 1\n  transaction_timeout: 10s\n  group:\n    session_timeout: 6s\nhttp:\n  listen: \"-\"\n%s\nsources:\n",
 		name, strings.Join(brokers, `", "`), name, extra)
 	for _, s := range sources {
 		if s.pageSize == 0 {

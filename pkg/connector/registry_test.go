@@ -111,7 +111,7 @@ func TestHealthAndMetricsEndpoints(t *testing.T) {
 }
 
 func TestStatesMatchTheMetricLabels(t *testing.T) {
-	states := []connector.State{connector.StateStarting, connector.StateRunning, connector.StateBackingOff, connector.StateFailed, connector.StateStopped}
+	states := []connector.State{connector.StateUnassigned, connector.StateStarting, connector.StateRunning, connector.StateBackingOff, connector.StateFailed, connector.StateStopped}
 	if len(states) != len(metrics.States) {
 		t.Fatalf("%d states, %d metric label values", len(states), len(metrics.States))
 	}

@@ -16,7 +16,8 @@ type State string
 // The states of a source, in /status and connector_source_state (whose
 // label values, metrics.States, list the same).
 const (
-	StateStarting   State = "starting"    // waiting for Kafka and its offset
+	StateUnassigned State = "unassigned"  // its task runs on another replica, or on none yet
+	StateStarting   State = "starting"    // its task is assigned here: fencing it and reading the offset
 	StateRunning    State = "running"     // polling and committing
 	StateBackingOff State = "backing_off" // its last poll or commit failed; retrying
 	StateFailed     State = "failed"      // it needs an operator (credentials refused, a record dlq.mode=fail cannot write); still retrying
@@ -45,11 +46,26 @@ type SourceStatus struct {
 	LagSeconds *float64 `json:"lag_seconds,omitempty"`
 }
 
+// GroupStatus is this replica's place in the connector's group.
+type GroupStatus struct {
+	// Instance is this replica's name (its client id in the group).
+	Instance string `json:"instance"`
+	// MemberID and Generation are from the last rebalance; empty and 0
+	// before the replica joined.
+	MemberID   string `json:"member_id"`
+	Generation int32  `json:"generation"`
+	// Rebalances counts the rebalances this replica took part in.
+	Rebalances int `json:"rebalances"`
+	// Tasks are the tasks (offsets-topic partitions) it owns.
+	Tasks []int32 `json:"tasks"`
+}
+
 // Status is the body of /status.
 type Status struct {
 	Connector string         `json:"connector"`
 	Version   string         `json:"version"`
 	Ready     bool           `json:"ready"`
+	Group     GroupStatus    `json:"group"`
 	Sources   []SourceStatus `json:"sources"`
 }
 
@@ -70,7 +86,6 @@ func (b *statusBoard) add(s SourceStatus) {
 	if _, ok := b.byName[s.Name]; ok {
 		return
 	}
-	s.State = StateStarting
 	b.sources = append(b.sources, &s)
 	b.byName[s.Name] = &s
 }
@@ -81,6 +96,15 @@ func (b *statusBoard) update(name string, fn func(*SourceStatus)) {
 	defer b.mu.Unlock()
 	if s, ok := b.byName[name]; ok {
 		fn(s)
+	}
+}
+
+// setAll puts every source in state.
+func (b *statusBoard) setAll(state State) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.sources {
+		s.State = state
 	}
 }
 
@@ -128,9 +152,19 @@ func (b *statusBoard) failed(name string, state State, err error) {
 }
 
 func (c *Connector) serveStatus(w http.ResponseWriter, _ *http.Request) {
-	st := Status{Connector: c.cfg.Name, Version: c.version, Ready: c.ready.Load(), Sources: c.status.snapshot(time.Now())}
+	st := Status{Connector: c.cfg.Name, Version: c.version, Ready: c.ready.Load(), Group: c.GroupStatus(), Sources: c.status.snapshot(time.Now())}
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(st)
+}
+
+// GroupStatus returns this replica's place in the connector's group.
+func (c *Connector) GroupStatus() GroupStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g := c.group
+	g.Instance = c.instance
+	g.Tasks = append([]int32{}, g.Tasks...)
+	return g
 }

@@ -18,66 +18,74 @@ import (
 )
 
 // worker runs one source: poll, encode, commit with the offset, repeat.
+// It lives as long as the connector; its task runs it while this replica
+// owns the task, with the offset the task read after fencing.
 type worker struct {
-	c        *Connector
-	cfg      config.Source
-	src      source.Source
-	codec    *schema.Codec
-	task     int32
-	producer *kafka.Producer
-	key      []byte // offsets-topic key
-	offset   source.Offset
-	// stale is set when a commit failed and its outcome must be read back
-	// from the offsets topic before the next poll.
-	stale   bool
+	c       *Connector
+	cfg     config.Source
+	src     source.Source
+	codec   *schema.Codec
+	task    int32
+	key     []byte // offsets-topic key
+	offset  source.Offset
 	headers []kgo.RecordHeader
 	log     *slog.Logger
+	// backoff and retryAt pace a failing source; they outlive the task's
+	// sessions, so a source whose commits keep failing backs off while the
+	// other sources of its task go on.
+	backoff *backoff.ExponentialBackOff
+	retryAt time.Time
 }
 
-// run polls until ctx ends. Every failure backs off and retries from the
-// committed offset, fencing included: a transaction the broker timed out
-// also shows as fenced, and when another instance really runs the same
-// task, each of its commits fences ours and ours re-read the offset, so
-// nothing is written twice either way.
-func (w *worker) run(ctx context.Context) {
+func newBackoff(max time.Duration) *backoff.ExponentialBackOff {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = time.Second
-	b.MaxInterval = w.cfg.ErrorBackoffMax
+	b.MaxInterval = max
 	b.MaxElapsedTime = 0
 	b.Reset()
+	return b
+}
+
+// run polls and commits through p until ctx ends or a commit fails; then
+// it ends the task's session with end and returns. A failed poll backs
+// off alone. It reports whether it committed anything.
+func (w *worker) run(ctx context.Context, p *kafka.Producer, end context.CancelCauseFunc) (committed bool) {
 	board := w.c.status
-	defer board.update(w.cfg.Name, func(s *SourceStatus) { s.State = StateStopped })
+	if !sleep(ctx, time.Until(w.retryAt)) {
+		return false
+	}
 	board.update(w.cfg.Name, func(s *SourceStatus) { s.State = StateRunning })
 	for ctx.Err() == nil {
-		wait, err := w.step(ctx)
+		wait, err := w.step(ctx, p)
 		switch {
 		case err == nil:
-			b.Reset()
+			w.backoff.Reset()
+			committed = true
 		case ctx.Err() != nil:
-			return
+			return committed
 		default:
-			wait = b.NextBackOff()
+			wait = w.backoff.NextBackOff()
 			state := StateBackingOff
 			if needsOperator(err) {
 				state = StateFailed
 			}
 			msg := "source failed; backing off"
 			if errors.Is(err, kafka.ErrFenced) {
-				msg = "commit fenced: a transaction timed out, or another instance runs this task; re-reading the offset"
+				msg = "commit fenced: a transaction timed out, the task has a new owner, or offsets -force; the task re-reads its offsets if it still owns it"
 			}
 			w.log.Warn(msg, "err", err, "task", w.task, "state", state, "retry_in", wait.Round(time.Millisecond))
 			board.failed(w.cfg.Name, state, err)
-		}
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
+			if isCommitFailure(err) {
+				w.retryAt = time.Now().Add(wait)
+				end(err)
+				return committed
 			}
 		}
+		if !sleep(ctx, wait) {
+			return committed
+		}
 	}
+	return committed
 }
 
 // errUnconvertible fails a batch holding a record that cannot be converted,
@@ -92,13 +100,8 @@ func needsOperator(err error) bool {
 
 // step polls one batch and commits it. It returns how long to wait before
 // the next step when it succeeded.
-func (w *worker) step(ctx context.Context) (time.Duration, error) {
+func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, error) {
 	m, labels := w.c.metrics, []string{w.cfg.Name, w.cfg.Kind}
-	if w.stale {
-		if err := w.reload(ctx); err != nil {
-			return 0, err
-		}
-	}
 	start := time.Now()
 	records, next, more, err := w.src.Poll(ctx, w.offset)
 	m.PollDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
@@ -129,11 +132,12 @@ func (w *worker) step(ctx context.Context) (time.Duration, error) {
 	}
 	batch := append(enc.batch, &kgo.Record{Topic: w.c.cfg.Kafka.OffsetsTopic, Partition: w.task, Key: w.key, Value: next})
 	start = time.Now()
-	if err := w.producer.Commit(ctx, batch); err != nil {
+	if err := p.Commit(ctx, batch); err != nil {
 		m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "aborted").Inc()
-		// The outcome may be unknown: learn it from the offsets topic.
-		w.stale = true
-		return 0, err
+		if errors.Is(err, kafka.ErrFenced) {
+			m.FencedCommits.WithLabelValues(labels...).Inc()
+		}
+		return 0, &errCommit{err}
 	}
 	m.CommitDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
 	m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "committed").Inc()
@@ -198,15 +202,4 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 		}})
 	}
 	return enc, nil
-}
-
-// reload re-reads the source's committed offset after a failed commit.
-func (w *worker) reload(ctx context.Context) error {
-	offsets, err := kafka.ReadOffsets(ctx, w.c.kopts, w.c.cfg.Kafka.OffsetsTopic, []int32{w.task}, w.c.cfg.Name)
-	if err != nil {
-		return fmt.Errorf("re-reading the offset of %s: %w", w.cfg.Name, err)
-	}
-	w.offset = offsets[w.cfg.Name]
-	w.stale = false
-	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -118,8 +120,7 @@ func commit(t *testing.T, p *kafka.Producer, task int32, source string, value st
 
 func TestReadOffsetsLastValueTombstonesAndOtherConnectors(t *testing.T) {
 	opts, _ := setup(t, 3)
-	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second, nil)
-	defer p.Close()
+	p := open(t, opts, "conn-0", 10*time.Second)
 	commit(t, p, 0, "a", `{"n":1}`)
 	commit(t, p, 0, "a", `{"n":2}`, &kgo.Record{Topic: "events", Value: []byte("e")})
 	commit(t, p, 1, "b", `{"n":1}`)
@@ -142,18 +143,37 @@ func TestReadOffsetsLastValueTombstonesAndOtherConnectors(t *testing.T) {
 	}
 }
 
-func TestAbortedTransactionIsInvisibleAndFenceUnblocksReaders(t *testing.T) {
-	opts, cl := setup(t, 1)
-	p := kafka.NewProducer(opts, "conn-0", offsetsTopic, 30*time.Second, nil)
-	defer p.Close()
+// open fences the transactional id and returns its producer, closed with
+// the test.
+func open(t *testing.T, opts []kgo.Opt, txnID string, timeout time.Duration) *kafka.Producer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := kafka.OpenProducer(ctx, opts, txnID, offsetsTopic, timeout, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+func TestAbortedTransactionIsInvisibleAndOpeningFencesTheZombie(t *testing.T) {
+	opts, _ := setup(t, 1)
+	p := open(t, opts, "conn-0", 30*time.Second)
 	commit(t, p, 0, "a", `{"n":1}`)
 
-	// A commit whose context is cancelled mid-way aborts: nothing is visible.
+	// A commit whose context is cancelled mid-way aborts: nothing is
+	// visible, and the producer refuses further commits.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := p.Commit(ctx, []*kgo.Record{{Topic: offsetsTopic, Partition: 0, Key: kafka.OffsetKey("conn", "a"), Value: []byte(`{"n":2}`)}})
-	if err == nil {
+	rec := func(n int) *kgo.Record {
+		return &kgo.Record{Topic: offsetsTopic, Partition: 0, Key: kafka.OffsetKey("conn", "a"), Value: fmt.Appendf(nil, `{"n":%d}`, n)}
+	}
+	if err := p.Commit(ctx, []*kgo.Record{rec(2)}); err == nil {
 		t.Fatal("a commit with a cancelled context succeeded")
+	}
+	if err := p.Commit(context.Background(), []*kgo.Record{rec(2)}); err == nil {
+		t.Fatal("a producer whose commit failed committed again")
 	}
 
 	// A crashed owner leaves a transaction open: a raw transactional client
@@ -163,17 +183,15 @@ func TestAbortedTransactionIsInvisibleAndFenceUnblocksReaders(t *testing.T) {
 	if err := zombie.BeginTransaction(); err != nil {
 		t.Fatal(err)
 	}
-	rec := &kgo.Record{Topic: offsetsTopic, Partition: 0, Key: kafka.OffsetKey("conn", "a"), Value: []byte(`{"n":3}`)}
-	if err := zombie.ProduceSync(context.Background(), rec).FirstErr(); err != nil {
+	if err := zombie.ProduceSync(context.Background(), rec(3)).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
-	// Fencing aborts it at once, long before the 30s timeout; reading to the
-	// end then returns and sees only the committed value.
+	// Opening the next producer fences: the zombie's transaction is
+	// aborted at once, long before the 30s timeout; reading to the end
+	// then returns and sees only the committed value.
+	next := open(t, opts, "conn-0", 30*time.Second)
 	fctx, fcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer fcancel()
-	if err := kafka.Fence(fctx, cl, "conn-0", 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
 	got, err := kafka.ReadOffsets(fctx, opts, offsetsTopic, nil, "conn")
 	if err != nil {
 		t.Fatal(err)
@@ -185,25 +203,30 @@ func TestAbortedTransactionIsInvisibleAndFenceUnblocksReaders(t *testing.T) {
 	if err := zombie.EndTransaction(context.Background(), kgo.TryCommit); err == nil {
 		t.Fatal("the fenced zombie committed")
 	}
-	// The producer takes over again and commits.
-	commit(t, p, 0, "a", `{"n":4}`)
+	commit(t, next, 0, "a", `{"n":4}`)
 	got, err = kafka.ReadOffsets(fctx, opts, offsetsTopic, nil, "conn")
 	if err != nil || string(got["a"]) != `{"n":4}` {
 		t.Fatalf("after takeover: %s, %v", got, err)
 	}
 }
 
-func TestProducerReportsFencing(t *testing.T) {
+// TestOpenFencesBeforeTheFirstCommit is the order a task relies on: the
+// epoch is taken at OpenProducer, not at the first produce, so an owner
+// that opened, then read, commits from what it read, and an older owner
+// that committed in between is refused, never the newer one.
+func TestOpenFencesBeforeTheFirstCommit(t *testing.T) {
 	opts, _ := setup(t, 1)
-	old := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second, nil)
-	defer old.Close()
+	old := open(t, opts, "conn-0", 10*time.Second)
 	commit(t, old, 0, "a", `{"n":1}`)
-	newer := kafka.NewProducer(opts, "conn-0", offsetsTopic, 10*time.Second, nil)
-	defer newer.Close()
-	commit(t, newer, 0, "a", `{"n":2}`)
+	newer := open(t, opts, "conn-0", 10*time.Second)
 	err := old.Commit(context.Background(), []*kgo.Record{{Topic: offsetsTopic, Partition: 0, Key: kafka.OffsetKey("conn", "a"), Value: []byte(`{"n":3}`)}})
-	if err == nil || !strings.Contains(err.Error(), "fenced") {
-		t.Fatalf("old producer's commit = %v, want fenced", err)
+	if !errors.Is(err, kafka.ErrFenced) {
+		t.Fatalf("old producer's commit after the newer one opened = %v, want ErrFenced", err)
+	}
+	commit(t, newer, 0, "a", `{"n":2}`)
+	got, err := kafka.ReadOffsets(context.Background(), opts, offsetsTopic, nil, "conn")
+	if err != nil || string(got["a"]) != `{"n":2}` {
+		t.Fatalf("offsets = %s, %v; want the newer owner's {\"n\":2}", got, err)
 	}
 }
 

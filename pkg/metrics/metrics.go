@@ -26,7 +26,13 @@ type Metrics struct {
 	PollDuration    *prometheus.HistogramVec // source, provider
 	CommitDuration  *prometheus.HistogramVec // source, provider
 	LastSuccess     *prometheus.GaugeVec     // source, provider
+	FencedCommits   *prometheus.CounterVec   // source, provider
 	Ready           prometheus.Gauge
+
+	// The replica's share of the work, from the connector's group.
+	Generation prometheus.Gauge   // the group generation of the last rebalance
+	Rebalances prometheus.Counter // rebalances this replica took part in
+	Tasks      prometheus.Gauge   // tasks this replica owns
 }
 
 // New creates the collectors and registers them, with the Go and process
@@ -54,8 +60,16 @@ func New(version string, sources func() []SourceSnapshot) *Metrics {
 			Help: "Time to write and commit one batch with its offset.", Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 10)}, sp),
 		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "last_success_timestamp_seconds",
 			Help: "When the source last committed a batch (or found nothing new)."}, sp),
+		FencedCommits: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "fenced_commits_total",
+			Help: "Commits refused because the task's producer was fenced (a transaction timed out, another owner, offsets -force)."}, sp),
 		Ready: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "ready",
-			Help: "1 once offsets are restored and the broker answers."}),
+			Help: "1 once the broker answered and the replica joined its group."}),
+		Generation: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Subsystem: "group", Name: "generation",
+			Help: "Generation of the connector's group at this replica's last rebalance."}),
+		Rebalances: prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "group", Name: "rebalances_total",
+			Help: "Rebalances of the connector's group this replica took part in."}),
+		Tasks: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Subsystem: "group", Name: "tasks",
+			Help: "Tasks (offsets-topic partitions) this replica owns."}),
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
 		Help: "Build information; always 1."}, []string{"version", "goversion"})
@@ -65,7 +79,7 @@ func New(version string, sources func() []SourceSnapshot) *Metrics {
 	}
 	buildInfo.WithLabelValues(version, goVersion).Set(1)
 	m.Registry.MustRegister(m.RecordsPolled, m.RecordsWritten, m.DLQRecords, m.PollErrors, m.RequestFailures,
-		m.Transactions, m.PollDuration, m.CommitDuration, m.LastSuccess, m.Ready, buildInfo, newSourceCollector(sources),
+		m.Transactions, m.PollDuration, m.CommitDuration, m.LastSuccess, m.FencedCommits, m.Ready, m.Generation, m.Rebalances, m.Tasks, buildInfo, newSourceCollector(sources),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

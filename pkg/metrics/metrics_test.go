@@ -26,7 +26,7 @@ connector_poll_errors_total{provider="tiki_lead",reason="auth",source="tiki-main
 # HELP connector_transactions_total Kafka transactions by result (committed, aborted).
 # TYPE connector_transactions_total counter
 connector_transactions_total{provider="tiki_lead",result="committed",source="tiki-main"} 1
-# HELP connector_ready 1 once offsets are restored and the broker answers.
+# HELP connector_ready 1 once the broker answered and the replica joined its group.
 # TYPE connector_ready gauge
 connector_ready 1
 # HELP connector_source_lag_seconds Now minus the entity time of the newest record the source committed since start.
@@ -39,11 +39,13 @@ connector_source_state{provider="tiki_lead",source="new",state="failed"} 0
 connector_source_state{provider="tiki_lead",source="new",state="running"} 0
 connector_source_state{provider="tiki_lead",source="new",state="starting"} 1
 connector_source_state{provider="tiki_lead",source="new",state="stopped"} 0
+connector_source_state{provider="tiki_lead",source="new",state="unassigned"} 0
 connector_source_state{provider="tiki_lead",source="tiki-main",state="backing_off"} 1
 connector_source_state{provider="tiki_lead",source="tiki-main",state="failed"} 0
 connector_source_state{provider="tiki_lead",source="tiki-main",state="running"} 0
 connector_source_state{provider="tiki_lead",source="tiki-main",state="starting"} 0
 connector_source_state{provider="tiki_lead",source="tiki-main",state="stopped"} 0
+connector_source_state{provider="tiki_lead",source="tiki-main",state="unassigned"} 0
 `
 	if err := testutil.GatherAndCompare(m.Registry, strings.NewReader(want),
 		"connector_records_written_total", "connector_poll_errors_total", "connector_transactions_total", "connector_ready",

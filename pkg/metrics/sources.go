@@ -13,7 +13,7 @@ type SourceSnapshot struct {
 }
 
 // States are the values of connector_source_state's state label.
-var States = []string{"starting", "running", "backing_off", "failed", "stopped"}
+var States = []string{"unassigned", "starting", "running", "backing_off", "failed", "stopped"}
 
 // sourceCollector computes connector_source_lag_seconds and
 // connector_source_state when scraped, so the lag grows while a source is
