@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -213,5 +214,124 @@ func waitUntil(t *testing.T, cond func() bool) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestForceTakesEffectWhateverSharesTheTask forces one source's offset
+// back while another source of the same task (offsets_partitions: 1) keeps
+// committing: every time, the forced source re-reads from the forced
+// offset, rather than committing from what it held before.
+func TestForceTakesEffectWhateverSharesTheTask(t *testing.T) {
+	broker, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	sim := tikisim.New("cid", "tool-secret")
+	now := time.Now().UTC().Truncate(time.Second)
+	for i := range 60 {
+		sim.Create("1", now.Add(-time.Duration(60-i)*time.Minute))
+		sim.Create("2", now.Add(-time.Duration(60-i)*time.Minute))
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	t.Setenv("TOOL_TIKI_SECRET", "tool-secret")
+	source := func(name, form string) string {
+		return fmt.Sprintf(`  - name: %s
+    kind: tiki_lead
+    topic: %s
+    poll_interval: 100ms
+    http: {rate_limit: 1000}
+    tiki:
+      base_url: %s
+      client_id: cid
+      client_secret: ${TOOL_TIKI_SECRET}
+      form_ids: [%q]
+      start_time: %s
+      lag: 1s
+      overlap: 2s
+`, name, name, srv.URL, form, now.Add(-2*time.Hour).Format(time.RFC3339))
+	}
+	yaml := fmt.Sprintf("name: shared\nkafka:\n  brokers: [%q]\n  offsets_partitions: 1\n  replication_factor: 1\n  group: {session_timeout: 6s}\nhttp:\n  listen: \"-\"\nsources:\n%s%s",
+		broker.ListenAddrs()[0], source("leads-a", "1"), source("leads-b", "2"))
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Batches of leads-a, as the connector commits them.
+	var (
+		mu      sync.Mutex
+		batches []connector.Batch
+	)
+	c, err := connector.New(cfg, connector.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		connector.WithOnCommit(func(b connector.Batch) {
+			if b.Source == "leads-a" {
+				mu.Lock()
+				batches = append(batches, b)
+				mu.Unlock()
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	seen := func() int { mu.Lock(); defer mu.Unlock(); return len(batches) }
+	waitUntil(t, func() bool {
+		_, body := getStatus(c)
+		return seen() > 0 && strings.Count(body, `"state": "running"`) == 2
+	})
+
+	// New responses keep both sources committing while the offsets are forced.
+	feedCtx, stopFeed := context.WithCancel(context.Background())
+	var feeding sync.WaitGroup
+	feeding.Go(func() {
+		for feedCtx.Err() == nil {
+			sim.Create("1", time.Now().UTC())
+			sim.Create("2", time.Now().UTC())
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	defer func() { stopFeed(); feeding.Wait() }()
+
+	for round := range 6 {
+		time.Sleep(time.Duration(300+round*170) * time.Millisecond)
+		watermark := time.Now().UTC().Add(-15 * time.Minute).Truncate(time.Second)
+		// The responses a re-read from watermark must emit again: created
+		// within [watermark − overlap, now − lag].
+		again := 0
+		for _, r := range sim.Responses() {
+			if r.FormID == "1" && !r.CreatedAt.Before(watermark.Add(-2*time.Second)) && r.CreatedAt.Before(time.Now().Add(-2*time.Second)) {
+				again++
+			}
+		}
+		off := fmt.Sprintf(`{"watermark":%q,"backfill_until":%q}`, watermark.Format(time.RFC3339), now.Add(-2*time.Hour).Format(time.RFC3339))
+		before := seen()
+		if code, out := cli("offsets", "set", "-c", file, "-force", "leads-a", off); code != 0 || !strings.Contains(out, "was fenced") {
+			t.Fatalf("round %d: forced set = %d %q", round, code, out)
+		}
+		// The first batch of leads-a that starts from the forced offset
+		// re-emits the last 15 minutes; one that went on from its old
+		// offset would hold only the newest responses.
+		waitUntil(t, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, b := range batches[before:] {
+				if b.Events >= again {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v", err)
 	}
 }
