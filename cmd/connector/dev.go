@@ -98,7 +98,6 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "read %s with: kcat -b %s -C -t %s -f '%%k %%s\\n' (Avro single-object encoded)\n", s.Name, broker.Addrs()[0], s.Topic)
 	}
 
-	go sims.live(ctx, o.every)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c, err := connector.New(cfg, connector.WithLogger(log), connector.WithVersion(version),
 		connector.WithOnCommit(func(b connector.Batch) {
@@ -109,6 +108,20 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// New records and changes start once the connector has joined its
+	// group: what exists before its first poll is the backfill (r).
+	go func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for !c.Ready() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+		sims.live(ctx, o.every)
+	}()
 	err = c.Run(ctx)
 	fmt.Fprintln(stdout, "stopped; run again to resume from the committed offsets")
 	return err

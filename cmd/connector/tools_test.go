@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -220,13 +221,19 @@ func waitUntil(t *testing.T, cond func() bool) {
 // TestForceTakesEffectWhateverSharesTheTask forces one source's offset
 // back while another source of the same task (offsets_partitions: 1) keeps
 // committing: every time, the forced source re-reads from the forced
-// offset, rather than committing from what it held before.
+// offset, rather than committing from what it held before. It runs on
+// KAFKA_BROKERS when set (test/kafka/start.sh), on kfake otherwise.
 func TestForceTakesEffectWhateverSharesTheTask(t *testing.T) {
-	broker, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
+	brokers := os.Getenv("KAFKA_BROKERS")
+	if brokers == "" {
+		broker, err := kfake.NewCluster(kfake.NumBrokers(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(broker.Close)
+		brokers = broker.ListenAddrs()[0]
 	}
-	t.Cleanup(broker.Close)
+	name := fmt.Sprintf("shared-%06x", rand.Uint32()&0xffffff)
 	sim := tikisim.New("cid", "tool-secret")
 	now := time.Now().UTC().Truncate(time.Second)
 	for i := range 60 {
@@ -236,6 +243,7 @@ func TestForceTakesEffectWhateverSharesTheTask(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	t.Setenv("TOOL_TIKI_SECRET", "tool-secret")
+	conn := name
 	source := func(name, form string) string {
 		return fmt.Sprintf(`  - name: %s
     kind: tiki_lead
@@ -250,10 +258,10 @@ func TestForceTakesEffectWhateverSharesTheTask(t *testing.T) {
       start_time: %s
       lag: 1s
       overlap: 2s
-`, name, name, srv.URL, form, now.Add(-2*time.Hour).Format(time.RFC3339))
+`, name, conn+"."+name, srv.URL, form, now.Add(-2*time.Hour).Format(time.RFC3339))
 	}
-	yaml := fmt.Sprintf("name: shared\nkafka:\n  brokers: [%q]\n  offsets_partitions: 1\n  replication_factor: 1\n  group: {session_timeout: 6s}\nhttp:\n  listen: \"-\"\nsources:\n%s%s",
-		broker.ListenAddrs()[0], source("leads-a", "1"), source("leads-b", "2"))
+	yaml := fmt.Sprintf("name: %s\nkafka:\n  brokers: [%s]\n  offsets_topic: %s-offsets\n  offsets_partitions: 1\n  replication_factor: 1\n  group: {session_timeout: 6s}\nhttp:\n  listen: \"-\"\nsources:\n%s%s",
+		name, brokers, name, source("leads-a", "1"), source("leads-b", "2"))
 	file := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)

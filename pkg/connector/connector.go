@@ -144,21 +144,26 @@ func (c *Connector) Run(ctx context.Context) error {
 		weights[id] = len(t.workers)
 	}
 	k := c.cfg.Kafka
+	// The group's callbacks take c.mu: holding it until c.member is set
+	// keeps them waiting for it.
+	c.mu.Lock()
 	member, err := kafka.Join(c.kopts, kafka.GroupConfig{
 		Connector: c.cfg.Name, OffsetsTopic: k.OffsetsTopic, Instance: c.instance,
 		SessionTimeout: k.Group.SessionTimeout, RebalanceTimeout: k.Group.RebalanceTimeout,
 		Weights: weights, Assigned: c.assigned, Revoked: c.revoked,
 	})
+	c.member = member
+	c.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	c.member = member
 	c.log.Info("joined the connector's group; waiting for tasks", "group", kafka.GroupID(c.cfg.Name), "instance", c.instance, "sources", len(c.cfg.Sources))
 	<-ctx.Done()
 	c.ready.Store(false)
 	c.metrics.Ready.Set(0)
-	// The tasks stop with ctx; leaving revokes them (Revoked waits for the
-	// last commits) before the group hands them to the other replicas.
+	// Stop every task (their last commits end or abort) before leaving,
+	// so the group hands them to the other replicas only then.
+	c.revoked(c.GroupStatus().Tasks, false)
 	member.Leave()
 	c.status.setAll(StateStopped)
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // GroupID is the consumer group the replicas of a connector join on its
@@ -44,6 +45,7 @@ type GroupConfig struct {
 // Member is this replica's membership in the connector's group.
 type Member struct {
 	cfg    GroupConfig
+	opts   []kgo.Opt
 	cl     *kgo.Client
 	cancel context.CancelFunc
 }
@@ -82,22 +84,46 @@ func Join(opts []kgo.Opt, cfg GroupConfig) (*Member, error) {
 		return nil, err
 	}
 	cl.PauseFetchTopics(cfg.OffsetsTopic)
-	return &Member{cfg: cfg, cl: cl, cancel: cancel}, nil
+	return &Member{cfg: cfg, opts: opts, cl: cl, cancel: cancel}, nil
 }
 
 // ID returns this member's id and generation in the group ("" and -1
 // before it joined).
 func (m *Member) ID() (string, int32) { return m.cl.GroupMetadata() }
 
-// Leave gives up every task (Revoked is called with them) and leaves the
-// group, so the others take them over at once rather than after the
-// session timeout.
+// leaveTimeout bounds Leave.
+const leaveTimeout = 2 * time.Second
+
+// Leave leaves the group, so the others take this replica's tasks over at
+// once rather than after the session timeout. The caller has stopped the
+// tasks already (Revoked may be called again with them).
+//
+// kgo's leave waits for a rebalance in progress to complete, which lasts
+// up to the rebalance timeout when a member died; past a second, Leave
+// closes the client and sends LeaveGroup for its member id itself.
 func (m *Member) Leave() {
-	leave, done := context.WithTimeout(context.Background(), m.cfg.RebalanceTimeout)
-	defer done()
-	_ = m.cl.LeaveGroupContext(leave)
+	id, _ := m.ID()
+	ctx, done := context.WithTimeout(context.Background(), leaveTimeout/2)
+	err := m.cl.LeaveGroupContext(ctx)
+	done()
 	m.cancel()
 	m.cl.Close()
+	if err == nil || id == "" {
+		return
+	}
+	cl, err := kgo.NewClient(m.opts...)
+	if err != nil {
+		return
+	}
+	defer cl.Close()
+	ctx, done = context.WithTimeout(context.Background(), leaveTimeout/2)
+	defer done()
+	req := kmsg.NewPtrLeaveGroupRequest()
+	req.Group, req.MemberID = GroupID(m.cfg.Connector), id
+	member := kmsg.NewLeaveGroupRequestMember()
+	member.MemberID = id
+	req.Members = append(req.Members, member)
+	_, _ = req.RequestWith(ctx, cl)
 }
 
 // Owns asks the group's coordinator whether this member still owns task
