@@ -201,9 +201,11 @@ func TestSchemasCommands(t *testing.T) {
 	}
 }
 
-func getStatus(c *connector.Connector) (int, string) {
+func getStatus(c *connector.Connector) (int, string) { return get(c, "/status") }
+
+func get(c *connector.Connector, path string) (int, string) {
 	rec := httptest.NewRecorder()
-	c.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/status", nil))
+	c.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 	return rec.Code, rec.Body.String()
 }
 
@@ -295,6 +297,20 @@ func TestForceTakesEffectWhateverSharesTheTask(t *testing.T) {
 		_, body := getStatus(c)
 		return seen() > 0 && strings.Count(body, `"state": "running"`) == 2
 	})
+	// This replica owns the one task, and says so in /status, /metrics
+	// and `offsets list`.
+	host, _ := os.Hostname()
+	if _, body := getStatus(c); !strings.Contains(body, `"tasks": [
+      0
+    ]`) || !strings.Contains(body, `"instance": "`+host+`"`) {
+		t.Fatalf("/status does not show the task owned here:\n%s", body)
+	}
+	if _, body := get(c, "/metrics"); !strings.Contains(body, "\nconnector_group_tasks 1\n") || !strings.Contains(body, "\nconnector_group_rebalances_total 1\n") {
+		t.Fatalf("/metrics lacks the group gauges:\n%s", body)
+	}
+	if code, out := cli("offsets", "list", "-c", file); code != 0 || !strings.Contains(out, "OWNER") || strings.Count(out, host+" (") != 2 {
+		t.Fatalf("offsets list does not name the owner %s of both sources: %d %q", host, code, out)
+	}
 
 	// New responses keep both sources committing while the offsets are forced.
 	feedCtx, stopFeed := context.WithCancel(context.Background())
@@ -337,6 +353,9 @@ func TestForceTakesEffectWhateverSharesTheTask(t *testing.T) {
 			}
 			return false
 		})
+	}
+	if _, body := get(c, "/metrics"); !strings.Contains(body, "connector_fenced_commits_total{") {
+		t.Errorf("six forced offsets, and no fenced commit in /metrics")
 	}
 	cancel()
 	if err := <-done; err != nil {

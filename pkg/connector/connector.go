@@ -206,29 +206,35 @@ func (c *Connector) assigned(ids []int32, generation int32) {
 // their last commit finished or was aborted.
 func (c *Connector) revoked(ids []int32, lost bool) {
 	c.mu.Lock()
-	var stopping []*runningTask
+	var (
+		stopping []*runningTask
+		gone     []int32
+	)
 	for _, id := range ids {
 		if rt := c.running[id]; rt != nil {
 			rt.stop()
 			stopping = append(stopping, rt)
 			delete(c.running, id)
 		}
-		c.group.Tasks = slices.DeleteFunc(c.group.Tasks, func(t int32) bool { return t == id })
+		if i := slices.Index(c.group.Tasks, id); i >= 0 {
+			c.group.Tasks = slices.Delete(c.group.Tasks, i, i+1)
+			gone = append(gone, id)
+		}
 	}
 	c.metrics.Tasks.Set(float64(len(c.group.Tasks)))
 	c.mu.Unlock()
 	for _, rt := range stopping {
 		<-rt.done
 	}
-	for _, id := range ids {
+	for _, id := range gone {
 		if t := c.tasks[id]; t != nil {
 			for _, w := range t.workers {
 				c.status.update(w.cfg.Name, func(s *SourceStatus) { s.State = StateUnassigned })
 			}
 		}
 	}
-	if len(ids) > 0 {
-		c.log.Info("tasks given up", "tasks", ids, "lost", lost)
+	if len(gone) > 0 {
+		c.log.Info("tasks given up", "tasks", gone, "lost", lost)
 	}
 }
 
