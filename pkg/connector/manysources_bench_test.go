@@ -6,19 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -99,39 +93,27 @@ func BenchmarkManySourcesOnThreeReplicas(b *testing.B) {
 		accounts = append(accounts, acc)
 	}
 	yaml := msConfig(name, addrs, now.Add(-30*time.Minute), accounts, sources)
-
-	bin := filepath.Join(b.TempDir(), "connector")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/vnstream/connector/cmd/connector").CombinedOutput(); err != nil {
-		b.Fatalf("building the connector: %v\n%s", err, out)
-	}
-	logFile, err := os.CreateTemp("", "manysources-replicas-*.log")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer logFile.Close()
-	b.Logf("replicas' logs: %s", logFile.Name())
-	env := os.Environ()
+	var env []string
 	for _, acc := range accounts {
 		env = append(env, acc.secretVar+"="+acc.secret)
 	}
-	var logMu sync.Mutex
-	var reps []*msReplica
-	b.Cleanup(func() {
-		for _, r := range reps {
-			r.kill()
-		}
-	})
+	rs := newReplicaSet(b, yaml, env...)
+	rs.timeout = 5 * time.Second
+	logFile := rs.log.Name()
+	b.Logf("replicas' logs: %s", logFile)
 
 	// 1. Start the replicas; wait until every source has committed.
 	b.ResetTimer()
 	began := time.Now()
+	pids := make([]int, msReplicas)
 	for i := range msReplicas {
-		reps = append(reps, startMSReplica(b, i, bin, yaml, env, logFile, &logMu))
+		rs.start(i)
+		pids[i] = rs.pid(i)
 	}
 	var sts []connector.Status
 	lastReport := time.Now()
 	for {
-		sts = msStatuses(reps)
+		sts = msStatuses(rs)
 		done := msCommittedSources(sts)
 		if done == len(sources) {
 			break
@@ -139,9 +121,9 @@ func BenchmarkManySourcesOnThreeReplicas(b *testing.B) {
 		if time.Since(began) > 3*time.Minute {
 			b.Fatalf("after %v only %d of %d sources committed", time.Since(began).Round(time.Second), done, len(sources))
 		}
-		for i, r := range reps {
-			if r.exited() {
-				b.Fatalf("replica %d exited: see %s", i, logFile.Name())
+		for i := range msReplicas {
+			if rs.exited(i) {
+				b.Fatalf("replica %d exited: see %s", i, logFile)
 			}
 		}
 		if time.Since(lastReport) > 10*time.Second {
@@ -181,23 +163,25 @@ func BenchmarkManySourcesOnThreeReplicas(b *testing.B) {
 		ready.Round(10*time.Millisecond), lastProduced.Sub(began).Round(10*time.Millisecond), want, spread)
 
 	// 2. Idle: CPU and RSS of each replica.
-	sts = msStatuses(reps)
+	sts = msStatuses(rs)
 	idleSpread := msSpread(sts)
-	txns0, reqs0 := msCommits(reps), msRequests(accounts)
-	cpu0 := make([]time.Duration, len(reps))
-	for i, r := range reps {
-		cpu0[i] = r.cpu()
+	txns0, reqs0 := msCommits(rs), msRequests(accounts)
+	cpu0 := make([]time.Duration, msReplicas)
+	for i, pid := range pids {
+		cpu0[i] = msCPU(pid)
 	}
 	idleBegan := time.Now()
 	time.Sleep(msIdle)
 	idle := time.Since(idleBegan)
-	cpuPct := make([]float64, len(reps))
-	rss := make([]float64, len(reps))
-	for i, r := range reps {
-		cpuPct[i] = 100 * (r.cpu() - cpu0[i]).Seconds() / idle.Seconds()
-		rss[i] = float64(r.rss()) / (1 << 20)
+	cpuPct := make([]float64, msReplicas)
+	rss := make([]float64, msReplicas)
+	peak := make([]float64, msReplicas)
+	for i, pid := range pids {
+		cpuPct[i] = 100 * (msCPU(pid) - cpu0[i]).Seconds() / idle.Seconds()
+		r, p := msMemory(pid)
+		rss[i], peak[i] = float64(r)/(1<<20), float64(p)/(1<<20)
 	}
-	txnRate := (msCommits(reps) - txns0) / idle.Seconds()
+	txnRate := (msCommits(rs) - txns0) / idle.Seconds()
 	reqRate := float64(msRequests(accounts)-reqs0) / idle.Seconds()
 
 	// 3. Freshness: new responses on random sources while idle.
@@ -224,16 +208,11 @@ func BenchmarkManySourcesOnThreeReplicas(b *testing.B) {
 	if len(lat) != len(writes) {
 		b.Fatalf("only %d of %d new responses became visible within 30s of the last", len(lat), len(writes))
 	}
-	endSts := msStatuses(reps)
+	endSts := msStatuses(rs)
 	endSpread := msSpread(endSts)
 
 	// Stop every replica: SIGTERM, a clean and prompt exit.
-	var wg sync.WaitGroup
-	exits := make([]time.Duration, len(reps))
-	for i, r := range reps {
-		wg.Go(func() { exits[i] = r.term(b) })
-	}
-	wg.Wait()
+	exits := rs.stop()
 
 	slices.Sort(lat)
 	slices.Sort(commitLat)
@@ -242,7 +221,7 @@ func BenchmarkManySourcesOnThreeReplicas(b *testing.B) {
 	b.ReportMetric(p50.Seconds()*1000, "fresh_p50_ms")
 	b.ReportMetric(p99.Seconds()*1000, "fresh_p99_ms")
 	var cpuSum, rssSum float64
-	for i := range reps {
+	for i := range msReplicas {
 		b.ReportMetric(cpuPct[i], fmt.Sprintf("r%d_cpu_%%core", i))
 		b.ReportMetric(rss[i], fmt.Sprintf("r%d_RSS_MiB", i))
 		b.ReportMetric(float64(idleSpread[i]), fmt.Sprintf("r%d_sources", i))
@@ -256,7 +235,7 @@ func BenchmarkManySourcesOnThreeReplicas(b *testing.B) {
 
 	for i, st := range endSts {
 		b.Logf("replica %d (pid %d): %d sources, tasks %v, generation %d, %d rebalances; idle CPU %.1f%% of a core, RSS %.1f MiB (peak %.1f MiB); exited %v after SIGTERM",
-			i, reps[i].cmd.Process.Pid, endSpread[i], st.Group.Tasks, st.Group.Generation, st.Group.Rebalances, cpuPct[i], rss[i], float64(reps[i].peak)/(1<<20), exits[i].Round(time.Millisecond))
+			i, pids[i], endSpread[i], st.Group.Tasks, st.Group.Generation, st.Group.Rebalances, cpuPct[i], rss[i], peak[i], exits[i].Round(time.Millisecond))
 	}
 	b.Logf("while idle: %.1f committed transactions/s and %.1f vendor requests/s over all replicas (%d sources, poll_interval %v)",
 		txnRate, reqRate, len(sources), msPollInterval)
@@ -266,13 +245,11 @@ func BenchmarkManySourcesOnThreeReplicas(b *testing.B) {
 	b.Logf("freshness of %d new responses written over %v (poll_interval %v, lag 1s): p50 %v, p99 %v, max %v; of which produce→visible p50 %v, p99 %v",
 		len(lat), msFreshSpan, msPollInterval, p50.Round(time.Millisecond), p99.Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond),
 		msPercentile(commitLat, 50).Round(time.Millisecond), msPercentile(commitLat, 99).Round(time.Millisecond))
-	logMu.Lock()
-	msLogSummary(b, logFile.Name())
-	logMu.Unlock()
+	msLogSummary(b, logFile)
 }
 
-// msConfig is the YAML of the benchmark's connector, with {{PORT}} for
-// each replica's HTTP port.
+// msConfig is the YAML of the benchmark's connector, with %d for each
+// replica's HTTP port.
 func msConfig(name string, addrs []string, start time.Time, accounts []msAccount, sources []msSource) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `name: %s
@@ -285,7 +262,7 @@ kafka:
   group:
     session_timeout: 6s
 http:
-  listen: 127.0.0.1:{{PORT}}
+  listen: 127.0.0.1:%%d
 sources:
 `, name, strings.Join(addrs, `", "`), name)
 	for _, s := range sources {
@@ -314,93 +291,9 @@ sources:
 	return b.String()
 }
 
-// msReplica is one connector process.
-type msReplica struct {
-	cmd  *exec.Cmd
-	port int
-	done chan struct{}
-	err  error
-	peak int64 // VmHWM when it was last read
-}
-
-// startMSReplica runs replica i of yaml; its output goes to log, each
-// line prefixed with its number.
-func startMSReplica(b *testing.B, i int, bin, yaml string, env []string, log io.Writer, logMu *sync.Mutex) *msReplica {
-	b.Helper()
-	port := msFreePort(b)
-	file := filepath.Join(b.TempDir(), fmt.Sprintf("replica-%d.yaml", i))
-	if err := os.WriteFile(file, []byte(strings.ReplaceAll(yaml, "{{PORT}}", strconv.Itoa(port))), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(bin, "run", "-c", file)
-	cmd.Env = env
-	w := &msLineWriter{prefix: fmt.Appendf(nil, "r%d ", i), out: log, mu: logMu}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	r := &msReplica{cmd: cmd, port: port, done: make(chan struct{})}
-	go func() {
-		r.err = cmd.Wait()
-		close(r.done)
-	}()
-	return r
-}
-
-func (r *msReplica) exited() bool {
-	select {
-	case <-r.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// kill SIGKILLs the replica if it still runs.
-func (r *msReplica) kill() {
-	if !r.exited() {
-		_ = r.cmd.Process.Kill()
-		<-r.done
-	}
-}
-
-// term SIGTERMs the replica and checks that it exits cleanly within 20s.
-func (r *msReplica) term(b *testing.B) time.Duration {
-	began := time.Now()
-	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		b.Errorf("SIGTERM pid %d: %v", r.cmd.Process.Pid, err)
-		return 0
-	}
-	select {
-	case <-r.done:
-		if r.err != nil {
-			b.Errorf("replica pid %d did not exit cleanly on SIGTERM: %v", r.cmd.Process.Pid, r.err)
-		}
-	case <-time.After(20 * time.Second):
-		b.Errorf("replica pid %d still runs 20s after SIGTERM; killing it", r.cmd.Process.Pid)
-		r.kill()
-	}
-	return time.Since(began)
-}
-
-// status reads the replica's /status; ok is false while it does not answer.
-func (r *msReplica) status() (st connector.Status, ok bool) {
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/status", r.port))
-	if err != nil {
-		return st, false
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || json.Unmarshal(body, &st) != nil {
-		return st, false
-	}
-	return st, true
-}
-
-// cpu is the CPU time (utime + stime, CLK_TCK 100) the replica has used.
-func (r *msReplica) cpu() time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", r.cmd.Process.Pid))
+// msCPU is the CPU time (utime + stime, CLK_TCK 100) process pid has used.
+func msCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
@@ -415,12 +308,12 @@ func (r *msReplica) cpu() time.Duration {
 	return time.Duration(ut+st) * (time.Second / 100)
 }
 
-// rss is the replica's resident set (VmRSS) in bytes; it also notes the
-// peak (VmHWM).
-func (r *msReplica) rss() int64 {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", r.cmd.Process.Pid))
+// msMemory is process pid's resident set (VmRSS) and its peak (VmHWM) in
+// bytes.
+func msMemory(pid int) (rss, peak int64) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	kb := func(field string) int64 {
 		for line := range strings.Lines(string(raw)) {
@@ -431,17 +324,16 @@ func (r *msReplica) rss() int64 {
 		}
 		return 0
 	}
-	r.peak = kb("VmHWM")
-	return kb("VmRSS")
+	return kb("VmRSS"), kb("VmHWM")
 }
 
 // msStatuses reads every replica's /status (a zero Status for one that
 // does not answer).
-func msStatuses(reps []*msReplica) []connector.Status {
-	out := make([]connector.Status, len(reps))
+func msStatuses(rs *replicaSet) []connector.Status {
+	out := make([]connector.Status, msReplicas)
 	var wg sync.WaitGroup
-	for i, r := range reps {
-		wg.Go(func() { out[i], _ = r.status() })
+	for i := range out {
+		wg.Go(func() { out[i], _ = rs.status(i) })
 	}
 	wg.Wait()
 	return out
@@ -476,17 +368,10 @@ func msSpread(sts []connector.Status) []int {
 
 // msCommits sums connector_transactions_total{result="committed"} over
 // every source of every replica.
-func msCommits(reps []*msReplica) float64 {
+func msCommits(rs *replicaSet) float64 {
 	var sum float64
-	for _, r := range reps {
-		c := http.Client{Timeout: 5 * time.Second}
-		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", r.port))
-		if err != nil {
-			continue
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		for line := range strings.Lines(string(body)) {
+	for i := range msReplicas {
+		for line := range rs.metrics(i) {
 			if strings.HasPrefix(line, "connector_transactions_total{") && strings.Contains(line, `result="committed"`) {
 				f := strings.Fields(line)
 				v, _ := strconv.ParseFloat(f[len(f)-1], 64)
@@ -506,43 +391,11 @@ func msRequests(accounts []msAccount) int {
 	return n
 }
 
-// msFreePort returns a loopback port nothing listens on (yet).
-func msFreePort(b testing.TB) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func msPercentile(sorted []time.Duration, p int) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
 	return sorted[min(len(sorted)-1, (len(sorted)*p+99)/100-1)]
-}
-
-// msLineWriter writes whole lines to out, each with prefix, under mu.
-type msLineWriter struct {
-	prefix []byte
-	out    io.Writer
-	mu     *sync.Mutex
-	buf    []byte
-}
-
-func (w *msLineWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	for {
-		i := bytes.IndexByte(w.buf, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		w.mu.Lock()
-		_, _ = w.out.Write(append(slices.Clip(w.prefix), w.buf[:i+1]...))
-		w.mu.Unlock()
-		w.buf = w.buf[i+1:]
-	}
 }
 
 // msArrival is when the consumer first saw one event.

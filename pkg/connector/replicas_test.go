@@ -1,16 +1,21 @@
 package connector_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,36 +25,44 @@ import (
 )
 
 // replicaSet runs replicas of one connector as separate processes of the
-// connector binary, each with its own /status port.
+// connector binary, each with its own /status port. Their output goes to
+// one log file, each line prefixed with the replica's number ("r0 ").
 type replicaSet struct {
-	t       *testing.T
+	tb      testing.TB
 	bin     string
-	config  string // the configuration, with %d for the HTTP port
+	config  string   // the configuration, with %d for the HTTP port
+	env     []string // NAME=value added to each replica's environment
+	timeout time.Duration
 	dir     string
 	log     *os.File
+	logMu   sync.Mutex
 	running map[int]*replica
 }
 
 type replica struct {
 	cmd  *exec.Cmd
 	port int
+	done chan struct{} // closed once the process has exited
+	err  error         // what Wait returned, once done
 }
 
 // newReplicaSet builds the connector and prepares replicas of config
-// (YAML whose http.listen is 127.0.0.1:%d).
-func newReplicaSet(t *testing.T, config string) *replicaSet {
-	t.Helper()
-	dir := t.TempDir()
+// (YAML whose http.listen is 127.0.0.1:%d), run with env (NAME=value)
+// added to the environment. /status and /metrics requests time out after
+// a second (set timeout before start to change that).
+func newReplicaSet(tb testing.TB, config string, env ...string) *replicaSet {
+	tb.Helper()
+	dir := tb.TempDir()
 	bin := filepath.Join(dir, "connector")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/vnstream/connector/cmd/connector").CombinedOutput(); err != nil {
-		t.Fatalf("building the connector: %v\n%s", err, out)
+		tb.Fatalf("building the connector: %v\n%s", err, out)
 	}
-	log, err := os.Create(filepath.Join(os.TempDir(), strings.ReplaceAll(t.Name(), "/", "-")+".log"))
+	log, err := os.Create(filepath.Join(os.TempDir(), strings.ReplaceAll(tb.Name(), "/", "-")+".log"))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	rs := &replicaSet{t: t, bin: bin, config: config, dir: dir, log: log, running: map[int]*replica{}}
-	t.Cleanup(func() {
+	rs := &replicaSet{tb: tb, bin: bin, config: config, env: env, timeout: time.Second, dir: dir, log: log, running: map[int]*replica{}}
+	tb.Cleanup(func() {
 		for i := range rs.running {
 			rs.kill(i)
 		}
@@ -60,19 +73,40 @@ func newReplicaSet(t *testing.T, config string) *replicaSet {
 
 // start runs replica i.
 func (rs *replicaSet) start(i int) {
-	rs.t.Helper()
-	port := freePort(rs.t)
+	rs.tb.Helper()
+	port := freePort(rs.tb)
 	file := filepath.Join(rs.dir, fmt.Sprintf("replica-%d.yaml", i))
 	if err := os.WriteFile(file, fmt.Appendf(nil, rs.config, port), 0o600); err != nil {
-		rs.t.Fatal(err)
+		rs.tb.Fatal(err)
 	}
 	cmd := exec.Command(rs.bin, "run", "-c", file)
-	cmd.Env = append(os.Environ(), "TIKI_SECRET="+secret)
-	cmd.Stdout, cmd.Stderr = rs.log, rs.log
+	cmd.Env = append(os.Environ(), rs.env...)
+	w := &lineWriter{prefix: fmt.Appendf(nil, "r%d ", i), out: rs.log, mu: &rs.logMu}
+	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Start(); err != nil {
-		rs.t.Fatal(err)
+		rs.tb.Fatal(err)
 	}
-	rs.running[i] = &replica{cmd: cmd, port: port}
+	r := &replica{cmd: cmd, port: port, done: make(chan struct{})}
+	go func() {
+		r.err = cmd.Wait()
+		close(r.done)
+	}()
+	rs.running[i] = r
+}
+
+// pid is replica i's process id.
+func (rs *replicaSet) pid(i int) int {
+	return rs.running[i].cmd.Process.Pid
+}
+
+// exited tells whether replica i has exited on its own.
+func (rs *replicaSet) exited(i int) bool {
+	select {
+	case <-rs.running[i].done:
+		return true
+	default:
+		return false
+	}
 }
 
 // kill SIGKILLs replica i.
@@ -80,49 +114,78 @@ func (rs *replicaSet) kill(i int) {
 	r := rs.running[i]
 	_ = r.cmd.Process.Signal(syscall.SIGCONT)
 	_ = r.cmd.Process.Kill()
-	_ = r.cmd.Wait()
+	<-r.done
 	delete(rs.running, i)
 }
 
-// stop SIGTERMs replica i and checks that it exits cleanly and promptly.
-func (rs *replicaSet) stop(i int) {
-	rs.t.Helper()
-	waitFor(rs.t, fmt.Sprintf("replica %d to answer", i), 30*time.Second, func() bool {
-		_, ok := rs.status(i)
-		return ok
-	})
-	r := rs.running[i]
-	delete(rs.running, i)
-	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		rs.t.Fatal(err)
+// stop waits until each of replicas which (every running one, in order,
+// if none is named) answers, SIGTERMs them all at once and checks that
+// each exits cleanly within 20s (else it is killed). It returns how long
+// each took to exit.
+func (rs *replicaSet) stop(which ...int) []time.Duration {
+	rs.tb.Helper()
+	if len(which) == 0 {
+		which = slices.Sorted(maps.Keys(rs.running))
 	}
-	began := time.Now()
-	if err := r.cmd.Wait(); err != nil {
-		rs.t.Errorf("replica %d did not exit cleanly on SIGTERM: %v", i, err)
+	for _, i := range which {
+		waitFor(rs.tb, fmt.Sprintf("replica %d to answer", i), 30*time.Second, func() bool {
+			_, ok := rs.status(i)
+			return ok
+		})
 	}
-	if d := time.Since(began); d > 20*time.Second {
-		rs.t.Errorf("replica %d took %v to exit after SIGTERM", i, d)
+	exits := make([]time.Duration, len(which))
+	var wg sync.WaitGroup
+	for k, i := range which {
+		r := rs.running[i]
+		delete(rs.running, i)
+		wg.Go(func() {
+			began := time.Now()
+			if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				rs.tb.Errorf("SIGTERM replica %d: %v", i, err)
+				return
+			}
+			select {
+			case <-r.done:
+				if r.err != nil {
+					rs.tb.Errorf("replica %d did not exit cleanly on SIGTERM: %v", i, r.err)
+				}
+			case <-time.After(20 * time.Second):
+				rs.tb.Errorf("replica %d took over 20s to exit after SIGTERM; killing it", i)
+				_ = r.cmd.Process.Kill()
+				<-r.done
+			}
+			exits[k] = time.Since(began)
+		})
 	}
+	wg.Wait()
+	return exits
 }
 
 // signal sends sig to replica i.
 func (rs *replicaSet) signal(i int, sig syscall.Signal) {
-	rs.t.Helper()
+	rs.tb.Helper()
 	if err := rs.running[i].cmd.Process.Signal(sig); err != nil {
-		rs.t.Fatal(err)
+		rs.tb.Fatal(err)
 	}
+}
+
+// get reads path from replica i's HTTP server; ok is false while it does
+// not answer.
+func (rs *replicaSet) get(i int, path string) (body []byte, ok bool) {
+	c := http.Client{Timeout: rs.timeout}
+	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d%s", rs.running[i].port, path))
+	if err != nil {
+		return nil, false
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	return body, err == nil
 }
 
 // status reads replica i's /status; ok is false while it does not answer.
 func (rs *replicaSet) status(i int) (st connector.Status, ok bool) {
-	c := http.Client{Timeout: time.Second}
-	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/status", rs.running[i].port))
-	if err != nil {
-		return st, false
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || json.Unmarshal(b, &st) != nil {
+	b, ok := rs.get(i, "/status")
+	if !ok || json.Unmarshal(b, &st) != nil {
 		return st, false
 	}
 	return st, true
@@ -156,21 +219,43 @@ func contains(xs []int, x int) bool {
 	return false
 }
 
+// metrics reads the lines of replica i's /metrics (none if it does not
+// answer).
+func (rs *replicaSet) metrics(i int) iter.Seq[string] {
+	b, _ := rs.get(i, "/metrics")
+	return strings.Lines(string(b))
+}
+
 // metric reads one sample of replica i's /metrics ("" if absent).
 func (rs *replicaSet) metric(i int, series string) string {
-	c := http.Client{Timeout: time.Second}
-	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", rs.running[i].port))
-	if err != nil {
-		return ""
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for line := range strings.Lines(string(b)) {
+	for line := range rs.metrics(i) {
 		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			return strings.TrimSpace(v)
 		}
 	}
 	return ""
+}
+
+// lineWriter writes whole lines to out, each with prefix, under mu.
+type lineWriter struct {
+	prefix []byte
+	out    io.Writer
+	mu     *sync.Mutex
+	buf    []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.mu.Lock()
+		_, _ = w.out.Write(append(slices.Clip(w.prefix), w.buf[:i+1]...))
+		w.mu.Unlock()
+		w.buf = w.buf[i+1:]
+	}
 }
 
 // replicaConfig is the YAML of a connector with one tiki source per
@@ -228,7 +313,7 @@ func TestZombieReplicaNeverCommitsAgain(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	sims, urls := backlogSims(t, 3, 3000, now)
 	yaml, sources := replicaConfig(t, addrs, now.Add(-2*time.Hour), urls)
-	rs := newReplicaSet(t, yaml)
+	rs := newReplicaSet(t, yaml, "TIKI_SECRET="+secret)
 	for i := range 3 {
 		rs.start(i)
 	}
@@ -295,7 +380,7 @@ func TestReplicasScaleAndCrash(t *testing.T) {
 	sims, urls := backlogSims(t, 5, backlog/5, now)
 	span := time.Duration(backlog/5/5000+1) * time.Hour
 	yaml, sources := replicaConfig(t, addrs, now.Add(-span-time.Hour), urls)
-	rs := newReplicaSet(t, yaml)
+	rs := newReplicaSet(t, yaml, "TIKI_SECRET="+secret)
 	stopFeed := feed(sims, 5)
 	defer stopFeed()
 	began := time.Now()
