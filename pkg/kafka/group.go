@@ -63,7 +63,12 @@ func Join(opts []kgo.Opt, cfg GroupConfig) (*Member, error) {
 		kgo.ClientID(cfg.Instance),
 		kgo.ConsumerGroup(GroupID(cfg.Connector)),
 		kgo.ConsumeTopics(cfg.OffsetsTopic),
-		kgo.Balancers(&balancer{topic: cfg.OffsetsTopic, weights: cfg.Weights}),
+		// cooperative-sticky second: the protocol of the versions before
+		// scale-out, whose single replica joined this group only to say it
+		// was running. The group agrees on it while such a replica is a
+		// member (an upgrade's rollout), and on the connector's own as soon
+		// as it has left.
+		kgo.Balancers(&balancer{topic: cfg.OffsetsTopic, weights: cfg.Weights}, kgo.CooperativeStickyBalancer()),
 		kgo.DisableAutoCommit(),
 		kgo.SessionTimeout(cfg.SessionTimeout),
 		kgo.RebalanceTimeout(cfg.RebalanceTimeout),

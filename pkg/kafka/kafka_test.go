@@ -15,7 +15,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -308,4 +310,65 @@ func selfSignedTLS(t *testing.T) (string, *tls.Config) {
 		t.Fatal(err)
 	}
 	return caFile, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+}
+
+// TestJoinBesideAReplicaOfTheVersionBeforeScaleOut: that version joined the
+// group with kgo's default balancer (cooperative-sticky) and never looked at
+// its assignment. A new replica joining beside it during an upgrade must
+// get tasks (or its rollout would wait forever for it to be ready), and the
+// group must move to the source-weighted balancer once it left.
+func TestJoinBesideAReplicaOfTheVersionBeforeScaleOut(t *testing.T) {
+	opts, _ := setup(t, 4)
+	old := client(t, append(opts, kgo.ConsumerGroup(kafka.GroupID("conn")), kgo.ConsumeTopics(offsetsTopic),
+		kgo.DisableAutoCommit(), kgo.SessionTimeout(6*time.Second)))
+	var (
+		mu       sync.Mutex
+		gained   []int32
+		assigned = make(chan struct{}, 16)
+	)
+	m, err := kafka.Join(opts, kafka.GroupConfig{
+		Connector: "conn", OffsetsTopic: offsetsTopic, Instance: "new",
+		SessionTimeout: 6 * time.Second, RebalanceTimeout: 10 * time.Second,
+		Weights: map[int32]int{0: 1, 1: 1, 2: 1, 3: 1},
+		Assigned: func(tasks []int32, _ int32) {
+			mu.Lock()
+			gained = append(gained, tasks...)
+			mu.Unlock()
+			assigned <- struct{}{}
+		},
+		Revoked: func(tasks []int32, _ bool) {
+			mu.Lock()
+			gained = slices.DeleteFunc(gained, func(t int32) bool { return slices.Contains(tasks, t) })
+			mu.Unlock()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Leave()
+	held := func() int { mu.Lock(); defer mu.Unlock(); return len(gained) }
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for held() == 0 {
+		select {
+		case <-assigned:
+		case <-ctx.Done():
+			t.Fatal("the new replica got no task beside the old one")
+		}
+	}
+	old.Close()
+	for held() != 4 {
+		select {
+		case <-assigned:
+		case <-ctx.Done():
+			t.Fatalf("after the old replica left, the new one holds %d of 4 tasks", held())
+		}
+	}
+	groups, err := kadm.NewClient(client(t, opts)).DescribeGroups(ctx, kafka.GroupID("conn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := groups[kafka.GroupID("conn")].Protocol; p != kafka.BalancerName {
+		t.Fatalf("group protocol %q after the old replica left, want %q", p, kafka.BalancerName)
+	}
 }
