@@ -72,6 +72,13 @@ http:
       lag: 1s
       overlap: 2s
 `, broker.ListenAddrs()[0], reg, srv.URL, now.Add(-2*time.Hour).Format(time.RFC3339))
+	file, cfg := writeConfig(t, yaml)
+	return toolEnv{file: file, cfg: cfg}
+}
+
+// writeConfig writes yaml to a file of the test and loads it.
+func writeConfig(t *testing.T, yaml string) (string, *config.Config) {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -80,7 +87,7 @@ http:
 	if err != nil {
 		t.Fatal(err)
 	}
-	return toolEnv{file: file, cfg: cfg}
+	return file, cfg
 }
 
 // startConnector runs the connector of e until the returned stop.
@@ -264,14 +271,7 @@ func TestForceTakesEffectWhateverSharesTheTask(t *testing.T) {
 	}
 	yaml := fmt.Sprintf("name: %s\nkafka:\n  brokers: [%s]\n  offsets_topic: %s-offsets\n  offsets_partitions: 1\n  replication_factor: 1\n  group: {session_timeout: 6s}\nhttp:\n  listen: \"-\"\nsources:\n%s%s",
 		name, brokers, name, source("leads-a", "1"), source("leads-b", "2"))
-	file := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	file, cfg := writeConfig(t, yaml)
 
 	// Batches of leads-a, as the connector commits them.
 	var (

@@ -240,8 +240,15 @@ func readTopic(t testing.TB, brokers []string, topic string, want int, deadline 
 // readTopicWith is readTopic decoding with dec.
 func readTopicWith(t testing.TB, dec *schema.Decoder, brokers []string, topic string, want int, deadline time.Duration) []event {
 	t.Helper()
+	return readTopicOver(t, dec, []kgo.Opt{kgo.SeedBrokers(brokers...)}, topic, want, deadline)
+}
+
+// readTopicOver is readTopicWith with the consumer's client options (TLS,
+// SASL: kafka.Options).
+func readTopicOver(t testing.TB, dec *schema.Decoder, opts []kgo.Opt, topic string, want int, deadline time.Duration) []event {
+	t.Helper()
 	var out []event
-	consume(t, brokers, topic, want, deadline, func(r *kgo.Record) {
+	consumeOver(t, opts, topic, want, deadline, func(r *kgo.Record) {
 		e := event{partition: r.Partition, offset: r.Offset, headers: map[string]string{}}
 		for _, h := range r.Headers {
 			e.headers[h.Key] = string(h.Value)
@@ -262,8 +269,14 @@ func readTopicWith(t testing.TB, dec *schema.Decoder, brokers []string, topic st
 // and nothing more comes for half a second, or the deadline passes.
 func consume(t testing.TB, brokers []string, topic string, want int, deadline time.Duration, each func(*kgo.Record)) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	consumeOver(t, []kgo.Opt{kgo.SeedBrokers(brokers...)}, topic, want, deadline, each)
+}
+
+// consumeOver is consume with the consumer's client options.
+func consumeOver(t testing.TB, opts []kgo.Opt, topic string, want int, deadline time.Duration, each func(*kgo.Record)) {
+	t.Helper()
+	cl, err := kgo.NewClient(append(opts[:len(opts):len(opts)], kgo.ConsumeTopics(topic),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -108,56 +107,12 @@ func caSignedTLS(t *testing.T) (string, *tls.Config) {
 }
 
 // saslSSLConfig is a one-source Tiki connector config reaching the brokers
-// through l: kafka.tls.ca_file and kafka.sasl SCRAM-SHA-512, the password
-// given as ${KAFKA_SASL_PASSWORD} and looked up like the Tiki secret.
+// through l: kafka.tls with l's CA file and kafka.sasl SCRAM-SHA-512.
 func saslSSLConfig(t *testing.T, l saslSSL, simURL string, start time.Time) *config.Config {
 	t.Helper()
-	name := uniqueName(t)
-	yaml := fmt.Sprintf(`name: %s
-kafka:
-  brokers: [%q]
-  tls:
-    ca_file: %q
-  sasl:
-    mechanism: SCRAM-SHA-512
-    username: %q
-    password: ${KAFKA_SASL_PASSWORD}
-  offsets_topic: %s-offsets
-  offsets_partitions: 3
-  topic_partitions: 3
-  replication_factor: 1
-  transaction_timeout: 10s
-http:
-  listen: "-"
-sources:
-  - name: tiki-s
-    kind: tiki_lead
-    topic: %s.tiki-s
-    poll_interval: 200ms
-    error_backoff_max: 2s
-    http:
-      timeout: 5s
-      backoff_initial: 20ms
-      backoff_max: 200ms
-      max_attempts: 4
-      rate_limit: 1000
-    tiki:
-      base_url: %s
-      client_id: %s
-      client_secret: ${TIKI_SECRET}
-      form_ids: [%q, %q]
-      page_size: 100
-      start_time: %s
-      window: 6h
-      lag: 1s
-      overlap: 10s
-      max_window_records: 10000
-`, name, strings.Join(l.brokers, `", "`), l.caFile, l.user, name, name, simURL, clientID, formA, formB, start.Format(time.RFC3339))
-	env := map[string]string{"TIKI_SECRET": secret, "KAFKA_SASL_PASSWORD": l.password}
-	cfg, err := config.Parse([]byte(yaml), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, yaml)
-	}
+	cfg := testConfig(t, l.brokers, nil, "", tikiSource{name: "tiki-s", url: simURL, start: start})
+	cfg.Kafka.TLS = config.TLS{Enabled: true, CAFile: l.caFile}
+	cfg.Kafka.SASL = config.SASL{Mechanism: "SCRAM-SHA-512", Username: l.user, Password: config.Secret(l.password)}
 	return cfg
 }
 
@@ -220,7 +175,15 @@ func TestEndToEndOverSASLSSL(t *testing.T) {
 	waitFor(t, "the streamed responses", 30*time.Second, func() bool { return got.count() >= backlog+streamed })
 	r.stop(t)
 
-	events := readTopicOver(t, cfg.Kafka, cfg.Sources[0].Topic, backlog+streamed, 20*time.Second)
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := kafka.Options(cfg.Kafka)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := readTopicOver(t, schema.NewDecoder(set, nil), opts, cfg.Sources[0].Topic, backlog+streamed, 20*time.Second)
 	verifyExactlyOnce(t, sim, events)
 	for _, e := range events {
 		created := e.env.After.CreatedAt
@@ -250,64 +213,4 @@ func listTopics(t *testing.T, k config.Kafka) error {
 	defer cancel()
 	_, err = kadm.NewClient(cl).ListTopics(ctx)
 	return err
-}
-
-// readTopicOver reads topic from the start with an independent
-// read_committed consumer built by kafka.Options from k (so over TLS and
-// SASL when k says so) and decodes every record, until want records have
-// arrived and nothing more comes for half a second, or the deadline passes.
-func readTopicOver(t *testing.T, k config.Kafka, topic string, want int, deadline time.Duration) []event {
-	t.Helper()
-	set, err := schema.Load(schemas.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := schema.NewDecoder(set, nil)
-	opts, err := kafka.Options(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := kgo.NewClient(append(opts, kgo.ConsumeTopics(topic),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	var out []event
-	end := time.Now().Add(deadline)
-	var quietUntil time.Time
-	for time.Now().Before(end) {
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		fs := cl.PollFetches(ctx)
-		cancel()
-		fs.EachError(func(_ string, _ int32, err error) {
-			if err != context.DeadlineExceeded {
-				t.Fatalf("consume: %v", err)
-			}
-		})
-		n := 0
-		fs.EachRecord(func(r *kgo.Record) {
-			n++
-			e := event{partition: r.Partition, offset: r.Offset, headers: map[string]string{}}
-			for _, h := range r.Headers {
-				e.headers[h.Key] = string(h.Value)
-			}
-			if err := dec.Decode(context.Background(), r.Key, &e.key); err != nil {
-				t.Fatalf("decode key at %d/%d: %v", r.Partition, r.Offset, err)
-			}
-			if err := dec.Decode(context.Background(), r.Value, &e.env); err != nil {
-				t.Fatalf("decode value at %d/%d: %v", r.Partition, r.Offset, err)
-			}
-			out = append(out, e)
-		})
-		if len(out) >= want {
-			if n > 0 || quietUntil.IsZero() {
-				quietUntil = time.Now().Add(500 * time.Millisecond)
-			}
-			if time.Now().After(quietUntil) {
-				break
-			}
-		}
-	}
-	return out
 }
