@@ -185,15 +185,7 @@ func TestEndToEndOverSASLSSL(t *testing.T) {
 	}
 	events := readTopicOver(t, schema.NewDecoder(set, nil), opts, cfg.Sources[0].Topic, backlog+streamed, 20*time.Second)
 	verifyExactlyOnce(t, sim, events)
-	for _, e := range events {
-		created := e.env.After.CreatedAt
-		switch {
-		case created.Before(started.Add(-7*time.Hour)) && e.env.Op != "r":
-			t.Errorf("backfilled response %s has op %q", e.key.ID, e.env.Op)
-		case created.After(started) && e.env.Op != "c":
-			t.Errorf("streamed response %s has op %q", e.key.ID, e.env.Op)
-		}
-	}
+	checkOps(t, events, started)
 }
 
 // listTopics asks the cluster for its topics with a client built from k,
