@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -241,11 +240,7 @@ func (c *Connector) revoked(ids []int32, lost bool) {
 // prepareRetrying runs prepare until it succeeds, retrying errors that a
 // broker coming up would cure, or ctx ends.
 func (c *Connector) prepareRetrying(ctx context.Context) (map[int32]*task, error) {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = 500 * time.Millisecond
-	b.MaxInterval = 10 * time.Second
-	b.MaxElapsedTime = 0
-	b.Reset()
+	b := newBackoff(500*time.Millisecond, 10*time.Second)
 	for {
 		tasks, err := c.prepare(ctx)
 		if err == nil {
@@ -257,10 +252,8 @@ func (c *Connector) prepareRetrying(ctx context.Context) (map[int32]*task, error
 		}
 		wait := b.NextBackOff()
 		c.log.Warn("cannot start yet; retrying", "err", err, "retry_in", wait.Round(time.Millisecond))
-		select {
-		case <-ctx.Done():
+		if !sleep(ctx, wait) {
 			return nil, ctx.Err()
-		case <-time.After(wait):
 		}
 	}
 }
@@ -404,7 +397,7 @@ func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, 
 		codec:   codec,
 		task:    task,
 		key:     key,
-		backoff: newBackoff(s.ErrorBackoffMax),
+		backoff: newBackoff(time.Second, s.ErrorBackoffMax),
 		log:     c.log.With("source", s.Name, "kind", s.Kind),
 		headers: []kgo.RecordHeader{
 			{Key: "connector.provider", Value: []byte(s.Kind)},

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
-
 	"github.com/vnstream/connector/pkg/kafka"
 )
 
@@ -36,11 +34,7 @@ const ownershipCheck = time.Second
 // this replica still owns the task: a replica that lost its session must
 // not fence the task's new owner back.
 func (t *task) run(ctx context.Context) {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = 100 * time.Millisecond
-	b.MaxInterval = 10 * time.Second
-	b.MaxElapsedTime = 0
-	b.Reset()
+	b := newBackoff(100*time.Millisecond, 10*time.Second)
 	for first := true; ctx.Err() == nil; first = false {
 		if !first && !t.awaitOwnership(ctx) {
 			return

@@ -37,9 +37,11 @@ type worker struct {
 	retryAt time.Time
 }
 
-func newBackoff(max time.Duration) *backoff.ExponentialBackOff {
+// newBackoff is a jittered exponential backoff from initial up to max
+// that never gives up.
+func newBackoff(initial, max time.Duration) *backoff.ExponentialBackOff {
 	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = time.Second
+	b.InitialInterval = initial
 	b.MaxInterval = max
 	b.MaxElapsedTime = 0
 	b.Reset()
