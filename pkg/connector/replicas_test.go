@@ -66,9 +66,35 @@ func newReplicaSet(tb testing.TB, config string, env ...string) *replicaSet {
 		for i := range rs.running {
 			rs.kill(i)
 		}
+		if tb.Failed() {
+			rs.logGroupEvents()
+		}
 		log.Close()
 	})
 	return rs
+}
+
+// logGroupEvents copies the replicas' group and task lines from their log
+// into the test's output, so a failure in CI shows how the group moved.
+func (rs *replicaSet) logGroupEvents() {
+	rs.logMu.Lock()
+	defer rs.logMu.Unlock()
+	b, err := os.ReadFile(rs.log.Name())
+	if err != nil {
+		rs.tb.Log(err)
+		return
+	}
+	var lines []string
+	for line := range strings.Lines(string(b)) {
+		for _, msg := range []string{"joined the connector", "group rebalanced", "tasks given up", "task session ended", "level\":\"ERROR"} {
+			if strings.Contains(line, msg) {
+				line = strings.TrimSpace(line)
+				lines = append(lines, line[:min(len(line), 300)])
+				break
+			}
+		}
+	}
+	rs.tb.Logf("the replicas' group events (%s):\n%s", rs.log.Name(), strings.Join(lines[max(0, len(lines)-80):], "\n"))
 }
 
 // start runs replica i.
@@ -264,7 +290,7 @@ func replicaConfig(t *testing.T, addrs []string, start time.Time, urls []string)
 	t.Helper()
 	cfg := spreadConfig(t, addrs, start, urls...)
 	var b strings.Builder
-	fmt.Fprintf(&b, "name: %s\nkafka:\n  brokers: [%q]\n  offsets_topic: %s\n  offsets_partitions: %d\n  replication_factor: 1\n  transaction_timeout: 10s\n  group:\n    session_timeout: 6s\nhttp:\n  listen: 127.0.0.1:%%d\nsources:\n",
+	fmt.Fprintf(&b, "name: %s\nkafka:\n  brokers: [%q]\n  offsets_topic: %s\n  offsets_partitions: %d\n  replication_factor: 1\n  transaction_timeout: 10s\n  group:\n    session_timeout: 6s\n    rebalance_timeout: 10s\nhttp:\n  listen: 127.0.0.1:%%d\nsources:\n",
 		cfg.Name, strings.Join(addrs, `", "`), cfg.Kafka.OffsetsTopic, cfg.Kafka.OffsetsPartitions)
 	for i, s := range cfg.Sources {
 		fmt.Fprintf(&b, sourceYAML, s.Name, s.Topic, "5s", urls[i], "TIKI_SECRET", 500, start.Format(time.RFC3339), "1h", 10000)
@@ -401,6 +427,16 @@ func TestReplicasScaleAndCrash(t *testing.T) {
 	}
 	rs.stop(1)
 	rs.stop(2)
+	settling := time.Now()
+	waitFor(t, "replica 0 to run every source after the last kill", 4*time.Minute, func() bool {
+		for _, s := range sources {
+			if rs.runner(s) != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	settled := time.Since(settling)
 	time.Sleep(3 * time.Second)
 	stopFeed()
 	topics := make([]string, len(sources))
@@ -411,5 +447,5 @@ func TestReplicasScaleAndCrash(t *testing.T) {
 	}
 	verifyAll(t, addrs, topics, sims)
 	rs.stop(0)
-	t.Logf("%d responses over %d sources, scaled 1 → 3 → 1 with %d SIGKILLs: 0 lost, 0 duplicated (%v)", total, len(sources), kills, time.Since(began).Round(time.Second))
+	t.Logf("%d responses over %d sources, scaled 1 → 3 → 1 with %d SIGKILLs: 0 lost, 0 duplicated (%v; the group settled %v after the last kill)", total, len(sources), kills, time.Since(began).Round(time.Second), settled.Round(100*time.Millisecond))
 }
