@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/go-json-experiment/json/jsontext"
 	"golang.org/x/time/rate"
 )
 
@@ -86,15 +87,30 @@ func NewClient(cfg ClientConfig) *Client {
 // answer. build is called afresh for every attempt, so signatures and
 // timestamps are current. A 2xx answer that is HTML is an error.
 func (c *Client) Do(ctx context.Context, build func(ctx context.Context) (*http.Request, error)) ([]byte, error) {
+	var body []byte
+	err := c.DoJSON(ctx, build, func(b []byte) error {
+		body = b
+		return nil
+	})
+	return body, err
+}
+
+// DoJSON is Do for a JSON API: decode reads the body of the 2xx answer.
+// An answer decode refuses fails with ReasonDecode; when the body is not
+// well-formed JSON at all (decode's error wraps a
+// jsontext.SyntacticError or io.ErrUnexpectedEOF: a truncated or garbled
+// page), the request is retried like a 5xx, so one bad page costs one
+// request rather than the poll.
+func (c *Client) DoJSON(ctx context.Context, build func(ctx context.Context) (*http.Request, error), decode func(body []byte) error) error {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = c.cfg.BackoffInitial
 	b.MaxInterval = c.cfg.BackoffMax
 	b.MaxElapsedTime = 0
 	b.Reset()
 	for attempt := 1; ; attempt++ {
-		body, retryAfter, err := c.attempt(ctx, build)
+		retryAfter, err := c.attempt(ctx, build, decode)
 		if err == nil {
-			return body, nil
+			return nil
 		}
 		if c.cfg.OnFailure != nil {
 			c.cfg.OnFailure(err.Reason)
@@ -103,28 +119,28 @@ func (c *Client) Do(ctx context.Context, build func(ctx context.Context) (*http.
 			if attempt > 1 {
 				err.Msg = strings.TrimPrefix(fmt.Sprintf("%s (after %d attempts)", err.Msg, attempt), " ")
 			}
-			return nil, err
+			return err
 		}
 		wait := max(b.NextBackOff(), min(retryAfter, MaxRetryAfter))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, err
+			return err
 		case <-t.C:
 		}
 	}
 }
 
-func (c *Client) attempt(ctx context.Context, build func(context.Context) (*http.Request, error)) ([]byte, time.Duration, *Error) {
+func (c *Client) attempt(ctx context.Context, build func(context.Context) (*http.Request, error), decode func([]byte) error) (time.Duration, *Error) {
 	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, 0, &Error{Source: c.cfg.Source, Request: "(not sent)", Reason: ReasonTimeout, Err: err}
+		return 0, &Error{Source: c.cfg.Source, Request: "(not sent)", Reason: ReasonTimeout, Err: err}
 	}
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := build(actx)
 	if err != nil {
-		return nil, 0, &Error{Source: c.cfg.Source, Request: "(not sent)", Reason: ReasonHTTP4xx, Msg: "building the request", Err: err}
+		return 0, &Error{Source: c.cfg.Source, Request: "(not sent)", Reason: ReasonHTTP4xx, Msg: "building the request", Err: err}
 	}
 	fail := &Error{Source: c.cfg.Source, Request: describe(req.Method, req.URL)}
 	resp, err := c.hc.Do(req)
@@ -133,26 +149,31 @@ func (c *Client) attempt(ctx context.Context, build func(context.Context) (*http
 		if fail.Err == nil {
 			fail.Err = err
 		}
-		return nil, 0, fail
+		return 0, fail
 	}
 	defer resp.Body.Close()
 	fail.Status = resp.StatusCode
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
 	if err != nil {
 		fail.Reason, fail.Msg, fail.Err = transportReason(actx, err), "reading the body", err
-		return nil, 0, fail
+		return 0, fail
 	}
 	if int64(len(body)) > c.cfg.MaxBodyBytes {
 		fail.Reason, fail.Msg = ReasonTooLarge, fmt.Sprintf("body exceeds the %d-byte cap", c.cfg.MaxBodyBytes)
-		return nil, 0, fail
+		return 0, fail
 	}
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
 		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			fail.Reason, fail.Msg = ReasonDecode, "answered HTML instead of JSON: "+Quote(body)
-			return nil, 0, fail
+			return 0, fail
 		}
-		return body, 0, nil
+		if err := decode(body); err != nil {
+			fail.Reason, fail.Msg, fail.Err = ReasonDecode, err.Error(), nil
+			fail.malformed = malformed(err)
+			return 0, fail
+		}
+		return 0, nil
 	case s == http.StatusTooManyRequests:
 		fail.Reason = ReasonRateLimited
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
@@ -165,15 +186,25 @@ func (c *Client) attempt(ctx context.Context, build func(context.Context) (*http
 		fail.Reason = ReasonHTTP4xx
 	}
 	fail.Msg = Quote(body)
-	return nil, retryAfter(resp.Header.Get("Retry-After"), time.Now()), fail
+	return retryAfter(resp.Header.Get("Retry-After"), time.Now()), fail
 }
 
 func retryable(e *Error) bool {
+	if e.malformed {
+		return true
+	}
 	switch e.Reason {
 	case ReasonNetwork, ReasonTimeout, ReasonRateLimited, ReasonHTTP5xx:
 		return true
 	}
 	return false
+}
+
+// malformed tells a body that is not JSON at all (truncated, garbled)
+// from JSON that is not what the API documents.
+func malformed(err error) bool {
+	var se *jsontext.SyntacticError
+	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func transportReason(ctx context.Context, err error) Reason {

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
 // server answers with the statuses in order, then 200 {"ok":true}.
@@ -154,5 +156,57 @@ func TestRetryAfterParsing(t *testing.T) {
 		if got := retryAfter(h, now); got != want {
 			t.Errorf("retryAfter(%q) = %v, want %v", h, got, want)
 		}
+	}
+}
+
+// TestClientRetriesMalformedJSON: a 2xx body that is not JSON at all is
+// retried like a 5xx; JSON the decoder refuses for its content is not.
+func TestClientRetriesMalformedJSON(t *testing.T) {
+	type page struct {
+		Data []int `json:"data"`
+	}
+	for _, tc := range []struct {
+		name     string
+		bodies   []string // answered in order, the last one from then on
+		attempts int32
+		reason   Reason // "" for success
+	}{
+		{"truncated then whole", []string{`{"data":[1,2`, `{"data":[1,2,3]}`}, 2, ""},
+		{"garbage then whole", []string{`{"data":[1,}`, `{"data":[1,2,3]}`}, 2, ""},
+		{"always truncated", []string{`{"data":[1,2`}, 3, ReasonDecode},
+		{"wrong type not retried", []string{`{"data":"x"}`}, 1, ReasonDecode},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				i := min(int(n.Add(1))-1, len(tc.bodies)-1)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(tc.bodies[i]))
+			}))
+			defer srv.Close()
+			var failures []Reason
+			c := NewClient(ClientConfig{Source: "s1", MaxAttempts: 3, BackoffInitial: time.Millisecond, BackoffMax: 5 * time.Millisecond,
+				RateLimit: 1000, OnFailure: func(r Reason) { failures = append(failures, r) }})
+			var p page
+			err := c.DoJSON(context.Background(), get(srv.URL), func(b []byte) error { return json.Unmarshal(b, &p) })
+			if got := n.Load(); got != tc.attempts {
+				t.Errorf("%d requests, want %d", got, tc.attempts)
+			}
+			if tc.reason == "" {
+				if err != nil || len(p.Data) != 3 {
+					t.Fatalf("err %v, page %+v", err, p)
+				}
+				if len(failures) != 1 || failures[0] != ReasonDecode {
+					t.Errorf("failures %v, want one decode", failures)
+				}
+				return
+			}
+			if ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), "source s1: GET "+srv.URL) {
+				t.Fatalf("err %v, want reason %s naming the request", err, tc.reason)
+			}
+			if tc.attempts > 1 && !strings.Contains(err.Error(), "after 3 attempts") {
+				t.Errorf("err %v does not say it was tried 3 times", err)
+			}
+		})
 	}
 }

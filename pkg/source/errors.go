@@ -39,6 +39,8 @@ type Error struct {
 	Status  int    // HTTP status, 0 when there was none
 	Msg     string // what was wrong, including a short quote of the body
 	Err     error  // the underlying error, if any
+
+	malformed bool // a 2xx body that is not JSON at all: retried like a 5xx
 }
 
 func (e *Error) Error() string {
