@@ -29,8 +29,9 @@ func BenchmarkDecodePage(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		var dec responseDecoder
 		for _, raw := range raws {
-			if _, r := decodeResponse(raw); r.err != nil {
+			if _, r := dec.decode(raw); r.err != nil {
 				b.Fatal(r.err)
 			}
 		}

@@ -1,130 +1,115 @@
 package tiki
 
 import (
-	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"io"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/vnstream/connector/pkg/source"
 )
 
-// Tiki's JSON is read without encoding/json's reflection and without maps:
-// parsePage validates a page and splits it into its records in one pass
-// (source.Validator), and decodeResponse reads each record in one more pass
-// straight into a FormResponse. Members are matched by their exact names;
-// of a member sent twice, the last counts.
+// Tiki's JSON is decoded with encoding/json/v2 (go-json-experiment/json)
+// into tagged structs. Members are matched by their exact names (v2's
+// default). decodeOptions keeps two things encoding/json (v1) accepted and
+// the source always has: of a member sent twice the last counts, and a
+// string that is not valid UTF-8 is taken (its bad bytes become U+FFFD
+// where it is read as a string; kept as sent in inputs and extra_json)
+// rather than refusing the whole page over one lead's bad byte.
+var decodeOptions = json.JoinOptions(
+	jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true),
+)
 
-// parsePage decodes a list response, {"data": {"total": n, "data": [...]}},
-// into its raw records: slices of body. Tiki's example names the array
-// `data`, the field table names it `customer_responses`: both are
-// accepted, `data` first when both are sent. A body that is not JSON, or
-// that has one of these members with the wrong JSON type, is not the
-// documented JSON; a body without a "data" object is refused too.
-func parsePage(body []byte) ([]json.RawMessage, error) {
-	v := source.NewValidator(body)
-	var top, data []byte // the body and its "data" member when they are not objects
-	var d dataObject
-	if v.Object() {
-		for key, ok := v.Member(); ok; key, ok = v.Member() {
-			if string(source.Name(key)) != "data" {
-				v.Value()
-				continue
-			}
-			d, data = dataObject{}, nil
-			if v.Object() {
-				d.read(&v)
-				d.sent = true
-			} else {
-				data = v.Value()
-			}
-		}
-	} else {
-		top = v.Value()
-	}
-	if !v.Done() {
-		return nil, notDocumented(syntaxError(body), body)
+// pageOptions are decodeOptions plus one rule: a "data" object sent twice
+// replaces the first instead of merging into it (v2 decodes into the value
+// already there, which would keep members of the first).
+var pageOptions = json.JoinOptions(decodeOptions,
+	json.WithUnmarshalers(json.UnmarshalFromFunc(func(_ *jsontext.Decoder, d *pageData) error {
+		*d = pageData{}
+		return errors.ErrUnsupported // then decode as usual
+	})))
+
+// page is a list response, {"data": {"total": n, "data": [...]}}.
+type page struct {
+	Data *pageData `json:"data"` // nil when absent or null
+}
+
+// pageData is the "data" object. Tiki's example names the array `data`,
+// the field table names it `customer_responses`: both are accepted, `data`
+// first when both are sent. Each is nil when absent or null; an empty
+// array is an empty slice.
+type pageData struct {
+	Total     int64            `json:"total"` // checked (an integer or null), not used
+	Data      []jsontext.Value `json:"data"`
+	Responses []jsontext.Value `json:"customer_responses"`
+}
+
+// parsePage decodes a list response into its raw records. A body that is
+// not JSON, or that has one of the members above with the wrong JSON type,
+// is not the documented JSON; a body without a "data" object is refused
+// too.
+func parsePage(body []byte) ([]jsontext.Value, error) {
+	var p page
+	if err := json.Unmarshal(body, &p, pageOptions); err != nil {
+		return nil, notDocumented(pageError(err), body)
 	}
 	switch {
-	case top != nil && !isNull(top):
-		return nil, notDocumented(fmt.Errorf("the response is %s, want an object", source.KindArticle(top)), body)
-	case data != nil && !isNull(data):
-		return nil, notDocumented(fmt.Errorf("data is %s, want an object", source.KindArticle(data)), body)
-	case !d.sent:
+	case p.Data == nil:
 		return nil, fmt.Errorf("response has no \"data\" object: %s", source.Quote(body))
+	case p.Data.Data != nil:
+		return p.Data.Data, nil
 	}
-	if err := cmp.Or(d.totalErr, d.dataErr, d.responsesErr); err != nil {
-		return nil, notDocumented(err, body)
-	}
-	if d.data != nil {
-		return d.data, nil
-	}
-	return d.responses, nil
+	return p.Data.Responses, nil
 }
 
-// dataObject is what parsePage reads of a "data" object.
-type dataObject struct {
-	// sent is set when the last "data" member of the body is an object.
-	sent bool
-	// data and responses are the data and customer_responses arrays, nil
-	// when absent or null.
-	data, responses []json.RawMessage
-	// The members of the wrong JSON type: the first one is reported.
-	totalErr, dataErr, responsesErr error
+// pageError names the member of a page that has the wrong JSON type, from
+// where v2 found it; other errors are the body not being JSON.
+func pageError(err error) error {
+	var se *json.SemanticError
+	if !errors.As(err, &se) {
+		return syntaxError(err)
+	}
+	// The JSON type of the value v2 refused, from the kind it reports
+	// (a kind is the first byte of a value of that kind).
+	got := source.JSONTypeArticle(jsontext.Value{byte(se.JSONKind)})
+	switch field := strings.Join(slices.Collect(se.JSONPointer.Tokens()), "."); {
+	case se.JSONKind == 0:
+	case field == "":
+		return fmt.Errorf("the response is %s, want an object", got)
+	case field == "data":
+		return fmt.Errorf("data is %s, want an object", got)
+	case field == "data.total" && se.JSONKind == '0':
+		return fmt.Errorf("data.total %s is not a 64-bit integer", se.JSONValue)
+	case field == "data.total":
+		return fmt.Errorf("data.total is %s, want an integer", got)
+	case field == "data.data", field == "data.customer_responses":
+		return fmt.Errorf("%s is %s, want an array", field, got)
+	}
+	return err
 }
 
-// read reads the members of the data object v has entered.
-func (d *dataObject) read(v *source.Validator) {
-	for key, ok := v.Member(); ok; key, ok = v.Member() {
-		switch string(source.Name(key)) {
-		case "total":
-			d.totalErr = total(v.Value())
-		case "data":
-			d.data, d.dataErr = records(v, "data.data")
-		case "customer_responses":
-			d.responses, d.responsesErr = records(v, "data.customer_responses")
-		default:
-			v.Value()
-		}
-	}
-}
-
-// total checks data.total: null or a 64-bit integer.
-func total(val []byte) error {
-	switch {
-	case len(val) == 0 || isNull(val):
-		return nil
-	case source.Kind(val) != "number":
-		return fmt.Errorf("data.total is %s, want an integer", source.KindArticle(val))
-	}
-	if _, err := strconv.ParseInt(string(val), 10, 64); err != nil {
-		return fmt.Errorf("data.total %s is not a 64-bit integer", val)
-	}
-	return nil
-}
-
-// records reads the array of records at hand, splitting it as it is
-// validated; nil for null. An empty array is an empty slice, not nil.
-func records(v *source.Validator, field string) ([]json.RawMessage, error) {
-	if !v.Array() {
-		if val := v.Value(); len(val) > 0 && !isNull(val) {
-			return nil, fmt.Errorf("%s is %s, want an array", field, source.KindArticle(val))
-		}
-		return nil, nil
-	}
-	rs := []json.RawMessage{}
-	for v.Element() {
-		rs = append(rs, v.Value())
-	}
-	return rs, nil
+// record is a form response as Tiki sends it. The ids and created_at are
+// kept as JSON text and read by decimal and createdAt, which name the
+// member when it has the wrong type and keep a numeric id's digits exactly.
+// Every other member goes to Extra, in order and as sent.
+type record struct {
+	ID        jsontext.Value `json:"id"`
+	FormID    jsontext.Value `json:"form_id"`
+	CreatedAt jsontext.Value `json:"created_at"`
+	Inputs    jsontext.Value `json:"inputs"`
+	Extra     jsontext.Value `json:",embed"` // the unknown members, as an object; empty when none
 }
 
 // response is one decoded record; err is set when it cannot become an event.
 type response struct {
 	value *FormResponse
-	raw   json.RawMessage
+	raw   jsontext.Value
 	err   error
 }
 
@@ -135,60 +120,53 @@ type responseBox struct {
 	extra string
 }
 
-// decodeResponse converts one raw record, validating it as it reads it: a
-// record of a page is valid JSON, one given alone may not be. id, form_id,
-// created_at and inputs are read; every other member goes to extra_json as
-// sent. The id is returned whenever it can be read, even when the rest of
-// the record is bad, so paging goes on.
-func decodeResponse(raw json.RawMessage) (id string, r response) {
+// decodeResponse converts one raw record (see responseDecoder.decode).
+func decodeResponse(raw jsontext.Value) (id string, r response) {
+	var d responseDecoder
+	return d.decode(raw)
+}
+
+// A responseDecoder converts records one after another, reusing the
+// buffers its record was decoded into last time.
+type responseDecoder struct{ rec record }
+
+// decode converts one raw record: a record of a page is valid JSON, one
+// given alone may not be. The id is returned whenever it can be read, even
+// when the rest of the record is bad, so paging goes on.
+func (d *responseDecoder) decode(raw jsontext.Value) (id string, r response) {
 	r.raw = raw
-	v := source.NewValidator(raw)
-	if !v.Object() {
-		val := v.Value()
-		if !v.Done() {
-			r.err = fmt.Errorf("form response (id unknown): %w", syntaxError(raw))
+	if raw.Kind() != '{' {
+		// v2 would decode null into an empty record and report an array
+		// without checking the rest is JSON: read it whole to tell.
+		if err := json.Unmarshal(raw, new(jsontext.Value), decodeOptions); err != nil {
+			r.err = fmt.Errorf("form response (id unknown): %w", syntaxError(err))
 		} else {
-			r.err = fmt.Errorf("form response (id unknown): the record is %s, want a JSON object", source.KindArticle(val))
+			r.err = fmt.Errorf("form response (id unknown): the record is %s, want a JSON object", source.JSONTypeArticle(raw))
 		}
 		return "", r
 	}
-	var idVal, formIDVal, createdVal, inputsVal []byte
-	var buf [256]byte
-	extra := buf[:0]
-	for key, ok := v.Member(); ok; key, ok = v.Member() {
-		val := v.Value()
-		switch string(source.Name(key)) {
-		case "id":
-			idVal = val
-		case "form_id":
-			formIDVal = val
-		case "created_at":
-			createdVal = val
-		case "inputs":
-			inputsVal = val
-		default:
-			extra = source.AppendMember(extra, key, val)
-		}
-	}
-	if !v.Done() {
-		r.err = fmt.Errorf("form response (id unknown): %w", syntaxError(raw))
+	// Empty, not nil, so that v2 appends into last time's arrays: an
+	// absent member stays empty, a member sent is never empty.
+	rec := &d.rec
+	*rec = record{ID: rec.ID[:0], FormID: rec.FormID[:0], CreatedAt: rec.CreatedAt[:0], Inputs: rec.Inputs[:0], Extra: rec.Extra[:0]}
+	if err := json.Unmarshal(raw, rec, decodeOptions); err != nil {
+		r.err = fmt.Errorf("form response (id unknown): %w", syntaxError(err))
 		return "", r
 	}
-	t := text{source.NewRecordText(raw, extra)}
 	var errs []error
-	id, err := t.decimal("id", idVal)
+	id, err := decimal("id", rec.ID)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	formID, err := t.decimal("form_id", formIDVal)
+	formID, err := decimal("form_id", rec.FormID)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	created, err := t.created(createdVal)
+	created, err := createdAt(rec.CreatedAt)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if inputsVal == nil {
+	if len(rec.Inputs) == 0 {
 		errs = append(errs, errors.New("inputs is missing"))
 	}
 	if len(errs) > 0 {
@@ -199,63 +177,72 @@ func decodeResponse(raw json.RawMessage) (id string, r response) {
 		r.err = fmt.Errorf("form response %s: %w", name, errors.Join(errs...))
 		return id, r
 	}
-	box := &responseBox{v: FormResponse{ID: id, FormID: formID, CreatedAt: created.UTC(), Inputs: t.Of(inputsVal)}}
-	if len(extra) > 0 {
-		box.extra = t.Extra()
+	box := &responseBox{v: FormResponse{ID: id, FormID: formID, CreatedAt: created.UTC(), Inputs: string(rec.Inputs)}}
+	if len(rec.Extra) > 0 {
+		box.extra = string(rec.Extra)
 		box.v.ExtraJSON = &box.extra
 	}
 	r.value = &box.v
 	return id, r
 }
 
-// text is the record as one string (see source.RecordText).
-type text struct{ source.RecordText }
-
 // decimal reads a decimal id that Tiki sends as a JSON string; a JSON
-// number is accepted too, its digits kept exactly. val is the member's
-// value, nil when absent; a null or empty id (or the string "null") is
+// number is accepted too, its digits kept exactly. v is the member's
+// value, empty when absent; a null or empty id (or the string "null") is
 // missing.
-func (t text) decimal(field string, val []byte) (string, error) {
-	s := t.Of(val)
-	if len(val) > 0 && val[0] == '"' {
-		s, _ = source.Unquote(s) // val is a valid JSON string
+func decimal(field string, v jsontext.Value) (string, error) {
+	var s string
+	if v.Kind() == '"' {
+		s = unquote(v)
+	} else {
+		s = string(v)
 	}
 	if s == "" || s == "null" {
 		return "", fmt.Errorf("%s is missing", field)
 	}
 	for i := range len(s) {
 		if s[i] < '0' || s[i] > '9' {
-			return "", fmt.Errorf("%s %s is not a decimal number", field, val)
+			return "", fmt.Errorf("%s %s is not a decimal number", field, v)
 		}
 	}
 	return s, nil
 }
 
-// created reads created_at, an RFC 3339 time string. Absent or null, it is
-// the empty string, which is not a time.
-func (t text) created(val []byte) (time.Time, error) {
+// createdAt reads created_at, an RFC 3339 time string. Absent or null, it
+// is the empty string, which is not a time.
+func createdAt(v jsontext.Value) (time.Time, error) {
 	s := ""
-	switch {
-	case len(val) > 0 && val[0] == '"':
-		s, _ = source.Unquote(t.Of(val)) // val is a valid JSON string
-	case len(val) > 0 && !isNull(val):
-		return time.Time{}, fmt.Errorf("created_at is %s, want an RFC 3339 time string", source.KindArticle(val))
+	switch v.Kind() {
+	case '"':
+		s = unquote(v)
+	case 'n', 0: // null, absent
+	default:
+		return time.Time{}, fmt.Errorf("created_at is %s, want an RFC 3339 time string", source.JSONTypeArticle(v))
 	}
-	created, err := time.Parse(time.RFC3339, s)
+	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("created_at %q is not RFC 3339", s)
 	}
-	return created, nil
+	return t, nil
 }
 
-// isNull reports whether the valid JSON value v is null.
-func isNull(v []byte) bool { return string(v) == "null" }
+// unquote decodes the JSON string v, which v2 has read as valid but for
+// bad UTF-8: bad bytes become U+FFFD, as encoding/json makes them (the
+// error only reports them).
+func unquote(v jsontext.Value) string {
+	var buf [64]byte
+	b, _ := jsontext.AppendUnquote(buf[:0], v)
+	return string(b)
+}
 
-// syntaxError is encoding/json's account of what is wrong with b, which is
-// not valid JSON.
-func syntaxError(b []byte) error {
-	var v struct{}
-	return json.Unmarshal(b, &v)
+// syntaxError is v2's account of a body that is not JSON. A cut body is
+// also worded as encoding/json words it, "unexpected end of JSON input",
+// as the source's errors always have.
+func syntaxError(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("unexpected end of JSON input (%w)", err)
+	}
+	return err
 }
 
 // notDocumented is the error for a body that is not the documented JSON.

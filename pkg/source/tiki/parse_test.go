@@ -3,11 +3,14 @@ package tiki
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
@@ -31,12 +34,26 @@ func TestParsePage(t *testing.T) {
 		{"data not an object", `{"data":[]}`, 0, "not the documented JSON: data is an array, want an object"},
 		{"null data", `{"data":null}`, 0, `no "data" object`},
 		{"the last data counts", `{"data":{"data":[{"id":"1"}]},"data":null}`, 0, `no "data" object`},
+		{"the last data object replaces the first", `{"data":{"data":[{"id":"1"}]},"data":{"customer_responses":[{"id":"2"},{"id":"3"}]}}`, 2, ""},
+		{"the last array counts", `{"data":{"data":[{"id":"1"},{"id":"2"}],"data":[{"id":"3"}]}}`, 1, ""},
+		{"not an object", `[{"data":{}}]`, 0, "not the documented JSON: the response is an array, want an object"},
+		{"total not an integer", `{"data":{"total":1.5,"data":[]}}`, 0, "not the documented JSON: data.total 1.5 is not a 64-bit integer"},
+		{"total beyond 64 bits", `{"data":{"total":9223372036854775808,"data":[]}}`, 0, "data.total 9223372036854775808 is not a 64-bit integer"},
+		{"total a string", `{"data":{"total":"many","data":[]}}`, 0, "data.total is a string, want an integer"},
+		{"names match exactly", `{"Data":{"data":[{"id":"1"}]}}`, 0, `no "data" object`},
+		{"invalid UTF-8 is not a reason to refuse a page", "{\"data\":{\"data\":[{\"id\":\"1\",\"inputs\":{\"name\":\"\xff\"}}]}}", 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			raws, err := parsePage([]byte(tc.body))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				// A body that is not JSON at all says so in a way
+				// source.Client.DoJSON can tell (and retry).
+				var se *jsontext.SyntacticError
+				if notJSON := !json.Valid([]byte(tc.body)); notJSON != errors.As(err, &se) {
+					t.Errorf("err = %v: wraps a jsontext.SyntacticError: %v, want %v", err, !notJSON, notJSON)
 				}
 				return
 			}
@@ -61,6 +78,16 @@ func TestDecodeResponse(t *testing.T) {
 		{"created_at of the wrong type, id named", `{"id":"8","form_id":"1","created_at":1639676631,"inputs":{}}`, "8", "form response 8: created_at is a number, want an RFC 3339 time string"},
 		{"names match exactly", `{"ID":"9","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{}}`, "", "form response (id unknown): id is missing"},
 		{"the last of a repeated member counts", `{"id":"x","id":"9","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{}}`, "9", ""},
+		{"null", `null`, "", "form response (id unknown): the record is null, want a JSON object"},
+		{"an array that is not JSON", `["id"`, "", "form response (id unknown): unexpected end of JSON input"},
+		{"garbage after the object", `{"id":"9","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{}} x`, "", "form response (id unknown): jsontext: invalid character 'x' after top-level value"},
+		{"escaped names and digits", `{"i\u0064":"1\u0030","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{}}`, "10", ""},
+		{"an id beyond 64 bits keeps its digits", `{"id":123456789012345678901234567890,"form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{}}`, "123456789012345678901234567890", ""},
+		{"a negative id", `{"id":-5,"form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{}}`, "", "form response (id unknown): id -5 is not a decimal number"},
+		{"the string null is missing", `{"id":"null","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{}}`, "", "form response (id unknown): id is missing"},
+		{"null created_at", `{"id":"3","form_id":"1","created_at":null,"inputs":{}}`, "3", `form response 3: created_at "" is not RFC 3339`},
+		{"null inputs are sent", `{"id":"4","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":null}`, "4", ""},
+		{"invalid UTF-8 in a string id", "{\"id\":\"1\xff\",\"form_id\":\"1\",\"created_at\":\"2021-12-16T17:43:51Z\",\"inputs\":{}}", "", "form response (id unknown): id \"1\xff\" is not a decimal number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id, r := decodeResponse([]byte(tc.raw))
@@ -84,6 +111,60 @@ func TestDecodeResponse(t *testing.T) {
 	_, r := decodeResponse([]byte(`{"id":"7","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{"a":1},"campaign":"tết","score":9.5}`))
 	if r.err != nil || r.value.Inputs != `{"a":1}` || *r.value.ExtraJSON != `{"campaign":"tết","score":9.5}` {
 		t.Fatalf("extra fields: %+v %v", r.value, r.err)
+	}
+	// Unknown members as sent: escapes, spacing and repeats kept; inputs
+	// and bad UTF-8 too.
+	_, r = decodeResponse([]byte("{\"id\":\"7\",\"form_id\":\"1\",\"created_at\":\"2021-12-16T17:43:51+07:00\",\"inputs\": { \"a\" : \"\xff\" } ,\"x\":1,\"\\u0078\" : [ 2 ],\"ID\":\"\\u00e0\"}"))
+	if r.err != nil || r.value.Inputs != "{ \"a\" : \"\xff\" }" || *r.value.ExtraJSON != `{"x":1,"\u0078":[ 2 ],"ID":"\u00e0"}` ||
+		!r.value.CreatedAt.Equal(time.Date(2021, 12, 16, 10, 43, 51, 0, time.UTC)) || r.value.CreatedAt.Location() != time.UTC {
+		t.Fatalf("members as sent: %+v %q %v", r.value, *r.value.ExtraJSON, r.err)
+	}
+}
+
+// TestDecoderReuse: a responseDecoder keeps nothing of one record in the
+// next (it reuses the buffers of its record).
+func TestDecoderReuse(t *testing.T) {
+	var d responseDecoder
+	full := `{"id":"1","form_id":"2","created_at":"2021-12-16T17:43:51Z","inputs":{"a":"a long answer, longer than the next"},"campaign":"x"}`
+	for i, tc := range []struct{ raw, inputs, extra, err string }{
+		{full, `{"a":"a long answer, longer than the next"}`, `{"campaign":"x"}`, ""},
+		{`{"id":"3","form_id":"2","created_at":"2021-12-16T17:43:51Z","inputs":{"b":1}}`, `{"b":1}`, "", ""},
+		{full, `{"a":"a long answer, longer than the next"}`, `{"campaign":"x"}`, ""},
+		{`{"created_at":"2021-12-16T17:43:51Z"}`, "", "", "form response (id unknown): id is missing\nform_id is missing\ninputs is missing"},
+		{`{"id":"4","form_id":"2","created_at":"2021-12-16T17:43:51Z","inputs":[],"x":{}}`, `[]`, `{"x":{}}`, ""},
+	} {
+		_, r := d.decode([]byte(tc.raw))
+		if tc.err != "" {
+			if r.err == nil || r.err.Error() != tc.err {
+				t.Fatalf("record %d: err %v, want %q", i, r.err, tc.err)
+			}
+			continue
+		}
+		if r.err != nil || r.value.Inputs != tc.inputs || (r.value.ExtraJSON == nil) != (tc.extra == "") || (tc.extra != "" && *r.value.ExtraJSON != tc.extra) {
+			t.Fatalf("record %d: %+v %v, want inputs %s, extra %q", i, r.value, r.err, tc.inputs, tc.extra)
+		}
+	}
+}
+
+// TestNestingLimit: a record or a page nested too deep is refused exactly
+// where encoding/json refuses it (10000 levels).
+func TestNestingLimit(t *testing.T) {
+	// record is a valid record nested depth levels deep.
+	record := func(depth int) string {
+		nested := strings.Repeat("[", depth-1) + strings.Repeat("]", depth-1)
+		return `{"id":"1","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":` + nested + `}`
+	}
+	for _, depth := range []int{9999, 10000, 10001} {
+		rec := record(depth)
+		_, r := decodeResponse([]byte(rec))
+		if ok := json.Valid([]byte(rec)); ok != (r.err == nil) {
+			t.Errorf("record %d deep: err %.80v, encoding/json says valid %v", depth, r.err, ok)
+		}
+		body := `{"data":{"data":[` + record(depth-3) + `]}}`
+		_, err := parsePage([]byte(body))
+		if _, problem := referencePage([]byte(body)); (problem == "") != (err == nil) {
+			t.Errorf("page %d deep: err %.80v, encoding/json says %q", depth, err, problem)
+		}
 	}
 }
 
@@ -111,8 +192,9 @@ func TestVendorExample(t *testing.T) {
 // under the decoder's rules (referenceResponse, referencePage): the same
 // id, the same value field by field, unknown members kept in order, byte
 // for byte; a page refused as not JSON exactly when encoding/json refuses
-// it, the same records. The seed corpus holds the vendor document's
-// example.
+// it, the same records. One responseDecoder reads the input and then the
+// page's records, as Poll does, so nothing may leak from one record into
+// the next. The seed corpus holds the vendor document's example.
 func FuzzDecodeResponse(f *testing.F) {
 	example, err := os.ReadFile("testdata/vendor-example.json")
 	if err != nil {
@@ -122,8 +204,11 @@ func FuzzDecodeResponse(f *testing.F) {
 	f.Add(`{"created_at":"2021-12-16T17:43:51Z","form_id":"1","id":"998","inputs":{"address":"880 CMT8","age":23}}`)
 	f.Add(`{"id":1021110718827683840,"form_id":"8\u0034","created_at":"2021-12-16T17:43:51.5+07:00","inputs":null,"x":[1,{"y":"\u00e0"}],"x":-0.5e3}`)
 	f.Add(`{"data":{"total":2,"data":null,"customer_responses":[{"id":"1"}, 7]}}`)
+	f.Add(`{"data":{"data":[{"id":"1","form_id":"1","created_at":"2021-12-16T17:43:51Z","inputs":{},"x":1},{"id":"2","form_id":"1","created_at":"2021-12-16T17:43:51Z"}]},"data":{"customer_responses":[]}}`)
+	f.Add("{\"id\":\"1\",\"form_id\":\"\xff1\",\"created_at\":\"2021-12-16T17:43:51Z\",\"inputs\":\"\xfe\",\"\xfd\":\"\\ud800\"}")
 	f.Fuzz(func(t *testing.T, raw string) {
-		checkResponse(t, []byte(raw))
+		var dec responseDecoder
+		checkResponse(t, &dec, []byte(raw))
 		raws, err := parsePage([]byte(raw))
 		want, problem := referencePage([]byte(raw))
 		switch {
@@ -137,15 +222,16 @@ func FuzzDecodeResponse(f *testing.F) {
 			t.Fatalf("parsePage(%q) = %q, want %q", raw, raws, want)
 		}
 		for _, r := range raws {
-			checkResponse(t, r)
+			checkResponse(t, &dec, r)
 		}
 	})
 }
 
-// checkResponse decodes raw and compares the result with referenceResponse.
-func checkResponse(t *testing.T, raw []byte) {
+// checkResponse decodes raw with dec and compares the result with
+// referenceResponse.
+func checkResponse(t *testing.T, dec *responseDecoder, raw []byte) {
 	t.Helper()
-	id, r := decodeResponse(raw)
+	id, r := dec.decode(raw)
 	wantID, want, extra := referenceResponse(raw)
 	if (r.value == nil) == (r.err == nil) || (r.value == nil) != (want == nil) || id != wantID {
 		t.Fatalf("decodeResponse(%q) = %q, %+v, %v; want %q, %+v", raw, id, r.value, r.err, wantID, want)

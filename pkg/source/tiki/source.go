@@ -24,6 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 )
@@ -74,10 +76,12 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 	records := make([]source.Record, 0, len(got))
 	emitted := make([]source.Seen, 0, len(got))
 	for _, w := range got {
-		rec := source.Record{Op: source.OpCreate, Position: position, Raw: w.raw, Err: w.err}
+		rec := source.Record{Op: source.OpCreate, Position: position, Raw: json.RawMessage(w.raw), Err: w.err}
+		if w.id != "" { // also for a record that goes to the dead-letter topic
+			rec.Key = &Key{ID: w.id}
+		}
 		if w.value != nil {
 			rec.Op = vs.Op(w.value.ID, w.value.CreatedAt, w.value.CreatedAt)
-			rec.Key = &Key{ID: w.value.ID}
 			rec.Value = w.value
 			rec.Time = w.value.CreatedAt
 			emitted = append(emitted, source.Seen{ID: w.value.ID, Time: w.value.CreatedAt})
@@ -96,6 +100,7 @@ type walked struct {
 // and returns those not yet emitted; source.ErrWindowFull when more than limit.
 func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Versions, limit int) ([]walked, error) {
 	var out []walked
+	var dec responseDecoder
 	lt := ""
 	for {
 		raws, err := s.fetch(ctx, win, lt)
@@ -107,7 +112,7 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 		}
 		lowest := ""
 		for _, raw := range raws {
-			id, r := decodeResponse(raw)
+			id, r := dec.decode(raw)
 			if id != "" && (lowest == "" || source.CompareIDs(id, lowest) < 0) {
 				lowest = id
 			}
@@ -131,7 +136,7 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 }
 
 // fetch reads one page of win below lt (all of it when lt is empty).
-func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]json.RawMessage, error) {
+func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]jsontext.Value, error) {
 	params := [][2]string{
 		{"form_ids", strings.Join(s.cfg.FormIDs, ",")},
 		{"size", strconv.Itoa(s.cfg.PageSize)},

@@ -156,3 +156,54 @@ func TestBadSignatureIsAnAuthError(t *testing.T) {
 		t.Fatalf("Poll = %v, want an auth error", err)
 	}
 }
+
+// TestUndecodableRecords: a record that cannot be decoded still becomes a
+// Record, with its JSON as sent, the error, and its key when its id can be
+// read; the good records of the page go on, and paging goes on below the
+// lowest id, whichever record it is on.
+func TestUndecodableRecords(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
+	bad := `{"id":"12","form_id":7.5,"created_at":"2026-03-01T00:10:00Z","inputs":{}}`
+	noID := `{"form_id":"1","created_at":"2026-03-01T00:10:00Z"}`
+	srv, requests := sourcetest.Scripted(t,
+		`{"data":{"total":4,"data":[{"id":"13","form_id":"1","created_at":"2026-03-01T00:20:00Z","inputs":{"a":1},"utm":"x"},`+bad+`,`+noID+`,{"id":11,"form_id":"1","created_at":"2026-03-01T00:05:00Z","inputs":{}}]}}`,
+		`{"data":{"total":4,"data":[]}}`)
+	cfg := config.Tiki{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
+		Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 100}}
+	s := tiki.New("t", cfg, source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
+	recs, _, _, err := s.Poll(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4", len(recs))
+	}
+	var good []string
+	for _, r := range recs {
+		switch {
+		case r.Err == nil:
+			v := r.Value.(*tiki.FormResponse)
+			if r.Key.(*tiki.Key).ID != v.ID || string(r.Raw) == "" {
+				t.Errorf("record %s: key %v, raw %s", v.ID, r.Key, r.Raw)
+			}
+			good = append(good, v.ID)
+		case string(r.Raw) == bad:
+			if k, ok := r.Key.(*tiki.Key); !ok || k.ID != "12" || r.Value != nil || !strings.Contains(r.Err.Error(), "form response 12: form_id 7.5 is not a decimal number") {
+				t.Errorf("bad record: key %v, value %v, err %v", r.Key, r.Value, r.Err)
+			}
+		case string(r.Raw) == noID:
+			if r.Key != nil || r.Value != nil || !strings.Contains(r.Err.Error(), "form response (id unknown): id is missing") {
+				t.Errorf("record without an id: key %v, value %v, err %v", r.Key, r.Value, r.Err)
+			}
+		default:
+			t.Errorf("unexpected record %s: %v", r.Raw, r.Err)
+		}
+	}
+	if strings.Join(good, " ") != "11 13" {
+		t.Errorf("good records %v, want 11 13 in id order", good)
+	}
+	if n := len(requests()); n != 2 {
+		t.Fatalf("%d requests, want 2 (the page and the empty one below it)", n)
+	}
+}
