@@ -1,8 +1,11 @@
 package source
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -18,10 +21,35 @@ import (
 //     read again, so it neither re-emits them nor loses a tie;
 //   - Next: the vendor's own keyset cursor, stored as the vendor gave it,
 //     for APIs that have one (Nhanh); empty otherwise.
+//
+// Seen is written as readable JSON up to packAbove versions and packed
+// above (see pack.go), and it is bounded: Encode keeps the newest MaxSeen
+// versions. The versions it drops may be written again when the overlap
+// re-reads them (never lost); Encode says how many in the offset
+// ("seen_dropped", see SeenDropped), and the runtime counts and logs them.
 type Cursor struct {
 	Watermark     time.Time       `json:"watermark"`
 	BackfillUntil time.Time       `json:"backfill_until"`
 	Seen          []Seen          `json:"seen,omitempty"`
+	Next          json.RawMessage `json:"next,omitempty"`
+}
+
+// MaxSeen is the most versions a cursor remembers: packed, about 12 bytes
+// each, so the offset stays far below the broker's default 1 MB message
+// limit (a Zalo campaign changing 100 messages a second fills the default
+// 5-minute overlap with 30,000).
+const MaxSeen = 40_000
+
+// packAbove is the most versions written as readable JSON.
+const packAbove = 64
+
+// cursorJSON is a Cursor as committed.
+type cursorJSON struct {
+	Watermark     time.Time       `json:"watermark"`
+	BackfillUntil time.Time       `json:"backfill_until"`
+	Seen          []Seen          `json:"seen,omitempty"`
+	SeenPacked    []byte          `json:"seen_packed,omitempty"`
+	SeenDropped   int             `json:"seen_dropped,omitempty"`
 	Next          json.RawMessage `json:"next,omitempty"`
 }
 
@@ -34,23 +62,64 @@ type Seen struct {
 // DecodeCursor reads a Cursor from a committed offset; the offset must not
 // be empty (a source builds its first cursor itself).
 func DecodeCursor(off Offset) (Cursor, error) {
-	var c Cursor
-	if err := json.Unmarshal(off, &c); err != nil {
-		return Cursor{}, fmt.Errorf("offset %s is not a cursor: %w", string(off), err)
+	var j cursorJSON
+	if err := json.Unmarshal(off, &j); err != nil {
+		return Cursor{}, fmt.Errorf("offset %s is not a cursor: %w", quoteOffset(off), err)
 	}
-	if c.Watermark.IsZero() {
-		return Cursor{}, fmt.Errorf("offset %s has no watermark", string(off))
+	if j.Watermark.IsZero() {
+		return Cursor{}, fmt.Errorf("offset %s has no watermark", quoteOffset(off))
+	}
+	c := Cursor{Watermark: j.Watermark, BackfillUntil: j.BackfillUntil, Seen: j.Seen, Next: j.Next}
+	if len(j.SeenPacked) > 0 {
+		seen, err := unpackSeen(j.SeenPacked)
+		if err != nil {
+			return Cursor{}, fmt.Errorf("offset %s: seen_packed: %w", quoteOffset(off), err)
+		}
+		c.Seen = append(c.Seen, seen...)
 	}
 	return c, nil
 }
 
-// Encode is the offset to commit for c.
+// quoteOffset shortens an offset for an error message.
+func quoteOffset(off Offset) string {
+	if len(off) > 200 {
+		return string(off[:200]) + "…"
+	}
+	return string(off)
+}
+
+// Encode is the offset to commit for c: Seen as JSON up to packAbove
+// versions, packed above, its oldest versions dropped beyond MaxSeen.
 func (c Cursor) Encode() Offset {
-	b, err := json.Marshal(c)
+	j := cursorJSON{Watermark: c.Watermark, BackfillUntil: c.BackfillUntil, Seen: c.Seen, Next: c.Next}
+	if len(c.Seen) > packAbove {
+		seen := slices.Clone(c.Seen)
+		slices.SortFunc(seen, compareSeen)
+		if n := len(seen) - MaxSeen; n > 0 {
+			seen, j.SeenDropped = seen[n:], n
+		}
+		j.Seen, j.SeenPacked = nil, packSeen(seen)
+	}
+	b, err := json.Marshal(j)
 	if err != nil {
 		panic(fmt.Sprintf("source: cursor does not marshal: %v", err))
 	}
 	return b
+}
+
+// SeenDropped returns how many versions the cursor committed as off
+// dropped from its Seen (see MaxSeen): they may be written twice.
+func SeenDropped(off Offset) int {
+	_, rest, ok := bytes.Cut(off, []byte(`"seen_dropped":`))
+	if !ok {
+		return 0
+	}
+	end := bytes.IndexAny(rest, ",}")
+	if end < 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(string(rest[:end]))
+	return n
 }
 
 // Versions answers, for one poll, which versions were emitted before and
