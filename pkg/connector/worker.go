@@ -146,6 +146,11 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 	m.RecordsWritten.WithLabelValues(labels...).Add(float64(enc.events))
 	m.DLQRecords.WithLabelValues(labels...).Add(float64(enc.dlq))
 	m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
+	if n := source.SeenDropped(next); n > 0 {
+		m.SeenDropped.WithLabelValues(labels...).Add(float64(n))
+		w.log.Warn("the offset remembers only the newest versions of the overlap; the next poll may write the older ones again",
+			"dropped", n, "kept", source.MaxSeen, "hint", "shorten the source's overlap")
+	}
 	w.offset = next
 	w.c.status.committed(w.cfg.Name, next, enc.newest)
 	if w.c.onCommit != nil {

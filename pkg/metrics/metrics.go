@@ -27,6 +27,7 @@ type Metrics struct {
 	CommitDuration  *prometheus.HistogramVec // source, provider
 	LastSuccess     *prometheus.GaugeVec     // source, provider
 	FencedCommits   *prometheus.CounterVec   // source, provider
+	SeenDropped     *prometheus.CounterVec   // source, provider
 	Ready           prometheus.Gauge
 
 	// The replica's share of the work, from the connector's group.
@@ -62,6 +63,8 @@ func New(version string, sources func() []SourceSnapshot) *Metrics {
 			Help: "When the source last committed a batch (or found nothing new)."}, sp),
 		FencedCommits: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "fenced_commits_total",
 			Help: "Commits refused because the task's producer was fenced (a transaction timed out, another owner, offsets -force)."}, sp),
+		SeenDropped: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "offset_versions_dropped_total",
+			Help: "Versions the source's offset could not remember (more than 40,000 inside the overlap): a later poll may write them again."}, sp),
 		Ready: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "ready",
 			Help: "1 once the broker answered and the replica joined its group."}),
 		Generation: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Subsystem: "group", Name: "generation",
@@ -79,7 +82,7 @@ func New(version string, sources func() []SourceSnapshot) *Metrics {
 	}
 	buildInfo.WithLabelValues(version, goVersion).Set(1)
 	m.Registry.MustRegister(m.RecordsPolled, m.RecordsWritten, m.DLQRecords, m.PollErrors, m.RequestFailures,
-		m.Transactions, m.PollDuration, m.CommitDuration, m.LastSuccess, m.FencedCommits, m.Ready, m.Generation, m.Rebalances, m.Tasks, buildInfo, newSourceCollector(sources),
+		m.Transactions, m.PollDuration, m.CommitDuration, m.LastSuccess, m.FencedCommits, m.SeenDropped, m.Ready, m.Generation, m.Rebalances, m.Tasks, buildInfo, newSourceCollector(sources),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
