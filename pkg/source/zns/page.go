@@ -5,21 +5,99 @@ import (
 	"fmt"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/vnstream/connector/pkg/source"
+)
+
+// decodeOptions relax what v2 refuses and encoding/json accepts, so that
+// the vendor's JSON is judged as before: a repeated member (the last one
+// wins) and invalid UTF-8 (U+FFFD in the strings kept). Member names stay
+// matched exactly, case included: v2's default.
+var decodeOptions = jsonv2.JoinOptions(
+	jsontext.AllowDuplicateNames(true),
+	jsontext.AllowInvalidUTF8(true),
 )
 
 // page is one list answer: {"messages": [...], "paging": {"next": ..}}.
 type page struct {
-	// messages are the records' bytes, slices of the validated body.
-	messages []json.RawMessage
+	// messages are the records, decoded; their raw bytes are slices of
+	// the body.
+	messages []message
 	// next is paging.next, the cursor of the following page; "" (or
 	// absent) on the last page.
 	next string
 }
 
+// pageJSON is a list answer as sent. Only "messages" has a Go type of its
+// own: every other member is kept as JSON text and checked once the body
+// is known to be JSON, so that no member of the wrong type stops v2 before
+// the end of the body.
+type pageJSON struct {
+	Messages messageList    `json:"messages"`
+	Paging   jsontext.Value `json:"paging"`
+	Code     jsontext.Value `json:"code"`
+	Msg      jsontext.Value `json:"msg"`
+	Message  jsontext.Value `json:"message"`
+}
+
+// messageList is the "messages" member: whether it was sent, its records
+// decoded as they are read (one pass over the body), and the value sent
+// when it is not an array.
+type messageList struct {
+	body  []byte   // the answer being decoded
+	d     *decoder // decodes each record
+	sent  bool
+	list  []message
+	other jsontext.Value // a value that is neither an array nor null
+}
+
+// UnmarshalJSONFrom implements json.UnmarshalerFrom: it reads "messages"
+// whatever its type, and an array record by record.
+func (m *messageList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	m.sent, m.list, m.other = true, m.list[:0], nil
+	switch dec.PeekKind() {
+	case '[':
+	case 'n':
+		return dec.SkipValue()
+	default:
+		v, err := dec.ReadValue()
+		m.other = v.Clone()
+		return err
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	for dec.PeekKind() != ']' {
+		if dec.PeekKind() == '{' {
+			r, err := m.d.decodeFrom(dec, m.body)
+			if err != nil {
+				return err
+			}
+			m.list = append(m.list, r)
+			continue
+		}
+		// Not an object: a bad record, read whole.
+		start := dec.InputOffset()
+		if err := dec.SkipValue(); err != nil {
+			return err
+		}
+		m.list = append(m.list, m.d.decode(trimValue(m.body[start:dec.InputOffset()])))
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// pagingJSON is the paging object; its other members (after, limit, ...)
+// are not needed.
+type pagingJSON struct {
+	Next jsontext.Value `json:"next"`
+}
+
 // vendorError is the platform's error object answered instead of a page:
 // {"code": "...", "msg": "..."} (Twirp style, eTelecom) or {"code": 503,
-// "message": "..."}.
+// "message": "..."}; "msg" is told when both are sent.
 type vendorError struct {
 	code, msg string
 }
@@ -38,61 +116,41 @@ func (e *vendorError) Error() string {
 // empty lists out); an answer with neither is refused, so that an
 // unexpected answer never reads as "no more messages".
 //
-// The body is validated and the messages split out in the same pass; a
+// The body is validated and its records decoded by d in the same pass; a
 // member of the wrong shape is reported only once the body is known to be
-// JSON, the first one if several are wrong.
-func parsePage(body []byte) (page, error) {
-	v := source.NewValidator(body)
-	if !v.Object() {
-		if source.Valid(body) {
+// JSON, messages' problem before paging's.
+func parsePage(body []byte, d *decoder) (page, error) {
+	if jsontext.Value(body).Kind() != '{' {
+		// v2 would read null as an empty object: refuse it, and every
+		// other value, before decoding.
+		if jsontext.Value(body).IsValid(decodeOptions) {
 			return page{}, fmt.Errorf("response is not a JSON object: %s", source.Quote(body))
 		}
 		return page{}, notJSON(body)
 	}
-	var p page
-	var code, msg []byte
-	var sawMessages, sawPaging bool
-	var bad error
-	for key, ok := v.Member(); ok; key, ok = v.Member() {
-		switch string(source.Name(key)) {
-		case "messages":
-			sawMessages, p.messages = true, nil
-			if v.Array() {
-				for v.Element() {
-					p.messages = append(p.messages, v.Value())
-				}
-			} else if val := v.Value(); len(val) > 0 && val[0] != 'n' && bad == nil {
-				bad = fmt.Errorf("messages is %s, want an array: %s", source.KindArticle(val), source.Quote(body))
-			}
-		case "paging":
-			val := v.Value()
-			if len(val) == 0 || val[0] == 'n' {
-				continue
-			}
-			next, err := pagingNext(val)
-			if err != nil {
-				if bad == nil {
-					bad = fmt.Errorf("%w: %s", err, source.Quote(body))
-				}
-				continue
-			}
-			sawPaging, p.next = true, next
-		case "code":
-			code = v.Value()
-		case "msg", "message":
-			msg = v.Value()
-		default:
-			v.Value()
-		}
-	}
-	if !v.Done() {
+	a := pageJSON{Messages: messageList{body: body, d: d}}
+	if err := jsonv2.Unmarshal(body, &a, decodeOptions); err != nil {
+		// Every member takes any JSON value: only the syntax can fail.
 		return page{}, notJSON(body)
 	}
-	if bad != nil {
-		return page{}, bad
+	if a.Messages.other != nil {
+		return page{}, fmt.Errorf("messages is %s, want an array: %s", source.JSONTypeArticle(a.Messages.other), source.Quote(body))
 	}
-	if isErrorCode(code) || (!sawMessages && !sawPaging && msg != nil) {
-		return page{}, &vendorError{code: text(code), msg: text(msg)}
+	p := page{messages: a.Messages.list}
+	sawMessages, sawPaging := a.Messages.sent, false
+	if a.Paging != nil && a.Paging.Kind() != 'n' {
+		next, err := pagingNext(a.Paging)
+		if err != nil {
+			return page{}, fmt.Errorf("%w: %s", err, source.Quote(body))
+		}
+		sawPaging, p.next = true, next
+	}
+	msg := a.Message
+	if a.Msg != nil {
+		msg = a.Msg
+	}
+	if isErrorCode(a.Code) || (!sawMessages && !sawPaging && msg != nil) {
+		return page{}, &vendorError{code: text(a.Code), msg: text(msg)}
 	}
 	if !sawMessages && !sawPaging {
 		return page{}, fmt.Errorf("response has neither messages nor paging: %s", source.Quote(body))
@@ -100,48 +158,45 @@ func parsePage(body []byte) (page, error) {
 	return p, nil
 }
 
-// notJSON is the error for a body that is not JSON, in encoding/json's
-// words.
+// notJSON is the error for a body that is not JSON. It keeps
+// encoding/json's words ("unexpected end of JSON input", "invalid
+// character '<' looking for beginning of value"), which the source's
+// errors have always quoted, rather than v2's.
 func notJSON(body []byte) error {
 	var v struct{}
 	err := json.Unmarshal(body, &v)
+	if err == nil { // v2 and encoding/json disagree: say v2's reason
+		err = jsonv2.Unmarshal(body, new(jsontext.Value), decodeOptions)
+	}
 	return fmt.Errorf("response is not JSON: %v; body %s", err, source.Quote(body))
 }
 
 // pagingNext reads paging.next from the paging object v.
-func pagingNext(v []byte) (string, error) {
-	it, ok := source.Object(v)
-	if !ok {
-		return "", fmt.Errorf("paging is %s, want an object", source.KindArticle(v))
+func pagingNext(v jsontext.Value) (string, error) {
+	if v.Kind() != '{' {
+		return "", fmt.Errorf("paging is %s, want an object", source.JSONTypeArticle(v))
 	}
-	next := ""
-	for {
-		key, v, ok := it.Next()
-		if !ok {
-			return next, nil
-		}
-		if string(source.Name(key)) != "next" {
-			continue
-		}
-		switch v[0] {
-		case 'n':
-			next = ""
-		case '"':
-			next = string(appendText(nil, v))
-		default:
-			return "", fmt.Errorf("paging.next is %s, want a string", source.KindArticle(v))
-		}
+	var p pagingJSON
+	if err := jsonv2.Unmarshal(v, &p, decodeOptions); err != nil {
+		return "", fmt.Errorf("paging: %w", err) // v is valid JSON: not reached
 	}
+	switch p.Next.Kind() {
+	case 0, 'n':
+		return "", nil
+	case '"':
+		return string(appendText(nil, p.Next)), nil
+	}
+	return "", fmt.Errorf("paging.next is %s, want a string", source.JSONTypeArticle(p.Next))
 }
 
 // isErrorCode reports whether a top-level "code" marks a failure: any
 // value but absent, null, 0, "0", "" or "ok".
-func isErrorCode(v []byte) bool {
-	if v == nil {
+func isErrorCode(v jsontext.Value) bool {
+	if v == nil || v.Kind() == 'n' {
 		return false
 	}
 	switch t := text(v); {
-	case v[0] == 'n', t == "0", t == "", strings.EqualFold(t, "ok"):
+	case t == "0", t == "", strings.EqualFold(t, "ok"):
 		return false
 	}
 	return true
@@ -149,12 +204,19 @@ func isErrorCode(v []byte) bool {
 
 // text is a JSON value as text: a string's content, any other value's
 // JSON; "" for nil.
-func text(v []byte) string {
-	if v == nil {
-		return ""
-	}
-	if v[0] == '"' {
+func text(v jsontext.Value) string {
+	if v.Kind() == '"' {
 		return string(appendText(nil, v))
 	}
 	return string(v)
+}
+
+// appendText appends the content of the JSON string v, which has been
+// validated with its page or record, to dst, unescaped. Invalid UTF-8 and
+// lone surrogates become U+FFFD, as encoding/json and v2 with
+// AllowInvalidUTF8 decode them; AppendUnquote's error then only says that
+// it replaced some.
+func appendText(dst []byte, v jsontext.Value) []byte {
+	dst, _ = jsontext.AppendUnquote(dst, v)
+	return dst
 }

@@ -3,7 +3,9 @@ package zns
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +46,7 @@ func TestParsePage(t *testing.T) {
 		{"keys are case-sensitive", `{"Messages":[{"id":"1"}],"Paging":{}}`, 0, "", "response has neither messages nor paging", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := parsePage([]byte(tc.body))
+			p, err := parsePage([]byte(tc.body), new(decoder))
 			if tc.err != "" {
 				var ve *vendorError
 				if err == nil || !strings.Contains(err.Error(), tc.err) || errors.As(err, &ve) != tc.vendor {
@@ -56,8 +58,8 @@ func TestParsePage(t *testing.T) {
 				t.Fatalf("parsePage = %d messages, next %q, %v; want %d, %q", len(p.messages), p.next, err, tc.n, tc.next)
 			}
 			for _, m := range p.messages {
-				if !json.Valid(m) {
-					t.Errorf("message %s is not a whole JSON value", m)
+				if !json.Valid(m.raw) {
+					t.Errorf("message %s is not a whole JSON value", m.raw)
 				}
 			}
 		})
@@ -203,11 +205,11 @@ func TestVendorExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := parsePage(body)
+		p, err := parsePage(body, new(decoder))
 		if err != nil || len(p.messages) != 1 || p.next != want.next {
 			t.Fatalf("%s: parsePage = %d, %q, %v", file, len(p.messages), p.next, err)
 		}
-		r := decodeMessage(p.messages[0])
+		r := p.messages[0]
 		if r.err != nil {
 			t.Fatalf("%s: %v", file, r.err)
 		}
@@ -264,8 +266,12 @@ func TestRequestBody(t *testing.T) {
 
 // FuzzDecodeMessage: any bytes, as a page or as one message, give values
 // or errors, never a panic; a page is refused as not JSON exactly when
-// encoding/json refuses it; a value has its id exactly as sent, and its
-// required times.
+// encoding/json refuses it, and its messages are whole JSON values; a
+// message decodes to what reference, an encoding/json reading of the
+// documented rules, decodes, or is bad exactly when reference says so,
+// naming its id whenever the id is readable; a page's messages, decoded
+// by one decoder as the page is read, are what decodeMessage makes of
+// their bytes.
 func FuzzDecodeMessage(f *testing.F) {
 	for _, file := range []string{"testdata/vendor-example.json", "testdata/vendor-example-curl.json"} {
 		body, err := os.ReadFile(file)
@@ -276,23 +282,33 @@ func FuzzDecodeMessage(f *testing.F) {
 	}
 	f.Add(example)
 	f.Add(`{"id":1021110718827683841,"created_at":"2025-11-03T05:12:50.5+07:00","updated_at":"2025-11-02T22:12:51Z","x":[{"y":"\u00e0"}]}`)
+	f.Add(`{"id":"7","rate":"x","phone":8491,"id":"\u0038","note":null,"x":1,"x":2,"created_at":"2025-11-02T22:12:50Z","updated_at":""}`)
+	f.Add(`{"messages":[{"id":"1","created_at":"2025-11-02T22:12:50Z","updated_at":"2025-11-02T22:12:51Z","a":1},{"id":2},[]],"paging":{"next":"x"}}`)
 	f.Fuzz(func(t *testing.T, raw string) {
-		check := func(b []byte) {
+		check := func(b []byte) message {
 			r := decodeMessage(b)
-			if (r.value == nil) == (r.err == nil) {
-				t.Fatalf("decodeMessage(%q): value %v and err %v", b, r.value, r.err)
+			if (r.value == nil) == (r.err == nil) || (r.value == nil) != (r.key == nil) || string(r.raw) != string(b) {
+				t.Fatalf("decodeMessage(%q): value %v, key %v and err %v, raw %q", b, r.value, r.key, r.err, r.raw)
+			}
+			want, ok := reference(b)
+			if ok != (r.err == nil) {
+				t.Fatalf("decodeMessage(%q): err %v, want bad: %v", b, r.err, !ok)
+			}
+			var fields map[string]json.RawMessage
+			if json.Unmarshal(b, &fields) == nil {
+				if id, err := sourcetest.ID("id", fields["id"]); err == nil && r.id != id || err != nil && r.id != "" {
+					t.Fatalf("decodeMessage(%q): id %q, want %q (%v)", b, r.id, id, err)
+				}
 			}
 			v := r.value
 			if v == nil {
-				return
+				return r
 			}
-			var fields map[string]json.RawMessage
-			if err := json.Unmarshal(b, &fields); err != nil {
-				t.Fatalf("decodeMessage(%q) accepted what encoding/json refuses: %v", b, err)
+			if err := sameMessage(v, want); err != nil {
+				t.Fatalf("decodeMessage(%q): %v", b, err)
 			}
-			id, err := sourcetest.ID("id", fields["id"])
-			if err != nil || v.ID != id || r.key.ID != id || r.id != id {
-				t.Fatalf("decodeMessage(%q): id %q, key %q, want %q (%v)", b, v.ID, r.key.ID, id, err)
+			if r.key.ID != v.ID || r.id != v.ID || !r.updated.Equal(v.UpdatedAt) {
+				t.Fatalf("decodeMessage(%q): id %q, key %q, version %q@%v", b, v.ID, r.key.ID, r.id, r.updated)
 			}
 			if v.CreatedAt.IsZero() || v.UpdatedAt.IsZero() || v.CreatedAt.Location() != time.UTC {
 				t.Fatalf("decodeMessage(%q): times %v %v", b, v.CreatedAt, v.UpdatedAt)
@@ -300,16 +316,22 @@ func FuzzDecodeMessage(f *testing.F) {
 			if v.ExtraJSON != nil && !json.Valid([]byte(*v.ExtraJSON)) {
 				t.Fatalf("decodeMessage(%q): extra_json %s is not JSON", b, *v.ExtraJSON)
 			}
+			return r
 		}
 		check([]byte(raw))
-		p, err := parsePage([]byte(raw))
+		var d decoder
+		p, err := parsePage([]byte(raw), &d)
 		if notJSON := err != nil && strings.HasPrefix(err.Error(), "response is not JSON:"); notJSON == json.Valid([]byte(raw)) {
 			t.Fatalf("parsePage(%q): %v, json.Valid says %v", raw, err, json.Valid([]byte(raw)))
 		}
-		var d decoder
-		for _, m := range p.messages {
-			check(m)
-			d.decode(m)
+		for _, got := range p.messages {
+			if !json.Valid(got.raw) || !strings.Contains(raw, string(got.raw)) || strings.TrimSpace(string(got.raw)) != string(got.raw) {
+				t.Fatalf("parsePage(%q): message %q is not a whole JSON value of the page", raw, got.raw)
+			}
+			want := check(got.raw)
+			if !reflect.DeepEqual(got.value, want.value) || fmt.Sprint(got.err) != fmt.Sprint(want.err) || got.id != want.id || !got.updated.Equal(want.updated) {
+				t.Fatalf("parsePage(%q): the page's decoder gave %+v, %v; decodeMessage %+v, %v", raw, got.value, got.err, want.value, want.err)
+			}
 		}
 	})
 }

@@ -68,8 +68,9 @@ func (s *Source) describe(win source.Window, after string) string {
 	return d + ")"
 }
 
-// fetch reads the page of win after the cursor after.
-func (s *Source) fetch(ctx context.Context, win source.Window, after string) (page, error) {
+// fetch reads the page of win after the cursor after, its records decoded
+// by dec.
+func (s *Source) fetch(ctx context.Context, win source.Window, after string, dec *decoder) (page, error) {
 	body := s.body(win, after)
 	resp, err := s.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.dialect.Endpoint, bytes.NewReader(body))
@@ -88,7 +89,7 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after string) (pa
 		}
 		return page{}, err
 	}
-	p, err := parsePage(resp)
+	p, err := parsePage(resp, dec)
 	if err != nil {
 		reason := source.ReasonDecode
 		var ve *vendorError

@@ -154,12 +154,11 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 		after string
 	)
 	for {
-		p, err := s.fetch(ctx, win, after)
+		p, err := s.fetch(ctx, win, after, &dec)
 		if err != nil {
 			return nil, err
 		}
-		for _, raw := range p.messages {
-			m := dec.decode(raw)
+		for _, m := range p.messages {
 			if m.known() && (m.updated.Before(win.From) || m.updated.After(win.To) || vs.Emitted(m.id, m.updated)) {
 				continue
 			}

@@ -7,8 +7,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source"
+	"github.com/go-json-experiment/json/jsontext"
 )
+
+// appendString appends s to b as a JSON string, as v2 writes it: quotes,
+// backslashes and control characters escaped, other UTF-8 as it is.
+// Invalid UTF-8 is written as U+FFFD, and AppendQuote's error then only
+// says that it was.
+func appendString(b []byte, s string) []byte {
+	b, _ = jsontext.AppendQuote(b, s)
+	return b
+}
 
 // ict is the zone InterITS writes times in (Indochina Time, UTC+7).
 var ict = time.FixedZone("ICT", 7*3600)
@@ -32,7 +41,7 @@ func (o *object) key(name string) {
 	if o.n > 0 {
 		o.b = append(o.b, ',')
 	}
-	o.b = source.AppendString(o.b, name)
+	o.b = appendString(o.b, name)
 	o.b = append(o.b, ':')
 	o.members[o.n].name, o.members[o.n].start = name, len(o.b)
 }
@@ -46,7 +55,7 @@ func (o *object) done() {
 func (o *object) str(name, v string) {
 	if v != "" {
 		o.key(name)
-		o.b = source.AppendString(o.b, v)
+		o.b = appendString(o.b, v)
 		o.done()
 	}
 }
@@ -171,7 +180,7 @@ func (o *object) merge(extra map[string]json.RawMessage) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = source.AppendString(b, m.name)
+		b = appendString(b, m.name)
 		b = append(b, ':')
 		b = append(b, m.value...)
 	}

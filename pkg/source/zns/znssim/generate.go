@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
-
-	"github.com/vnstream/connector/pkg/source"
 )
 
 // shopID is the account every generated message belongs to.
@@ -130,7 +128,7 @@ func feedback(n uint64, k int) json.RawMessage {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = source.AppendString(b, feedbacks[(n+uint64(i))%uint64(len(feedbacks))])
+		b = appendString(b, feedbacks[(n+uint64(i))%uint64(len(feedbacks))])
 	}
 	return append(b, ']')
 }

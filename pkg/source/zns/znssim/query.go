@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/vnstream/connector/pkg/source"
 )
 
 // maxBody caps a request body.
@@ -300,15 +298,15 @@ func (s *Sim) page(q query, fault Fault) (body []byte, arrayStart int) {
 		b = append(b, e.json...)
 	}
 	b = append(b, `],"paging":{"after":`...)
-	b = source.AppendString(b, last)
+	b = appendString(b, last)
 	b = append(b, `,"before":`...)
-	b = source.AppendString(b, first)
+	b = appendString(b, first)
 	b = append(b, `,"limit":`...)
 	b = strconv.AppendInt(b, int64(q.limit), 10)
 	b = append(b, `,"next":`...)
-	b = source.AppendString(b, next)
+	b = appendString(b, next)
 	b = append(b, `,"prev":`...)
-	b = source.AppendString(b, q.cursor)
+	b = appendString(b, q.cursor)
 	b = append(b, `,"sort":""}}`...)
 	return b, arrayStart
 }
