@@ -148,7 +148,8 @@ func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]jso
 	}
 	query := Query(params)
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
-	body, err := s.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+	var raws []jsontext.Value
+	err := s.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+Path+"?"+query, nil)
 		if err != nil {
 			return nil, err
@@ -159,13 +160,12 @@ func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]jso
 		req.Header.Set("X-Tiniapp-Timestamp", strconv.FormatInt(ts, 10))
 		req.Header.Set("X-Tiniapp-Signature", Signature(s.cfg.ClientSecret.Value(), s.cfg.ClientID, ts, Path+"?"+query))
 		return req, nil
+	}, func(body []byte) (err error) {
+		raws, err = parsePage(body)
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	raws, err := parsePage(body)
-	if err != nil {
-		return nil, &source.Error{Source: s.name, Request: "GET " + base + Path + "?" + query, Reason: source.ReasonDecode, Msg: err.Error()}
 	}
 	return raws, nil
 }

@@ -122,10 +122,10 @@ func TestPollErrorsNameTheProblem(t *testing.T) {
 	sim.Create("1", t0.Add(time.Minute))
 	for _, tc := range []struct {
 		fault tikisim.Fault
-		n     int // the HTTP client tries a 5xx five times, a bad body once
+		n     int // the HTTP client tries a 5xx or a cut body five times
 		want  string
 	}{
-		{tikisim.FaultMalformed, 1, "response is not the documented JSON"},
+		{tikisim.FaultMalformed, 5, "response is not the documented JSON"},
 		{tikisim.FaultHTML, 5, "http_5xx (HTTP 502)"},
 	} {
 		sim.FailNext(tc.fault, tc.n)
@@ -139,6 +139,11 @@ func TestPollErrorsNameTheProblem(t *testing.T) {
 	}
 	if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 		t.Fatalf("after the faults: %v", err)
+	}
+	// One cut page costs one request, not the poll.
+	sim.FailNext(tikisim.FaultMalformed, 1)
+	if recs, _, _, err := s.Poll(context.Background(), nil); err != nil || len(recs) != 1 {
+		t.Fatalf("after one cut page: %d records, %v", len(recs), err)
 	}
 }
 
