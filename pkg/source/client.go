@@ -169,7 +169,11 @@ func (c *Client) attempt(ctx context.Context, build func(context.Context) (*http
 			return 0, fail
 		}
 		if err := decode(body); err != nil {
-			fail.Reason, fail.Msg, fail.Err = ReasonDecode, err.Error(), nil
+			fail.Reason, fail.Msg = ReasonDecode, err.Error()
+			var de *decodeError
+			if errors.As(err, &de) {
+				fail.Reason = de.reason
+			}
 			fail.malformed = malformed(err)
 			return 0, fail
 		}
@@ -204,8 +208,27 @@ func retryable(e *Error) bool {
 // from JSON that is not what the API documents.
 func malformed(err error) bool {
 	var se *jsontext.SyntacticError
-	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF)
+	var de *decodeError
+	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &de) && de.notJSON)
 }
+
+// decodeError is a DoJSON decode error a provider classified.
+type decodeError struct {
+	err     error
+	reason  Reason
+	notJSON bool
+}
+
+func (e *decodeError) Error() string { return e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
+
+// NotJSON marks a decode error as a body that is not JSON at all, for a
+// decoder whose error does not wrap v2's: DoJSON retries the request.
+func NotJSON(err error) error { return &decodeError{err: err, reason: ReasonDecode, notJSON: true} }
+
+// VendorRefused marks a decode error as the vendor's own error envelope
+// (ReasonVendor): DoJSON does not retry it.
+func VendorRefused(err error) error { return &decodeError{err: err, reason: ReasonVendor} }
 
 func transportReason(ctx context.Context, err error) Reason {
 	var ne net.Error

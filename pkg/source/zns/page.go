@@ -168,7 +168,7 @@ func notJSON(body []byte) error {
 	if err == nil { // v2 and encoding/json disagree: say v2's reason
 		err = jsonv2.Unmarshal(body, new(jsontext.Value), decodeOptions)
 	}
-	return fmt.Errorf("response is not JSON: %v; body %s", err, source.Quote(body))
+	return source.NotJSON(fmt.Errorf("response is not JSON: %v; body %s", err, source.Quote(body)))
 }
 
 // pagingNext reads paging.next from the paging object v.

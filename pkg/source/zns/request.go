@@ -72,7 +72,8 @@ func (s *Source) describe(win source.Window, after string) string {
 // by dec.
 func (s *Source) fetch(ctx context.Context, win source.Window, after string, dec *decoder) (page, error) {
 	body := s.body(win, after)
-	resp, err := s.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+	var p page
+	err := s.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.dialect.Endpoint, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
@@ -81,6 +82,13 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after string, dec
 		req.Header.Set("Accept", "application/json")
 		s.dialect.Authorize(req.Header)
 		return req, nil
+	}, func(resp []byte) (err error) {
+		p, err = parsePage(resp, dec)
+		var ve *vendorError
+		if errors.As(err, &ve) {
+			return source.VendorRefused(err)
+		}
+		return err
 	})
 	if err != nil {
 		var e *source.Error
@@ -88,15 +96,6 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after string, dec
 			e.Request = s.describe(win, after)
 		}
 		return page{}, err
-	}
-	p, err := parsePage(resp, dec)
-	if err != nil {
-		reason := source.ReasonDecode
-		var ve *vendorError
-		if errors.As(err, &ve) {
-			reason = source.ReasonVendor
-		}
-		return page{}, &source.Error{Source: s.name, Request: s.describe(win, after), Reason: reason, Msg: err.Error()}
 	}
 	return p, nil
 }

@@ -368,9 +368,10 @@ func TestPollErrors(t *testing.T) {
 				{znssim.FaultSlow, 1, "", ""},
 				{znssim.FaultEmptyPage, 3, "", ""},
 				{znssim.FaultStuckCursor, 1, "", ""}, // on a first page: re-reads it, emits it once
+				{znssim.FaultMalformed, 2, "", ""},   // a cut page costs a request, not the poll
 				{znssim.FaultHTML, 5, source.ReasonHTTP5xx, "(HTTP 502)"},
 				{znssim.FaultServerError, 5, source.ReasonHTTP5xx, "lỗi hệ thống"},
-				{znssim.FaultMalformed, 1, source.ReasonDecode, "response is not JSON: unexpected end of JSON input"},
+				{znssim.FaultMalformed, 5, source.ReasonDecode, "response is not JSON: unexpected end of JSON input"},
 				{znssim.FaultVendorError, 1, source.ReasonVendor, "Zalo API tạm thời không phản hồi"},
 				{znssim.FaultEmptyPage, 4, source.ReasonCursor, "4 empty pages in a row"},
 				{znssim.FaultStuckCursor, 2, source.ReasonCursor, "already requested"},
