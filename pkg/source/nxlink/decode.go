@@ -1,11 +1,14 @@
 package nxlink
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/vnstream/connector/pkg/source"
 )
@@ -19,249 +22,236 @@ type customer struct {
 	updated   time.Time
 	updatedOK bool
 	value     *Customer
-	raw       json.RawMessage
+	raw       []byte // the customer as sent, for the dead-letter topic
 	err       error
 }
 
-// customerBox is a Customer with the storage its optional fields point
-// to: one allocation per customer instead of one per field (its 17
-// strings, customize_field, tags and extra_json).
-type customerBox struct {
-	v    Customer
-	strs [20]string
-	ints [4]int64
+// wireCustomer is a customer as nxlink sends it, members matched by their
+// exact documented names. Strings and integers decode as they are (null
+// or missing is nil); the ids (sent as numbers or strings), the times,
+// customize_field and tags are kept as sent and read by decodeCustomer;
+// the members the schema does not know are gathered in Unknown, as sent
+// (`embed` makes a jsontext.Value the struct's fallback for them).
+type wireCustomer struct {
+	ID               jsontext.Value `json:"id"`
+	FirstName        *string        `json:"first_name"`
+	LastName         *string        `json:"last_name"`
+	FullName         *string        `json:"full_name"`
+	SMSPhone         *string        `json:"sms_phone"`
+	WhatsAppPhone    *string        `json:"whatsApp_phone"`
+	ViberPhone       *string        `json:"viber_phone"`
+	Line             *string        `json:"line"`
+	Messenger        *string        `json:"messenger"`
+	Instagram        *string        `json:"instagram"`
+	Email            *string        `json:"email"`
+	Country          *string        `json:"country"`
+	Birthday         *string        `json:"birthday"`
+	Remark           *string        `json:"remark"`
+	SourceType       *int64         `json:"source_type"`
+	SourceChannelKey *string        `json:"source_channel_key"`
+	Gender           *int64         `json:"gender"`
+	CreatedAt        jsontext.Value `json:"created_at"`
+	UpdatedAt        jsontext.Value `json:"updated_at"`
+	Status           *int64         `json:"status"`
+	WhatAppSubscribe *string        `json:"whatApp_subscribe"`
+	SMSSubscribe     *string        `json:"sms_subscribe"`
+	CustomizeField   jsontext.Value `json:"customize_field"`
+	TenantID         jsontext.Value `json:"tenant_id"`
+	Weight           *int64         `json:"weight"`
+	Web              *string        `json:"web"`
+	Tags             jsontext.Value `json:"tags"`
+	Unknown          jsontext.Value `json:",embed"`
 }
 
-// fields decodes the members of one customer.
-type fields struct {
-	// text is the customer as a string: a string value without escapes
-	// is a substring of it, not a copy.
-	text       string
-	box        *customerBox
-	nstr, nint int
-	errs       []error
-}
-
-// decodeCustomer converts one raw customer, which must be valid JSON (its
-// page was checked whole); on other input it never panics.
-// Members are matched by their exact documented names; a member of the
-// wrong JSON type, a missing id, created_at or updated_at, or a time that
-// does not parse is an error. Every other member goes to extra_json, as
-// sent, in the same pass. Zone-less times are read in loc; a missing or
-// null tenant_id is the tenant the request named.
-func decodeCustomer(raw json.RawMessage, loc *time.Location, tenant int64) customer {
+// decodeCustomer converts one customer as sent; on any input it never
+// panics. Members are matched by their exact documented names; every
+// other member goes to extra_json, as sent. A member of the wrong JSON
+// type, a missing id, created_at or updated_at, or a time that does not
+// parse is an error, and every such error is told. Zone-less times are
+// read in loc; a missing or null tenant_id is the tenant the request
+// named.
+func decodeCustomer(raw jsontext.Value, loc *time.Location, tenant int64) customer {
 	c := customer{raw: raw}
-	d := fields{text: string(raw), box: new(customerBox)}
-	v := &d.box.v
-	it, ok := source.Object(d.text)
-	if !ok {
+	if raw.Kind() != '{' {
 		c.err = errors.New("customer (id unknown): not a JSON object")
 		return c
 	}
-	var id, created, updated, tenantID, customize, tags string
-	var buf [256]byte
-	extra := buf[:0]
-	for {
-		key, val, ok := it.Next()
-		if !ok {
-			break
-		}
-		switch name := source.Name(key); name {
-		case "id":
-			id = val
-		case "first_name":
-			v.FirstName = d.optString(name, val)
-		case "last_name":
-			v.LastName = d.optString(name, val)
-		case "full_name":
-			v.FullName = d.optString(name, val)
-		case "sms_phone":
-			v.SMSPhone = d.optString(name, val)
-		case "whatsApp_phone":
-			v.WhatsAppPhone = d.optString(name, val)
-		case "viber_phone":
-			v.ViberPhone = d.optString(name, val)
-		case "line":
-			v.Line = d.optString(name, val)
-		case "messenger":
-			v.Messenger = d.optString(name, val)
-		case "instagram":
-			v.Instagram = d.optString(name, val)
-		case "email":
-			v.Email = d.optString(name, val)
-		case "country":
-			v.Country = d.optString(name, val)
-		case "birthday":
-			v.Birthday = d.optString(name, val)
-		case "remark":
-			v.Remark = d.optString(name, val)
-		case "source_type":
-			v.SourceType = d.optInt(name, val)
-		case "source_channel_key":
-			v.SourceChannelKey = d.optString(name, val)
-		case "gender":
-			v.Gender = d.optInt(name, val)
-		case "created_at":
-			created = val
-		case "updated_at":
-			updated = val
-		case "status":
-			v.Status = d.optInt(name, val)
-		case "whatApp_subscribe":
-			v.WhatAppSubscribe = d.optString(name, val)
-		case "sms_subscribe":
-			v.SMSSubscribe = d.optString(name, val)
-		case "customize_field":
-			customize = val
-		case "tenant_id":
-			tenantID = val
-		case "weight":
-			v.Weight = d.optInt(name, val)
-		case "web":
-			v.Web = d.optString(name, val)
-		case "tags":
-			tags = val
-		default:
-			extra = source.AppendMember(extra, key, val)
-		}
+	var w wireCustomer
+	var errs []error
+	err := json.Unmarshal(raw, &w, decodeOptions)
+	if _, ok := errors.AsType[*json.SemanticError](err); ok {
+		// A member of the wrong JSON type stops the decoding. Decode again,
+		// noting such members instead, so that the others (the id and
+		// updated_at above all) are still read and every error is told.
+		wrong := new(wrongTypes)
+		w = wireCustomer{}
+		err = json.Unmarshal(raw, &w, decodeOptions, json.WithUnmarshalers(wrong.unmarshalers()))
+		errs = wrong.errs
 	}
-	if err := it.Err(); err != nil {
+	if err != nil {
 		c.err = fmt.Errorf("customer (id unknown): not valid JSON: %w", err)
 		return c
 	}
-	var err error
-	if v.ID, err = integer("id", id); err != nil {
-		d.errs = append(d.errs, err)
+	box := new(customerBox)
+	v := &box.v
+	*v = Customer{
+		FirstName: w.FirstName, LastName: w.LastName, FullName: w.FullName, SMSPhone: w.SMSPhone,
+		WhatsAppPhone: w.WhatsAppPhone, ViberPhone: w.ViberPhone, Line: w.Line, Messenger: w.Messenger,
+		Instagram: w.Instagram, Email: w.Email, Country: w.Country, Birthday: w.Birthday, Remark: w.Remark,
+		SourceType: w.SourceType, SourceChannelKey: w.SourceChannelKey, Gender: w.Gender, Status: w.Status,
+		WhatAppSubscribe: w.WhatAppSubscribe, SMSSubscribe: w.SMSSubscribe, Weight: w.Weight, Web: w.Web,
+	}
+	if v.ID, err = integer("id", w.ID); err != nil {
+		errs = append(errs, err)
 	} else {
 		c.id, c.idOK = v.ID, true
 	}
-	if v.CreatedAt, err = d.stamp("created_at", created, loc); err != nil {
-		d.errs = append(d.errs, err)
+	if v.CreatedAt, err = stamp("created_at", w.CreatedAt, loc); err != nil {
+		errs = append(errs, err)
 	}
-	if v.UpdatedAt, err = d.stamp("updated_at", updated, loc); err != nil {
-		d.errs = append(d.errs, err)
+	if v.UpdatedAt, err = stamp("updated_at", w.UpdatedAt, loc); err != nil {
+		errs = append(errs, err)
 	} else {
 		c.updated, c.updatedOK = v.UpdatedAt, true
 	}
 	v.TenantID = tenant
-	if tenantID != "" && tenantID != "null" {
-		if v.TenantID, err = integer("tenant_id", tenantID); err != nil {
-			d.errs = append(d.errs, err)
+	if !isNull(w.TenantID) {
+		if v.TenantID, err = integer("tenant_id", w.TenantID); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	v.CustomizeField = d.customize(customize)
-	v.Tags = d.tags(tags)
-	if len(extra) > 0 {
-		v.ExtraJSON = d.keep(string(append(extra, '}')))
+	if v.CustomizeField, err = customize(w.CustomizeField, &box.customize); err != nil {
+		errs = append(errs, err)
 	}
-	if len(d.errs) > 0 {
+	if v.Tags, err = tags(w.Tags, &box.tags); err != nil {
+		errs = append(errs, err)
+	}
+	if len(w.Unknown) > 0 {
+		box.extra = string(w.Unknown)
+		v.ExtraJSON = &box.extra
+	}
+	if len(errs) > 0 {
 		name := "(id unknown)"
 		if c.idOK {
 			name = strconv.FormatInt(c.id, 10)
 		}
-		c.err = fmt.Errorf("customer %s: %w", name, errors.Join(d.errs...))
+		c.err = fmt.Errorf("customer %s: %w", name, errors.Join(errs...))
 		return c
 	}
 	c.value = v
 	return c
 }
 
-// optString reads an optional string member into the box.
-func (d *fields) optString(field, val string) *string {
-	if val == "null" {
-		return nil
-	}
-	if val[0] != '"' {
-		d.errs = append(d.errs, fmt.Errorf("%s is a JSON %s, want a string", field, source.Kind(val)))
-		return nil
-	}
-	s, err := source.Unquote(val)
-	if err != nil {
-		d.errs = append(d.errs, fmt.Errorf("%s: %w", field, err))
-		return nil
-	}
-	return d.keep(s)
+// customerBox is a Customer with the strings its customize_field, tags
+// and extra_json point to: one allocation instead of four.
+type customerBox struct {
+	v                      Customer
+	customize, tags, extra string
 }
 
-// optInt reads an optional integer member into the box.
-func (d *fields) optInt(field, val string) *int64 {
-	if val == "null" {
-		return nil
-	}
-	n, err := strconv.ParseInt(val, 10, 64)
-	if err != nil {
-		if k := source.Kind(val); k != "number" {
-			d.errs = append(d.errs, fmt.Errorf("%s is a JSON %s, want an integer", field, k))
-		} else {
-			d.errs = append(d.errs, fmt.Errorf("%s %s is not a 64-bit integer", field, val))
-		}
-		return nil
-	}
-	var slot *int64
-	if d.nint < len(d.box.ints) {
-		slot = &d.box.ints[d.nint]
-		d.nint++
-	} else {
-		slot = new(int64)
-	}
-	*slot = n
-	return slot
+// wrongTypes notes the string and integer members of the wrong JSON type
+// met while decoding a customer again, leaving them nil: errs in document
+// order.
+type wrongTypes struct {
+	errs []error
 }
 
-// stamp reads a required time member: nxlink's "2024-07-19T17:29:27" in
-// loc, or anything else source.ParseTime accepts.
-func (d *fields) stamp(field, val string, loc *time.Location) (time.Time, error) {
-	if val == "" || val == "null" {
+// unmarshalers returns the type-specific unmarshalers of the string and
+// integer members that note a value of the wrong type in t and skip it.
+func (t *wrongTypes) unmarshalers() *json.Unmarshalers {
+	return json.JoinUnmarshalers(
+		json.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ **string) error {
+			if k := dec.PeekKind(); k == '"' || k == 'n' {
+				return errors.ErrUnsupported
+			}
+			return t.note(dec, "want a string")
+		}),
+		json.UnmarshalFromFunc(func(dec *jsontext.Decoder, p **int64) error {
+			switch dec.PeekKind() {
+			case 'n':
+				return errors.ErrUnsupported
+			case '0':
+				v, err := dec.ReadValue()
+				if err != nil {
+					return err
+				}
+				var n int64
+				if err := json.Unmarshal(v, &n); err != nil {
+					t.errs = append(t.errs, fmt.Errorf("%s %s is not a 64-bit integer", dec.StackPointer().LastToken(), v))
+					return nil
+				}
+				*p = &n
+				return nil
+			}
+			return t.note(dec, "want an integer")
+		}),
+	)
+}
+
+// note skips the value at hand, of the wrong type, and notes it.
+func (t *wrongTypes) note(dec *jsontext.Decoder, want string) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	t.errs = append(t.errs, fmt.Errorf("%s is a JSON %s, %s", dec.StackPointer().LastToken(), source.JSONType(v), want))
+	return nil
+}
+
+// stamp reads a required time member, a JSON string: nxlink's
+// "2024-07-19T17:29:27" (or with a space) in loc, with or without
+// fractions of a second, or an RFC 3339 time with its own offset. The
+// result is in UTC.
+func stamp(field string, v jsontext.Value, loc *time.Location) (time.Time, error) {
+	switch v.Kind() {
+	case 0, 'n':
 		return time.Time{}, fmt.Errorf("%s is missing", field)
+	case '"':
+	default:
+		return time.Time{}, fmt.Errorf("%s is a JSON %s, want a string", field, source.JSONType(v))
 	}
-	if val[0] != '"' {
-		return time.Time{}, fmt.Errorf("%s is a JSON %s, want a string", field, source.Kind(val))
+	var buf [64]byte
+	b := appendUnquote(buf[:0], v)
+	layout := "2006-01-02T15:04:05.999999999"
+	if len(b) > 10 && b[10] == ' ' {
+		layout = "2006-01-02 15:04:05.999999999"
 	}
-	s, err := source.Unquote(val)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%s: %w", field, err)
+	if t, err := time.ParseInLocation(layout, string(b), loc); err == nil {
+		return t.UTC(), nil
 	}
-	return source.ParseTime(field, s, loc)
+	// RFC 3339 allows a lower-case t and z, which time.Parse does not.
+	if t, err := time.Parse(time.RFC3339Nano, string(bytes.ToUpper(b))); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%s %q is not a time (want RFC 3339 or 2006-01-02 15:04:05)", field, string(b))
 }
 
-// customize reads customize_field: the content of a JSON string (a JSON
-// document inside a string, kept exactly), or an object or array sent
-// unquoted, kept as its JSON text. Null or missing is nil.
-func (d *fields) customize(val string) *string {
-	switch {
-	case val == "" || val == "null":
-		return nil
-	case val[0] == '"':
-		return d.optString("customize_field", val)
-	case val[0] == '{' || val[0] == '[':
-		return d.keep(val)
+// customize reads customize_field into s: the content of a JSON string
+// (a JSON document inside a string, kept exactly), or an object or array
+// sent unquoted, kept as its JSON text. Null or missing is nil.
+func customize(v jsontext.Value, s *string) (*string, error) {
+	switch v.Kind() {
+	case 0, 'n':
+		return nil, nil
+	case '"':
+		*s = unquote(v)
+		return s, nil
+	case '{', '[':
+		*s = string(v)
+		return s, nil
 	}
-	d.errs = append(d.errs, fmt.Errorf("customize_field %s is not a string", source.Quote([]byte(val))))
-	return nil
+	return nil, fmt.Errorf("customize_field %s is not a string", source.Quote(v))
 }
 
-// tags reads tags, an array of tag objects, byte for byte as sent. Null
-// or missing is nil.
-func (d *fields) tags(val string) *string {
-	switch {
-	case val == "" || val == "null":
-		return nil
-	case val[0] == '[':
-		return d.keep(val)
+// tags reads tags into s: an array of tag objects, byte for byte as
+// sent. Null or missing is nil.
+func tags(v jsontext.Value, s *string) (*string, error) {
+	switch v.Kind() {
+	case 0, 'n':
+		return nil, nil
+	case '[':
+		*s = string(v)
+		return s, nil
 	}
-	d.errs = append(d.errs, fmt.Errorf("tags %s is not an array", source.Quote([]byte(val))))
-	return nil
-}
-
-// keep stores val as is in the box.
-func (d *fields) keep(val string) *string {
-	var slot *string
-	if d.nstr < len(d.box.strs) {
-		slot = &d.box.strs[d.nstr]
-		d.nstr++
-	} else {
-		slot = new(string)
-	}
-	*slot = val
-	return slot
+	return nil, fmt.Errorf("tags %s is not an array", source.Quote(v))
 }

@@ -1,17 +1,19 @@
 package nxlink
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/vnstream/connector/pkg/source"
 )
 
 // page is one decoded answer.
 type page struct {
-	customers []json.RawMessage
+	// customers are the elements of customer_list, each as sent.
+	customers []jsontext.Value
 	// after is paging.after, "cursor at end of returned page".
 	after cursor
 	// more is a non-null paging.next: another page follows.
@@ -59,50 +61,109 @@ func (e *vendorError) reason() source.Reason {
 	return source.ReasonVendor
 }
 
-// parsePage decodes a query answer: {"code", "message", "traceId",
-// "data": {"paging": {"after", "before", "previous", "next"},
-// "customer_list": [...]}}. code != 0 is a *vendorError; an answer that is
-// not the documented JSON is another error. The customers are returned
-// raw, aliasing body, so that one bad customer does not fail the page.
+// decodeOptions are the options of every decoding: RFC 8259 JSON as
+// encoding/json (and the decoder before this one) reads it, so that one
+// customer's repeated member name or invalid UTF-8 does not refuse its
+// page. A repeated member takes the last value (repeated objects merge,
+// member by member); invalid UTF-8 in a string becomes U+FFFD. Member
+// names match exactly, as v2 does by default.
+var decodeOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// reply is a query answer: {"code", "message", "traceId", "data":
+// {"paging": {"after", "before", "previous", "next"}, "customer_list":
+// [...]}}. Every member is read whatever its JSON type, so that an
+// answer with code != 0 is a vendor error whatever its data holds.
+type reply struct {
+	Code    jsontext.Value    `json:"code"`
+	Message jsontext.Value    `json:"message"`
+	TraceID jsontext.Value    `json:"traceId"`
+	Data    object[replyData] `json:"data"`
+}
+
+type replyData struct {
+	Paging       object[paging] `json:"paging"`
+	CustomerList customerList   `json:"customer_list"`
+}
+
+type paging struct {
+	After jsontext.Value `json:"after"`
+	Next  jsontext.Value `json:"next"`
+}
+
+// object is a member that should be a JSON object, decoded into v; ok
+// says it was one. A value of another type is skipped instead of failing
+// the answer, for parsePage to report in its turn.
+type object[T any] struct {
+	v  T
+	ok bool
+}
+
+func (o *object[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if o.ok = dec.PeekKind() == '{'; !o.ok {
+		return dec.SkipValue()
+	}
+	return json.UnmarshalDecode(dec, &o.v)
+}
+
+// customerList is customer_list: when it is an array, its elements, each
+// kept as sent; otherwise (null included) the value itself. sent says the
+// member was there.
+type customerList struct {
+	elems   []jsontext.Value
+	other   jsontext.Value
+	isArray bool
+	sent    bool
+}
+
+func (l *customerList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	*l = customerList{sent: true, isArray: dec.PeekKind() == '['}
+	if l.isArray {
+		return json.UnmarshalDecode(dec, &l.elems)
+	}
+	v, err := dec.ReadValue()
+	l.other = v.Clone()
+	return err
+}
+
+// parsePage decodes a query answer (see reply). code != 0 is a
+// *vendorError; an answer that is not the documented JSON is another
+// error. The customers are returned as sent, so that one bad customer
+// does not fail the page.
 func parsePage(body []byte) (page, error) {
-	// One pass validates the body and reads it: data and paging are
-	// entered, not skipped, and the list is split on the way.
-	var r reply
-	v := source.NewValidator(body)
-	object := v.Object()
-	if object {
-		r.read(&v)
-	} else {
-		v.Value()
-	}
-	if !v.Done() {
-		var x any
-		err := json.Unmarshal(body, &x)
-		return page{}, fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
-	}
-	if !object {
+	if jsontext.Value(body).Kind() != '{' {
+		var v jsontext.Value
+		if err := json.Unmarshal(body, &v, decodeOptions); err != nil {
+			return page{}, fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
+		}
 		return page{}, fmt.Errorf("response is not a JSON object: %s", source.Quote(body))
 	}
-	c, err := integer("code", string(r.code))
+	var r reply
+	if err := json.Unmarshal(body, &r, decodeOptions); err != nil {
+		return page{}, fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
+	}
+	c, err := integer("code", r.Code)
 	if err != nil {
 		return page{}, fmt.Errorf("response %w: %s", err, source.Quote(body))
 	}
 	if c != 0 {
-		return page{}, &vendorError{code: c, message: text(r.message), traceID: text(r.traceID)}
+		return page{}, &vendorError{code: c, message: text(r.Message), traceID: text(r.TraceID)}
 	}
+	data := &r.Data.v
+	list := &data.CustomerList
 	switch {
-	case r.data != '{':
+	case !r.Data.ok:
 		return page{}, fmt.Errorf("response has no \"data\" object: %s", source.Quote(body))
-	case r.paging != '{':
+	case !data.Paging.ok:
 		return page{}, fmt.Errorf("response has no \"data\".\"paging\" object: %s", source.Quote(body))
-	case r.listKind == 0:
+	case !list.sent:
 		return page{}, fmt.Errorf("response has no \"data\".\"customer_list\": %s", source.Quote(body))
-	case r.listKind != '[' && !isNull(r.list):
-		return page{}, fmt.Errorf("customer_list %s is not an array", source.Quote(r.list))
+	case !list.isArray && !isNull(list.other):
+		return page{}, fmt.Errorf("customer_list %s is not an array", source.Quote(list.other))
 	}
-	p := page{customers: r.customers, more: !isNull(r.next)}
-	if !isNull(r.after) {
-		if p.after.id, err = integer("paging.after", string(r.after)); err != nil {
+	paging := &data.Paging.v
+	p := page{customers: list.elems, more: !isNull(paging.Next)}
+	if !isNull(paging.After) {
+		if p.after.id, err = integer("paging.after", paging.After); err != nil {
 			return page{}, fmt.Errorf("response %w: %s", err, source.Quote(body))
 		}
 		p.after.ok = true
@@ -110,111 +171,53 @@ func parsePage(body []byte) (page, error) {
 	return p, nil
 }
 
-// reply is what parsePage reads of an answer, values as sent.
-type reply struct {
-	code, message, traceID, after, next, list []byte
-	// The kind of value data, paging and customer_list had: 0 missing.
-	data, paging, listKind byte
-	customers              []json.RawMessage
-}
-
-// read reads the members of the answer object v has entered.
-func (r *reply) read(v *source.Validator) {
-	for key, ok := v.Member(); ok; key, ok = v.Member() {
-		switch string(source.Name(key)) {
-		case "code":
-			r.code = v.Value()
-		case "message":
-			r.message = v.Value()
-		case "traceId":
-			r.traceID = v.Value()
-		case "data":
-			if r.data = v.Peek(); v.Object() {
-				r.readData(v)
-			} else {
-				v.Value()
-			}
-		default:
-			v.Value()
-		}
-	}
-}
-
-// readData reads the members of the data object v has entered.
-func (r *reply) readData(v *source.Validator) {
-	for key, ok := v.Member(); ok; key, ok = v.Member() {
-		switch string(source.Name(key)) {
-		case "paging":
-			if r.paging = v.Peek(); v.Object() {
-				r.readPaging(v)
-			} else {
-				v.Value()
-			}
-		case "customer_list":
-			if r.listKind = v.Peek(); v.Array() {
-				r.customers = []json.RawMessage{}
-				for v.Element() {
-					r.customers = append(r.customers, v.Value())
-				}
-			} else {
-				r.list = v.Value()
-			}
-		default:
-			v.Value()
-		}
-	}
-}
-
-// readPaging reads the members of the paging object v has entered.
-func (r *reply) readPaging(v *source.Validator) {
-	for key, ok := v.Member(); ok; key, ok = v.Member() {
-		switch string(source.Name(key)) {
-		case "after":
-			r.after = v.Value()
-		case "next":
-			r.next = v.Value()
-		default:
-			v.Value()
-		}
-	}
-}
-
 // text is the content of a JSON string, the JSON text of another value,
 // or "" for null or missing.
-func text(raw []byte) string {
-	if isNull(raw) {
+func text(v jsontext.Value) string {
+	if isNull(v) {
 		return ""
 	}
-	if raw[0] == '"' {
-		if s, err := source.Unquote(string(raw)); err == nil {
-			return s
-		}
+	if v.Kind() == '"' {
+		return unquote(v)
 	}
-	return string(raw)
+	return string(v)
 }
 
-// isNull reports whether a raw member is missing or null.
-func isNull(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null"
+// isNull reports whether a member is missing or null.
+func isNull(v jsontext.Value) bool {
+	k := v.Kind()
+	return k == 0 || k == 'n'
+}
+
+// unquote returns the content of v, a JSON string read with
+// decodeOptions.
+func unquote(v jsontext.Value) string {
+	var buf [128]byte
+	return string(appendUnquote(buf[:0], v))
+}
+
+// appendUnquote appends the content of v, a JSON string read with
+// decodeOptions, to b: invalid UTF-8 becomes U+FFFD, as decodeOptions
+// allow, which is all AppendUnquote's error could report.
+func appendUnquote(b []byte, v jsontext.Value) []byte {
+	b, _ = jsontext.AppendUnquote(b, v)
+	return b
 }
 
 // integer reads a signed 64-bit integer sent as a JSON number or a numeric
 // string, exactly (never through float64). The error names field.
-func integer(field, val string) (int64, error) {
-	s := val
-	switch {
-	case val == "" || val == "null":
+func integer(field string, v jsontext.Value) (int64, error) {
+	digits := []byte(v)
+	switch v.Kind() {
+	case 0, 'n':
 		return 0, fmt.Errorf("%s is missing", field)
-	case val[0] == '"':
-		var err error
-		if s, err = source.Unquote(val); err != nil {
-			return 0, fmt.Errorf("%s: %w", field, err)
-		}
+	case '"':
+		var buf [32]byte
+		digits = appendUnquote(buf[:0], v)
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
+	n, err := strconv.ParseInt(string(digits), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%s %s is not a signed 64-bit integer", field, source.Quote([]byte(val)))
+		return 0, fmt.Errorf("%s %s is not a signed 64-bit integer", field, source.Quote(v))
 	}
 	return n, nil
 }

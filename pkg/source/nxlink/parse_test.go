@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -216,8 +217,11 @@ func TestVendorExample(t *testing.T) {
 // FuzzDecodeCustomer: any bytes give a value or an error, never a panic,
 // through the page decoder or the customer decoder; a customer that is
 // valid JSON and decodes keeps its id exactly and has its times; a page
-// that parses is valid JSON. The seed corpus holds the vendor document's
-// example.
+// that parses is valid JSON. Read independently with encoding/json, a
+// customer that is a valid JSON object has its id read whenever it is an
+// integer, even when the rest is bad (the dead-letter record's key), and
+// one that decodes has every member as encoding/json reads it (see
+// checkMembers). The seed corpus holds the vendor document's example.
 func FuzzDecodeCustomer(f *testing.F) {
 	example, err := os.ReadFile("testdata/vendor-example.json")
 	if err != nil {
@@ -230,6 +234,8 @@ func FuzzDecodeCustomer(f *testing.F) {
 	}
 	f.Add(string(p.customers[0]))
 	f.Add(`{"id":"9223372036854775807","created_at":"2024-07-19 17:29:27","updated_at":"2024-07-19T17:29:27+07:00","tags":[]}`)
+	f.Add(`{"gender":"male","id":"12","first_name":1,"created_at":"2024-07-19T17:29:27","updated_at":"2024-07-19T17:29:27"}`)
+	f.Add("{\"id\":1,\"id\":2,\"x\":\"\xff\",\"x\":[1, 2],\"remark\":\"\\ud800\",\"customize_field\":{\"a\": 1},\"created_at\":\"2024-07-19T17:29:27\",\"updated_at\":\"2024-07-19t17:29:27z\"}")
 	f.Fuzz(func(t *testing.T, raw string) {
 		if p, err := parsePage([]byte(raw)); err == nil {
 			if !json.Valid([]byte(raw)) {
@@ -245,10 +251,19 @@ func FuzzDecodeCustomer(f *testing.F) {
 		if (c.value == nil) == (c.err == nil) {
 			t.Fatalf("decodeCustomer(%q): value %v and err %v", raw, c.value, c.err)
 		}
-		v := c.value
-		if v == nil || !json.Valid([]byte(raw)) {
+		if !json.Valid([]byte(raw)) || strings.TrimLeft(raw, " \t\r\n")[0] != '{' {
 			return
 		}
+		members, _ := topMembers(t, raw)
+		n, ok := v1Integer(members["id"])
+		if ok != c.idOK || n != c.id {
+			t.Fatalf("decodeCustomer(%q) id %d (%v), sent %s", raw, c.id, c.idOK, members["id"])
+		}
+		v := c.value
+		if v == nil {
+			return
+		}
+		checkMembers(t, raw, v)
 		id := lastID(t, raw)
 		if n, err := strconv.ParseInt(id, 10, 64); err != nil || n != v.ID || !c.idOK || c.id != v.ID {
 			t.Fatalf("decodeCustomer(%q) id %d, sent %s", raw, v.ID, id)
@@ -283,4 +298,112 @@ func lastID(t *testing.T, raw string) string {
 		}
 	}
 	return id
+}
+
+// topMembers returns the last value of each top-level member of the JSON
+// object raw, as encoding/json reads them, and their names in the order
+// first sent.
+func topMembers(t *testing.T, raw string) (map[string]json.RawMessage, []string) {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("%q is not an object", raw)
+	}
+	m := map[string]json.RawMessage{}
+	var order []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		name := tok.(string)
+		if _, seen := m[name]; !seen {
+			order = append(order, name)
+		}
+		m[name] = v
+	}
+	return m, order
+}
+
+// v1Integer reads an id as encoding/json sees it: a JSON number or a
+// string of decimal digits that fits an int64.
+func v1Integer(v json.RawMessage) (int64, bool) {
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		s = string(v)
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// checkMembers checks each field of v, decoded from raw, against the last
+// member of its name as encoding/json reads it; the members the schema
+// does not know must be in extra_json, in the order sent, and only them.
+func checkMembers(t *testing.T, raw string, v *Customer) {
+	t.Helper()
+	m, names := topMembers(t, raw)
+	null := func(name string) bool { r, ok := m[name]; return !ok || string(r) == "null" }
+	strs := map[string]*string{"first_name": v.FirstName, "last_name": v.LastName, "full_name": v.FullName,
+		"sms_phone": v.SMSPhone, "whatsApp_phone": v.WhatsAppPhone, "viber_phone": v.ViberPhone, "line": v.Line,
+		"messenger": v.Messenger, "instagram": v.Instagram, "email": v.Email, "country": v.Country,
+		"birthday": v.Birthday, "remark": v.Remark, "source_channel_key": v.SourceChannelKey,
+		"whatApp_subscribe": v.WhatAppSubscribe, "sms_subscribe": v.SMSSubscribe, "web": v.Web}
+	for name, got := range strs {
+		var want string
+		if null(name) != (got == nil) || (got != nil && (json.Unmarshal(m[name], &want) != nil || *got != want)) {
+			t.Fatalf("decodeCustomer(%q) %s = %v, sent %s", raw, name, got, m[name])
+		}
+	}
+	ints := map[string]*int64{"source_type": v.SourceType, "gender": v.Gender, "status": v.Status, "weight": v.Weight}
+	for name, got := range ints {
+		var want int64
+		if null(name) != (got == nil) || (got != nil && (json.Unmarshal(m[name], &want) != nil || *got != want)) {
+			t.Fatalf("decodeCustomer(%q) %s = %v, sent %s", raw, name, got, m[name])
+		}
+	}
+	if tenant, ok := v1Integer(m["tenant_id"]); (ok && tenant != v.TenantID) || (!ok && (!null("tenant_id") || v.TenantID != 1)) {
+		t.Fatalf("decodeCustomer(%q) tenant_id %d, sent %s", raw, v.TenantID, m["tenant_id"])
+	}
+	if null("tags") != (v.Tags == nil) || (v.Tags != nil && *v.Tags != string(m["tags"])) {
+		t.Fatalf("decodeCustomer(%q) tags %v, sent %s", raw, v.Tags, m["tags"])
+	}
+	var s string
+	if null("customize_field") != (v.CustomizeField == nil) || (v.CustomizeField != nil &&
+		*v.CustomizeField != string(m["customize_field"]) && (json.Unmarshal(m["customize_field"], &s) != nil || *v.CustomizeField != s)) {
+		t.Fatalf("decodeCustomer(%q) customize_field %v, sent %s", raw, v.CustomizeField, m["customize_field"])
+	}
+	documented := "id first_name last_name full_name sms_phone whatsApp_phone viber_phone line messenger instagram email " +
+		"country birthday remark source_type source_channel_key gender created_at updated_at status whatApp_subscribe " +
+		"sms_subscribe customize_field tenant_id weight web tags"
+	var unknown []string
+	for _, name := range names {
+		if !slices.Contains(strings.Fields(documented), name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if (v.ExtraJSON == nil) != (len(unknown) == 0) {
+		t.Fatalf("decodeCustomer(%q) extra_json %v, unknown members %q", raw, v.ExtraJSON, unknown)
+	}
+	if v.ExtraJSON == nil {
+		return
+	}
+	if !json.Valid([]byte(*v.ExtraJSON)) {
+		t.Fatalf("decodeCustomer(%q) extra_json %q is not valid JSON", raw, *v.ExtraJSON)
+	}
+	extra, got := topMembers(t, *v.ExtraJSON)
+	if !slices.Equal(got, unknown) {
+		t.Fatalf("decodeCustomer(%q) extra_json %s, unknown members %q", raw, *v.ExtraJSON, unknown)
+	}
+	for _, name := range unknown {
+		if string(extra[name]) != string(m[name]) {
+			t.Fatalf("decodeCustomer(%q) extra_json %s: %s is not %s as sent", raw, *v.ExtraJSON, name, m[name])
+		}
+	}
 }

@@ -1,13 +1,14 @@
 package nxlink
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 func TestAdvance(t *testing.T) {
-	some := []json.RawMessage{json.RawMessage(`{}`)}
+	some := []jsontext.Value{jsontext.Value(`{}`)}
 	at := func(id int64) cursor { return cursor{id: id, ok: true} }
 	for _, tc := range []struct {
 		name  string

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/vnstream/connector/pkg/source"
 )
 
 // The parts of generated customers. Names carry their ASCII form for
@@ -115,7 +113,7 @@ func customize(h uint64, version int) string {
 	b := []byte(`{"customize_4_52":["`)
 	b = strconv.AppendUint(b, 1+h%3, 10)
 	b = append(b, `"],"city":`...)
-	b = source.AppendString(b, cities[h>>8%6])
+	b = appendQuoted(b, cities[h>>8%6])
 	b = append(b, `,"updates":`...)
 	b = strconv.AppendInt(b, int64(version), 10)
 	return string(append(b, '}'))
@@ -126,7 +124,7 @@ func customize(h uint64, version int) string {
 // id is in every tag, as in nxlink's example.
 func addTag(tags []byte, id, tenant int64, n int, at time.Time, zone *time.Location) []byte {
 	name := tagNames[n%len(tagNames)]
-	key := source.AppendString([]byte(`"tag_name":`), name)
+	key := appendQuoted([]byte(`"tag_name":`), name)
 	if bytes.Contains(tags, key) {
 		return tags
 	}

@@ -36,7 +36,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nxlink"
 	"github.com/vnstream/connector/pkg/source/simfault"
 )
@@ -402,7 +401,7 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 func writeEnvelope(w http.ResponseWriter, status, code int, msg, trace string) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `{"code":%d,"message":`, code)
-	b.Write(source.AppendString(nil, msg))
+	b.Write(appendQuoted(nil, msg))
 	fmt.Fprintf(&b, `,"traceId":%q,"data":null}`, trace)
 	writeJSON(w, status, b.Bytes())
 }
