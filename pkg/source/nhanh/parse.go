@@ -3,30 +3,44 @@ package nhanh
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/vnstream/connector/pkg/source"
 )
 
-// Nhanh's JSON is read without encoding/json's reflection and without
-// maps: parsePage validates a page and splits it into its conversations in
-// one pass (source.Validator), and decodeConversation reads each
-// conversation in one more pass straight into a Conversation. Members are
-// matched by their exact names; of a member sent twice, the last counts.
+// Nhanh's JSON is read with encoding/json/v2 (github.com/go-json-experiment/json):
+// parsePage checks a page and splits it into its conversations, kept as
+// sent, and decodeConversation reads one conversation into a Conversation.
+// Members are matched by their exact names (v2's default); of a member sent
+// twice, the last counts. What v2 does not do by itself is done by small
+// pieces named in TestWhatV2DoesNotDo: member (every member of the wrong
+// type reported, the last of a name counting), seconds (unix seconds as a
+// number or a string), members (an object's members in order) and
+// syntaxError (the words of the source's errors).
+
+// decodeOptions are the options of every decode. Like encoding/json (v1),
+// which the source has always matched, they accept a member name sent twice
+// (v2 refuses it by default) and invalid UTF-8 in strings, read as U+FFFD.
+var decodeOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 
 // page is one decoded list response.
 type page struct {
 	// next is paginator.next, compacted, or nil when Nhanh sent null or
 	// left it out.
-	next json.RawMessage
+	next jsontext.Value
 	// data holds the raw conversations in the order served.
-	data []json.RawMessage
+	data []jsontext.Value
 }
 
 // vendorError is a well-formed failure answer: code other than 1.
@@ -69,132 +83,139 @@ func (e *vendorError) auth() bool { return slices.Contains(authErrorCodes, e.err
 // without data is refused.
 func parsePage(body []byte) (page, error) {
 	var r reply
-	v := source.NewValidator(body)
-	if v.Object() {
-		r.read(&v)
-	} else {
-		v.Value()
+	if err := json.Unmarshal(body, &r, decodeOptions); err != nil {
+		return page{}, notDocumented(syntaxError(err), body)
 	}
-	if !v.Done() {
-		return page{}, notDocumented(syntaxError(body), body)
-	}
-	code, ok := scalar(r.code)
+	code, ok := scalar(r.Code)
 	if !ok {
 		return page{}, fmt.Errorf("response has no code: %s", source.Quote(body))
 	}
 	if code != "1" {
-		errorCode, _ := scalar(r.errorCode)
-		if errorCode == "" && !isNull(r.errorCode) {
-			errorCode = string(r.errorCode)
+		errorCode, _ := scalar(r.ErrorCode)
+		if errorCode == "" && !isNull(r.ErrorCode) {
+			errorCode = string(r.ErrorCode)
 		}
-		return page{}, &vendorError{code: code, errorCode: errorCode, messages: messageText(r.messages)}
+		return page{}, &vendorError{code: code, errorCode: errorCode, messages: messageText(r.Messages)}
 	}
-	if err := cmp.Or(r.paginatorErr, r.dataErr); err != nil {
+	next, err := r.next()
+	if err == nil && r.Data.other != nil {
+		err = fmt.Errorf("data is %s, want an array", source.JSONTypeArticle(r.Data.other))
+	}
+	if err != nil {
 		return page{}, notDocumented(err, body)
 	}
-	if r.data == nil {
+	if r.Data.list == nil {
 		return page{}, fmt.Errorf("response has code 1 but no data: %s", source.Quote(body))
 	}
-	p := page{data: r.data}
-	if !isNull(r.next) {
-		p.next = compact(r.next)
-	}
-	return p, nil
+	return page{next: next, data: r.Data.list}, nil
 }
 
-// reply is what parsePage reads of an answer, values as sent; nil when
-// absent.
+// reply is what parsePage reads of an answer: each member as sent (the last
+// one of a name), nil when absent. An answer that is JSON but not an object
+// leaves it empty.
 type reply struct {
-	code, errorCode, messages []byte
-	// next is paginator.next.
-	next []byte
-	// data are the conversations: nil when data is absent or of the wrong
-	// type, empty (not nil) when it is null.
-	data []json.RawMessage
-	// The members of the wrong JSON type: the first one is reported.
-	paginatorErr, dataErr error
+	Code      jsontext.Value `json:"code"`
+	ErrorCode jsontext.Value `json:"errorCode"`
+	Messages  jsontext.Value `json:"messages"`
+	Paginator jsontext.Value `json:"paginator"`
+	Data      conversations  `json:"data"`
 }
 
-// read reads the members of the answer object v has entered.
-func (r *reply) read(v *source.Validator) {
-	for key, ok := v.Member(); ok; key, ok = v.Member() {
-		switch string(source.Name(key)) {
-		case "code":
-			r.code = v.Value()
-		case "errorCode":
-			r.errorCode = v.Value()
-		case "messages":
-			r.messages = v.Value()
-		case "paginator":
-			r.next, r.paginatorErr = nil, nil
-			if v.Object() {
-				r.readPaginator(v)
-			} else if val := v.Value(); len(val) > 0 && !isNull(val) {
-				r.paginatorErr = fmt.Errorf("paginator is %s, want an object", source.KindArticle(val))
-			}
-		case "data":
-			r.data, r.dataErr = []json.RawMessage{}, nil
-			if v.Array() {
-				for v.Element() {
-					r.data = append(r.data, v.Value())
-				}
-			} else if val := v.Value(); len(val) > 0 && !isNull(val) {
-				r.data, r.dataErr = nil, fmt.Errorf("data is %s, want an array", source.KindArticle(val))
-			}
-		default:
-			v.Value()
-		}
+// UnmarshalJSONFrom reads the members of an answer object. Any other JSON
+// value is only checked: v2 would refuse it as the wrong type before
+// reading it all, and it must be valid JSON to count as an answer without
+// a code.
+func (r *reply) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() != '{' {
+		return dec.SkipValue()
 	}
+	type plain reply // without this method
+	return json.UnmarshalDecode(dec, (*plain)(r))
 }
 
-// readPaginator reads the members of the paginator object v has entered.
-func (r *reply) readPaginator(v *source.Validator) {
-	for key, ok := v.Member(); ok; key, ok = v.Member() {
-		if string(source.Name(key)) == "next" {
-			r.next = v.Value()
-		} else {
-			v.Value()
-		}
+// next reads paginator.next, compacted; nil when the paginator or its next
+// is absent or null.
+func (r *reply) next() (jsontext.Value, error) {
+	switch r.Paginator.Kind() {
+	case 0, 'n':
+		return nil, nil
+	case '{':
+	default:
+		return nil, fmt.Errorf("paginator is %s, want an object", source.JSONTypeArticle(r.Paginator))
 	}
-}
-
-// compact returns the JSON value raw without insignificant whitespace, so
-// that two renderings of one cursor compare equal. raw has been decoded
-// already, so it is valid and Compact cannot fail; were it to, raw would
-// be returned as it is.
-func compact(raw json.RawMessage) json.RawMessage {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return raw
+	var p struct {
+		Next jsontext.Value `json:"next"`
 	}
-	return b.Bytes()
+	if err := json.Unmarshal(r.Paginator, &p, decodeOptions); err != nil {
+		return nil, err // cannot happen: an object of any members fits
+	}
+	if isNull(p.Next) {
+		return nil, nil
+	}
+	return compact(p.Next), nil
 }
 
-// isNull reports whether the valid JSON value v is absent (nil) or null.
-func isNull(v []byte) bool { return len(v) == 0 || string(v) == "null" }
+// conversations is the data of an answer.
+type conversations struct {
+	// list holds the conversations as sent: nil when data is absent or of
+	// the wrong type, empty (not nil) when it is null.
+	list []jsontext.Value
+	// other is data when it is neither an array nor null.
+	other jsontext.Value
+}
+
+// UnmarshalJSONFrom reads data; the last one sent counts.
+func (c *conversations) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	*c = conversations{}
+	switch dec.PeekKind() {
+	case '[':
+		c.list = []jsontext.Value{}
+		return json.UnmarshalDecode(dec, &c.list)
+	case 'n':
+		c.list = []jsontext.Value{}
+		return dec.SkipValue()
+	}
+	v, err := dec.ReadValue()
+	c.other = v.Clone()
+	return err
+}
+
+// compact returns a copy of the valid JSON value v without insignificant
+// whitespace (strings and numbers as sent), so that two renderings of one
+// cursor compare equal. Were v not valid, it would be returned as it is.
+func compact(v []byte) jsontext.Value {
+	c := jsontext.Value(bytes.Clone(v))
+	if c.Compact(decodeOptions) != nil {
+		return v
+	}
+	return c
+}
+
+// isNull reports whether the JSON value v is absent (nil) or null.
+func isNull(v jsontext.Value) bool { return len(v) == 0 || v.Kind() == 'n' }
 
 // scalar returns a JSON string's text or a JSON number's digits, and false
 // for anything else (absent, null, an object, an array, a boolean, a
 // number beyond float64). v is a valid JSON value or nil.
-func scalar(v []byte) (string, bool) {
-	switch {
-	case len(v) == 0:
-		return "", false
-	case v[0] == '"':
-		s, _ := source.Unquote(string(v)) // v is a valid JSON string
-		return s, true
+func scalar(v jsontext.Value) (string, bool) {
+	switch v.Kind() {
+	case '"':
+		var s string
+		err := json.Unmarshal(v, &s, decodeOptions)
+		return s, err == nil
+	case '0':
+		var f float64
+		err := json.Unmarshal(v, &f, decodeOptions)
+		return string(v), err == nil
 	}
-	if _, err := strconv.ParseFloat(string(v), 64); err != nil {
-		return "", false
-	}
-	return string(v), true
+	return "", false
 }
 
 // messageText renders the messages of an error answer, a valid JSON value
 // or nil. The document does not show a failed response, so every shape is
 // accepted: a string, an array (of strings or anything else), an object
 // ("key: value" pairs in the order sent), or any other JSON value as sent.
-func messageText(v []byte) string {
+func messageText(v jsontext.Value) string {
 	if isNull(v) {
 		return ""
 	}
@@ -202,23 +223,44 @@ func messageText(v []byte) string {
 		return s
 	}
 	var parts []string
-	switch v[0] {
+	switch v.Kind() {
 	case '[':
-		items := source.NewValidator(v)
-		items.Array()
-		for items.Element() {
-			parts = append(parts, messageText(items.Value()))
+		var items []jsontext.Value
+		_ = json.Unmarshal(v, &items, decodeOptions) // v is a valid array
+		for _, item := range items {
+			parts = append(parts, messageText(item))
 		}
 	case '{':
-		members, _ := source.Object(v)
-		for key, val, ok := members.Next(); ok; key, val, ok = members.Next() {
-			name, _ := source.Unquote(string(key)) // a valid JSON string
+		for name, val := range members(v) {
 			parts = append(parts, name+": "+messageText(val))
 		}
 	default:
 		return string(v)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// members yields the names (unescaped) and values (as sent) of the valid
+// JSON object v in the order sent, which neither a struct nor a map keeps.
+// A value is valid only until the next one is read.
+func members(v jsontext.Value) iter.Seq2[string, jsontext.Value] {
+	return func(yield func(string, jsontext.Value) bool) {
+		dec := jsontext.NewDecoder(bytes.NewReader(v), decodeOptions)
+		if _, err := dec.ReadToken(); err != nil { // {
+			return
+		}
+		for dec.PeekKind() == '"' {
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return
+			}
+			name := tok.String() // before the next read voids tok
+			val, err := dec.ReadValue()
+			if err != nil || !yield(name, val) {
+				return
+			}
+		}
+	}
 }
 
 // conversation is one decoded record. id and updated are set whenever they
@@ -228,19 +270,126 @@ type conversation struct {
 	id      string
 	updated time.Time // zero when unreadable
 	value   *Conversation
-	raw     json.RawMessage
+	raw     jsontext.Value
 	err     error
 }
 
-// wireConversation is a conversation as Nhanh sends it: the value of each
-// member the schema knows, as sent (the last one of a name), nil when
-// absent.
+// wireConversation is a conversation as Nhanh sends it, each member the
+// schema knows as the last one of its name. Ids and times, which come as
+// strings or numbers, are kept as sent (empty when absent) and read by
+// convert; the other members are decoded by v2 into their Go types.
 type wireConversation struct {
-	id, pageID, pageUserID, assignedGroupID, pagePostID []byte
-	createdAt, updatedAt, lastSeenMessageAt             []byte
-	channel, typ, status, isFromLive                    []byte
-	customerAvatar, pageUserName, lastMessage           []byte
-	hasReply, hasPhone                                  []byte
+	ID                jsontext.Value `json:"id"`
+	Channel           member[int32]  `json:"channel"`
+	Type              member[int32]  `json:"type"`
+	CustomerAvatar    member[string] `json:"customerAvatar"`
+	PageID            jsontext.Value `json:"pageId"`
+	PageUserID        jsontext.Value `json:"pageUserId"`
+	PageUserName      member[string] `json:"pageUserName"`
+	HasReply          member[bool]   `json:"hasReply"`
+	AssignedGroupID   jsontext.Value `json:"assignedGroupId"`
+	HasPhone          member[bool]   `json:"hasPhone"`
+	CreatedAt         jsontext.Value `json:"createdAt"`
+	UpdatedAt         jsontext.Value `json:"updatedAt"`
+	LastSeenMessageAt jsontext.Value `json:"lastSeenMessageAt"`
+	LastMessage       member[string] `json:"lastMessage"`
+	Status            member[int32]  `json:"status"`
+	IsFromLive        member[int32]  `json:"isFromLive"`
+	PagePostID        jsontext.Value `json:"pagePostId"`
+	// Extra collects every other member, name and value as sent, in
+	// order, as a JSON object (empty when there were none): v2's embedded
+	// fallback. Earlier versions of go-json-experiment/json spelled it
+	// `json:",unknown"`, which this one ignores (TestWhatV2DoesNotDo).
+	Extra jsontext.Value `json:",embed"`
+
+	// notObject is the record when it is JSON but not an object.
+	notObject jsontext.Value
+}
+
+// UnmarshalJSONFrom reads the members of a conversation object, or keeps
+// any other JSON value in notObject (see reply.UnmarshalJSONFrom).
+func (w *wireConversation) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if dec.PeekKind() != '{' {
+		v, err := dec.ReadValue()
+		w.notObject = v.Clone()
+		return err
+	}
+	type plain wireConversation // without this method
+	return json.UnmarshalDecode(dec, (*plain)(w))
+}
+
+// wirePool recycles wireConversations: v2 reads a jsontext.Value into the
+// buffer the field already has, so a recycled one reads its ids, times and
+// extra members without allocating.
+var wirePool = sync.Pool{New: func() any { return new(wireConversation) }}
+
+// reset empties w for the next conversation, keeping its buffers.
+func (w *wireConversation) reset() {
+	*w = wireConversation{
+		ID: w.ID[:0], PageID: w.PageID[:0], PageUserID: w.PageUserID[:0], AssignedGroupID: w.AssignedGroupID[:0],
+		CreatedAt: w.CreatedAt[:0], UpdatedAt: w.UpdatedAt[:0], LastSeenMessageAt: w.LastSeenMessageAt[:0],
+		PagePostID: w.PagePostID[:0], Extra: w.Extra[:0],
+	}
+}
+
+// memberType are the Go types of the members v2 decodes itself.
+type memberType interface{ int32 | string | bool }
+
+// member is a conversation member v2 decodes into T. A value of the wrong
+// JSON type does not stop the decoding, as it would in v2 (which reports
+// the first such value only): it is kept as sent, so that every bad member
+// is reported, and so that of a member sent twice the last one counts.
+type member[T memberType] struct {
+	value T
+	set   bool           // present and not null
+	wrong jsontext.Value // the value sent when it is not a T
+}
+
+// UnmarshalJSONFrom reads one occurrence of the member. A value of the
+// JSON kind T is decoded in place; v2 may still refuse a number (a
+// fraction, or beyond int32), which it has then read whole and quotes in
+// its error. Any other value is read whole first, for the error message.
+func (m *member[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	*m = member[T]{}
+	k := dec.PeekKind()
+	switch {
+	case k == 'n':
+		return dec.SkipValue()
+	case !fits[T](k):
+		v, err := dec.ReadValue()
+		m.wrong = v.Clone()
+		return err
+	}
+	err := json.UnmarshalDecode(dec, &m.value)
+	if serr, ok := errors.AsType[*json.SemanticError](err); ok && len(serr.JSONValue) > 0 {
+		m.wrong, err = serr.JSONValue, nil
+	}
+	m.set = err == nil && m.wrong == nil
+	return err
+}
+
+// fits reports whether a JSON value of kind k may decode into T.
+func fits[T memberType](k jsontext.Kind) bool {
+	var zero T
+	switch any(zero).(type) {
+	case int32:
+		return k == '0'
+	case bool:
+		return k == 't' || k == 'f'
+	}
+	return k == '"'
+}
+
+// wants names what a member[T] must be, for error messages.
+func wants[T memberType]() string {
+	var zero T
+	switch any(zero).(type) {
+	case int32:
+		return "a 32-bit integer"
+	case bool:
+		return "a boolean"
+	}
+	return "a string"
 }
 
 // conversationBox is a Conversation with the values its optional fields
@@ -252,132 +401,71 @@ type conversationBox struct {
 	isFromLive                         int32
 }
 
-// decodeConversation converts one raw conversation, validating it as it
-// reads it: a conversation of a page is valid JSON, one given alone may not
-// be. The members the schema knows are read into the Conversation, every
-// other member goes to extra_json as sent. Each problem is reported, named
-// by its field: members of the wrong JSON type first, then bad ids and
-// times, then missing required members.
-func decodeConversation(raw json.RawMessage) conversation {
+// decodeConversation converts one raw conversation: a conversation of a
+// page is valid JSON, one given alone may not be. The members the schema
+// knows are read into the Conversation, every other member goes to
+// extra_json as sent. Each problem is reported, named by its field:
+// members of the wrong JSON type first, then bad ids and times, then
+// missing required members.
+func decodeConversation(raw jsontext.Value) conversation {
 	c := conversation{raw: raw}
-	v := source.NewValidator(raw)
-	if !v.Object() {
-		val := v.Value()
-		if !v.Done() {
-			c.err = fmt.Errorf("conversation (id unknown): %w", syntaxError(raw))
-		} else {
-			c.err = fmt.Errorf("conversation (id unknown): the record is %s, want a JSON object", source.KindArticle(val))
-		}
+	w := wirePool.Get().(*wireConversation)
+	defer wirePool.Put(w)
+	w.reset()
+	if err := json.Unmarshal(raw, w, decodeOptions); err != nil {
+		c.err = fmt.Errorf("conversation (id unknown): %w", syntaxError(err))
 		return c
 	}
-	var w wireConversation
-	var buf [256]byte
-	extra := buf[:0]
-	for key, ok := v.Member(); ok; key, ok = v.Member() {
-		val := v.Value()
-		switch string(source.Name(key)) {
-		case "id":
-			w.id = val
-		case "channel":
-			w.channel = val
-		case "type":
-			w.typ = val
-		case "customerAvatar":
-			w.customerAvatar = val
-		case "pageId":
-			w.pageID = val
-		case "pageUserId":
-			w.pageUserID = val
-		case "pageUserName":
-			w.pageUserName = val
-		case "hasReply":
-			w.hasReply = val
-		case "assignedGroupId":
-			w.assignedGroupID = val
-		case "hasPhone":
-			w.hasPhone = val
-		case "createdAt":
-			w.createdAt = val
-		case "updatedAt":
-			w.updatedAt = val
-		case "lastSeenMessageAt":
-			w.lastSeenMessageAt = val
-		case "lastMessage":
-			w.lastMessage = val
-		case "status":
-			w.status = val
-		case "isFromLive":
-			w.isFromLive = val
-		case "pagePostId":
-			w.pagePostID = val
-		default:
-			extra = source.AppendMember(extra, key, val)
-		}
-	}
-	if !v.Done() {
-		c.err = fmt.Errorf("conversation (id unknown): %w", syntaxError(raw))
+	if len(w.notObject) > 0 {
+		c.err = fmt.Errorf("conversation (id unknown): the record is %s, want a JSON object", source.JSONTypeArticle(w.notObject))
 		return c
 	}
 	box := new(conversationBox)
-	d := fields{text: text{source.NewRecordText(raw, extra)}}
-	d.convert(&w, box, &c)
-	if len(d.errs) > 0 {
-		name := c.id
-		if name == "" {
-			name = "(id unknown)"
-		}
-		c.err = fmt.Errorf("conversation %s: %w", name, errors.Join(d.errs...))
+	if errs := w.convert(box, &c); len(errs) > 0 {
+		c.err = fmt.Errorf("conversation %s: %w", cmp.Or(c.id, "(id unknown)"), errors.Join(errs...))
 		return c
 	}
-	if len(extra) > 0 {
-		box.extra = d.Extra()
+	if len(w.Extra) > 0 {
+		box.extra = string(w.Extra)
 		box.v.ExtraJSON = &box.extra
 	}
 	c.value = &box.v
 	return c
 }
 
-// fields converts the members of one conversation and collects what is
-// wrong with them.
-type fields struct {
-	text
-	errs []error
-}
-
-// convert reads w into box, and the id and update time into c too.
-func (d *fields) convert(w *wireConversation, box *conversationBox, c *conversation) {
+// convert reads w into box, and the id and update time into c too. It
+// returns what is wrong, in the order decodeConversation reports it.
+func (w *wireConversation) convert(box *conversationBox, c *conversation) []error {
+	var d problems
 	v := &box.v
-	channel := d.int32Field("channel", w.channel, &v.Channel)
-	typ := d.int32Field("type", w.typ, &v.Type)
-	avatar := d.stringField("customerAvatar", w.customerAvatar, &v.CustomerAvatar)
-	userName := d.stringField("pageUserName", w.pageUserName, &v.PageUserName)
-	hasReply := d.boolField("hasReply", w.hasReply, &v.HasReply)
-	hasPhone := d.boolField("hasPhone", w.hasPhone, &v.HasPhone)
-	lastMessage := d.stringField("lastMessage", w.lastMessage, &v.LastMessage)
-	status := d.int32Field("status", w.status, &v.Status)
-	if d.int32Field("isFromLive", w.isFromLive, &box.isFromLive) == present {
+	channel := get(&d, "channel", &w.Channel, &v.Channel)
+	typ := get(&d, "type", &w.Type, &v.Type)
+	avatar := get(&d, "customerAvatar", &w.CustomerAvatar, &v.CustomerAvatar)
+	userName := get(&d, "pageUserName", &w.PageUserName, &v.PageUserName)
+	hasReply := get(&d, "hasReply", &w.HasReply, &v.HasReply)
+	hasPhone := get(&d, "hasPhone", &w.HasPhone, &v.HasPhone)
+	lastMessage := get(&d, "lastMessage", &w.LastMessage, &v.LastMessage)
+	status := get(&d, "status", &w.Status, &v.Status)
+	if get(&d, "isFromLive", &w.IsFromLive, &box.isFromLive) == present {
 		v.IsFromLive = &box.isFromLive
 	}
+	d.add(readID("id", w.ID, &v.ID))
 	var err error
-	c.id, err = d.id("id", w.id)
+	v.UpdatedAt, err = seconds("updatedAt", w.UpdatedAt)
 	d.add(err)
-	c.updated, err = seconds("updatedAt", w.updatedAt)
+	c.id, c.updated = v.ID, v.UpdatedAt
+	v.CreatedAt, err = seconds("createdAt", w.CreatedAt)
 	d.add(err)
-	v.ID, v.UpdatedAt = c.id, c.updated
-	v.CreatedAt, err = seconds("createdAt", w.createdAt)
-	d.add(err)
-	if !isNull(w.lastSeenMessageAt) {
-		box.lastSeenMessageAt, err = seconds("lastSeenMessageAt", w.lastSeenMessageAt)
+	if !isNull(w.LastSeenMessageAt) {
+		box.lastSeenMessageAt, err = seconds("lastSeenMessageAt", w.LastSeenMessageAt)
 		d.add(err)
 		v.LastSeenMessageAt = &box.lastSeenMessageAt
 	}
-	v.PageID, err = d.id("pageId", w.pageID)
+	d.add(readID("pageId", w.PageID, &v.PageID))
+	d.add(readID("pageUserId", w.PageUserID, &v.PageUserID))
+	v.AssignedGroupID, err = optionalID("assignedGroupId", w.AssignedGroupID, &box.assignedGroupID)
 	d.add(err)
-	v.PageUserID, err = d.id("pageUserId", w.pageUserID)
-	d.add(err)
-	v.AssignedGroupID, err = d.optionalID("assignedGroupId", w.assignedGroupID, &box.assignedGroupID)
-	d.add(err)
-	v.PagePostID, err = d.optionalID("pagePostId", w.pagePostID, &box.pagePostID)
+	v.PagePostID, err = optionalID("pagePostId", w.PagePostID, &box.pagePostID)
 	d.add(err)
 	for _, f := range [...]struct {
 		name string
@@ -387,6 +475,16 @@ func (d *fields) convert(w *wireConversation, box *conversationBox, c *conversat
 		if f.got == missing {
 			d.add(errors.New(f.name + " is missing"))
 		}
+	}
+	return d
+}
+
+// problems collects what is wrong with a conversation.
+type problems []error
+
+func (d *problems) add(err error) {
+	if err != nil {
+		*d = append(*d, err)
 	}
 }
 
@@ -399,50 +497,18 @@ const (
 	mistyped                // of the wrong JSON type, reported
 )
 
-func (d *fields) add(err error) {
-	if err != nil {
-		d.errs = append(d.errs, err)
-	}
-}
-
-// int32Field reads a 32-bit integer member.
-func (d *fields) int32Field(field string, val []byte, dst *int32) outcome {
-	if isNull(val) {
-		return missing
-	}
-	n, err := strconv.ParseInt(string(val), 10, 32)
-	if err != nil {
-		d.add(fmt.Errorf("%s %s is not a 32-bit integer", field, excerpt(val)))
-		return mistyped
-	}
-	*dst = int32(n)
-	return present
-}
-
-// stringField reads a string member.
-func (d *fields) stringField(field string, val []byte, dst *string) outcome {
+// get copies the member field into dst, or reports it when it was of the
+// wrong type.
+func get[T memberType](d *problems, field string, m *member[T], dst *T) outcome {
 	switch {
-	case isNull(val):
+	case m.wrong != nil:
+		d.add(fmt.Errorf("%s %s is not %s", field, excerpt(m.wrong), wants[T]()))
+		return mistyped
+	case !m.set:
 		return missing
-	case val[0] == '"':
-		*dst, _ = source.Unquote(d.Of(val)) // val is a valid JSON string
-		return present
 	}
-	d.add(fmt.Errorf("%s %s is not a string", field, excerpt(val)))
-	return mistyped
-}
-
-// boolField reads a boolean member.
-func (d *fields) boolField(field string, val []byte, dst *bool) outcome {
-	switch string(val) {
-	case "", "null":
-		return missing
-	case "true", "false":
-		*dst = val[0] == 't'
-		return present
-	}
-	d.add(fmt.Errorf("%s %s is not a boolean", field, excerpt(val)))
-	return mistyped
+	*dst = m.value
+	return present
 }
 
 // excerpt returns raw JSON for an error message, cut after 60 bytes.
@@ -453,44 +519,50 @@ func excerpt(raw []byte) string {
 	return string(raw)
 }
 
-// id reads a required id: a non-empty JSON string, or an integer whose
-// digits are kept exactly (never through float64).
-func (d *fields) id(field string, val []byte) (string, error) {
-	switch {
-	case isNull(val):
-		return "", fmt.Errorf("%s is missing", field)
-	case val[0] == '"':
-		s, _ := source.Unquote(d.Of(val)) // val is a valid JSON string
-		if s == "" {
-			return "", fmt.Errorf("%s is empty", field)
+// readID reads a required id into dst: a non-empty JSON string, or an
+// integer whose digits are kept exactly (never through float64). dst is
+// left "" when the id is bad.
+func readID(field string, v jsontext.Value, dst *string) error {
+	switch v.Kind() {
+	case 0, 'n':
+		return fmt.Errorf("%s is missing", field)
+	case '"':
+		// v is a valid JSON string; invalid UTF-8 is read as U+FFFD, which
+		// the error reports.
+		var buf [64]byte
+		text, _ := jsontext.AppendUnquote(buf[:0], v)
+		*dst = string(text)
+		if *dst == "" {
+			return fmt.Errorf("%s is empty", field)
 		}
-		return s, nil
-	case isInteger(val):
-		return d.Of(val), nil
+		return nil
+	case '0':
+		if isInteger(v) {
+			*dst = string(v)
+			return nil
+		}
 	}
-	return "", fmt.Errorf("%s %s is neither a string nor a 64-bit integer", field, source.Quote(val))
+	return fmt.Errorf("%s %s is neither a string nor a 64-bit integer", field, source.Quote(v))
 }
 
 // optionalID reads an id that may be absent or null (nil), empty (""), a
 // string, or an integer whose digits are kept exactly; cell holds it.
-func (d *fields) optionalID(field string, val []byte, cell *string) (*string, error) {
+func optionalID(field string, v jsontext.Value, cell *string) (*string, error) {
 	switch {
-	case isNull(val):
+	case isNull(v):
 		return nil, nil
-	case string(val) == `""`:
+	case string(v) == `""`:
 		return cell, nil
 	}
-	s, err := d.id(field, val)
-	if err != nil {
+	if err := readID(field, v, cell); err != nil {
 		return nil, err
 	}
-	*cell = s
 	return cell, nil
 }
 
 // isInteger reports whether the JSON number v is an integer that fits in
 // 64 bits, signed or unsigned.
-func isInteger(v []byte) bool {
+func isInteger(v jsontext.Value) bool {
 	if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
 		return true
 	}
@@ -498,43 +570,32 @@ func isInteger(v []byte) bool {
 	return err == nil
 }
 
-// maxSeconds is the latest unix time accepted, as source.UnixSeconds
-// accepts it.
-const maxSeconds = 1 << 40
-
 // seconds reads a required unix-seconds time: a JSON number or a numeric
-// string, as source.UnixSeconds reads it, plain digits without a call.
-func seconds(field string, val []byte) (time.Time, error) {
-	if isNull(val) {
+// string (source.UnixSeconds). v2's unix time format reads neither the
+// string nor only whole seconds.
+func seconds(field string, v jsontext.Value) (time.Time, error) {
+	if isNull(v) {
 		return time.Time{}, fmt.Errorf("%s is missing", field)
 	}
-	digits := val
-	if val[0] == '"' {
-		digits = val[1 : len(val)-1]
-	}
-	if len(digits) > 0 && len(digits) <= 13 {
-		var n int64
-		for _, c := range digits {
-			if c < '0' || c > '9' {
-				return source.UnixSeconds(field, val)
-			}
-			n = n*10 + int64(c-'0')
-		}
-		if n <= maxSeconds {
-			return time.Unix(n, 0).UTC(), nil
-		}
-	}
-	return source.UnixSeconds(field, val)
+	return source.UnixSeconds(field, []byte(v))
 }
 
-// text is the record as one string (see source.RecordText).
-type text struct{ source.RecordText }
-
-// syntaxError is encoding/json's account of what is wrong with b, which is
-// not valid JSON.
-func syntaxError(b []byte) error {
-	var v struct{}
-	return json.Unmarshal(b, &v)
+// syntaxError words v2's account of why a text is not JSON: what is wrong,
+// where. The end of the input is named as encoding/json named it, as the
+// source's errors always have.
+func syntaxError(err error) error {
+	serr, ok := errors.AsType[*jsontext.SyntacticError](err)
+	if !ok || serr.Err == nil {
+		return err
+	}
+	what := serr.Err.Error()
+	if serr.Err == io.ErrUnexpectedEOF {
+		what = "unexpected end of JSON input"
+	}
+	if serr.JSONPointer != "" {
+		what += fmt.Sprintf(" within %q", serr.JSONPointer)
+	}
+	return fmt.Errorf("%s at offset %d", what, serr.ByteOffset)
 }
 
 // notDocumented is the error for a body that is not the documented JSON.

@@ -127,7 +127,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 	}
 	if len(pg.data) == 0 {
 		if pg.next != nil && !bytes.Equal(pg.next, cur.Next) {
-			cur.Next = pg.next
+			cur.Next = json.RawMessage(pg.next)
 		}
 		return nil, cur.Encode(), false, nil
 	}
@@ -152,7 +152,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 		if remember && vs.Emitted(c.id, c.updated) {
 			continue
 		}
-		rec := source.Record{Op: source.OpCreate, Time: c.updated, Position: fmt.Sprintf("%s row=%d", at, i), Raw: c.raw, Err: c.err}
+		rec := source.Record{Op: source.OpCreate, Time: c.updated, Position: fmt.Sprintf("%s row=%d", at, i), Raw: json.RawMessage(c.raw), Err: c.err}
 		if c.id != "" {
 			rec.Key = &Key{ID: c.id}
 		}
@@ -174,7 +174,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 		return nil, nil, false, &source.Error{Source: s.name, Request: s.describe(cur.Next), Reason: source.ReasonCursor,
 			Msg: fmt.Sprintf("a page of %d conversations returned the requested cursor as its next: paging does not advance", len(pg.data))}
 	}
-	next := source.Cursor{Watermark: latest, BackfillUntil: cur.BackfillUntil, Next: pg.next}
+	next := source.Cursor{Watermark: latest, BackfillUntil: cur.BackfillUntil, Next: json.RawMessage(pg.next)}
 	next.Seen = newest(cur.Seen, emitted, latest)
 	return records, next.Encode(), true, nil
 }
@@ -191,7 +191,7 @@ func decodeOffset(offset source.Offset, cut time.Time) (source.Cursor, error) {
 		return source.Cursor{}, err
 	}
 	if len(cur.Next) > 0 {
-		cur.Next = compact(cur.Next)
+		cur.Next = json.RawMessage(compact(cur.Next))
 	}
 	return cur, nil
 }

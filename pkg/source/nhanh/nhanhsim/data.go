@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Record is one stored conversation, with the fields Nhanh serves.
@@ -351,7 +351,7 @@ func render(r Record) []byte {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = source.AppendString(b, name)
+		b = quote(b, name)
 		b = append(b, ':')
 		if v, ok := r.Extra[name]; ok {
 			b = append(b, v...)
@@ -359,7 +359,7 @@ func render(r Record) []byte {
 		}
 		b = value(b)
 	}
-	str := func(s string) func([]byte) []byte { return func(b []byte) []byte { return source.AppendString(b, s) } }
+	str := func(s string) func([]byte) []byte { return func(b []byte) []byte { return quote(b, s) } }
 	num := func(n int64) func([]byte) []byte { return func(b []byte) []byte { return strconv.AppendInt(b, n, 10) } }
 	flag := func(v bool) func([]byte) []byte { return func(b []byte) []byte { return strconv.AppendBool(b, v) } }
 	member("id", str(r.ID))
@@ -393,6 +393,13 @@ func render(r Record) []byte {
 		}
 	}
 	return append(b, '}')
+}
+
+// quote appends s to b as a JSON string. Invalid UTF-8 is written as
+// U+FFFD, as encoding/json writes it; the error only says there was some.
+func quote(b []byte, s string) []byte {
+	b, _ = jsontext.AppendQuote(b, s)
+	return b
 }
 
 // deref returns *p, or the zero value for nil.
