@@ -25,6 +25,7 @@ import (
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
+	_ "github.com/vnstream/connector/pkg/provider/all"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -114,14 +114,10 @@ type DLQ struct {
 type Source struct {
 	// Name is unique and stable: it keys the source's offset.
 	Name string `yaml:"name"`
-	// Kind is the provider: tiki_lead, interits_zns, etelecom_zns,
-	// nxlink_customer or nhanh_conversation.
+	// Kind is the provider (see Kinds): tiki_lead, interits_zns,
+	// etelecom_zns, nxlink_customer or nhanh_conversation in this build.
 	Kind string `yaml:"kind"`
-	// Topic receives the source's events. Default: the provider's topic
-	// (tiki_lead: tiki.lead.form-responses, interits_zns:
-	// interits.zalo.messages, etelecom_zns: etelecom.zalo.messages,
-	// nxlink_customer: nxlink.cdp.customers, nhanh_conversation:
-	// nhanh.vpage.conversations).
+	// Topic receives the source's events. Default: the kind's topic.
 	Topic string `yaml:"topic"`
 	// PollInterval is the wait between polls once the source has caught
 	// up. Default 30s.
@@ -130,12 +126,18 @@ type Source struct {
 	// Default 5m.
 	ErrorBackoffMax time.Duration `yaml:"error_backoff_max"`
 	HTTP            SourceHTTP    `yaml:"http"`
-	// Exactly one provider section is set, the one named like the kind.
-	Tiki     *Tiki     `yaml:"tiki"`
-	InterITS *InterITS `yaml:"interits"`
-	ETelecom *ETelecom `yaml:"etelecom"`
-	Nxlink   *Nxlink   `yaml:"nxlink"`
-	Nhanh    *Nhanh    `yaml:"nhanh"`
+	// Settings are the provider's settings, from the section named like
+	// the kind's (Kind.Section, e.g. tiki:); nil when it is absent.
+	Settings Settings `yaml:"-"`
+
+	// sections are the provider sections the source has, of any kind.
+	sections []section
+}
+
+// section is one provider section of a source.
+type section struct {
+	kind     Kind
+	settings Settings
 }
 
 // SourceHTTP tunes the vendor HTTP client of one source.
@@ -152,127 +154,4 @@ type SourceHTTP struct {
 	// between tries. Defaults 500ms and 30s. Retry-After wins when longer.
 	BackoffInitial time.Duration `yaml:"backoff_initial"`
 	BackoffMax     time.Duration `yaml:"backoff_max"`
-}
-
-// Windowing is how a time-filtered source walks the vendor's history in
-// bounded windows (tiki_lead, interits_zns, etelecom_zns, nxlink_customer);
-// its settings sit directly in the provider's section.
-type Windowing struct {
-	// StartTime is where the initial backfill begins. Required.
-	StartTime time.Time `yaml:"start_time"`
-	// Window is the longest time range read in one poll (one
-	// transaction). Default 24h for tiki_lead, 1h for the others.
-	Window time.Duration `yaml:"window"`
-	// Lag keeps windows this far behind now, for writes that become
-	// visible late (Overlap catches later ones). Default 2s.
-	Lag time.Duration `yaml:"lag"`
-	// Overlap re-reads this much before the last window's end, at least
-	// 1s (the resolution of the time filters). Default 5m.
-	Overlap time.Duration `yaml:"overlap"`
-	// MaxWindowRecords halves a window that holds more records, so memory
-	// stays bounded. Default 10000.
-	MaxWindowRecords int `yaml:"max_window_records"`
-}
-
-// Tiki configures a tiki_lead source.
-type Tiki struct {
-	// BaseURL is the open API base. Default
-	// https://api.tiki.vn/tiniapp-open-api (sandbox:
-	// https://api.tiki.vn/tiniapp-sandbox-open-api).
-	BaseURL  string `yaml:"base_url"`
-	ClientID string `yaml:"client_id"`
-	// ClientSecret must come from ${ENV} or ClientSecretFile.
-	ClientSecret     Secret `yaml:"client_secret"`
-	ClientSecretFile string `yaml:"client_secret_file"`
-	// FormIDs are the lead forms to read. Required.
-	FormIDs []string `yaml:"form_ids"`
-	// PageSize is the size parameter, 1..500. Default 500.
-	PageSize  int `yaml:"page_size"`
-	Windowing `yaml:",inline"`
-}
-
-// InterITS configures an interits_zns source: the ZNS messages of one
-// InterITS CPaaS account.
-type InterITS struct {
-	// BaseURL is the CPaaS base. Default https://cpaas.interits.com.
-	BaseURL string `yaml:"base_url"`
-	// APIKey is the account's API-KEY; it must come from ${ENV} or
-	// APIKeyFile.
-	APIKey     Secret `yaml:"api_key"`
-	APIKeyFile string `yaml:"api_key_file"`
-	// OAID limits the messages to one Zalo Official Account. Optional.
-	OAID string `yaml:"oa_id"`
-	// PageSize is paging.limit, 1..1000. Default 100.
-	PageSize  int `yaml:"page_size"`
-	Windowing `yaml:",inline"`
-}
-
-// ETelecom configures an etelecom_zns source: the ZNS messages of one
-// eTelecom Zalo Cloud shop.
-type ETelecom struct {
-	// BaseURL is the Twirp service prefix that ".Zalo/ListMessages" is
-	// appended to, e.g. https://api.etelecom.vn/v1/shop. Required: the
-	// document does not name one.
-	BaseURL string `yaml:"base_url"`
-	// APIKey is the Bearer key (a shop key for partner accounts); it must
-	// come from ${ENV} or APIKeyFile.
-	APIKey     Secret `yaml:"api_key"`
-	APIKeyFile string `yaml:"api_key_file"`
-	// OAID limits the messages to one Zalo Official Account. Optional.
-	OAID string `yaml:"oa_id"`
-	// PageSize is paging.limit, 1..1000. Default 100.
-	PageSize  int `yaml:"page_size"`
-	Windowing `yaml:",inline"`
-}
-
-// Nxlink configures an nxlink_customer source: the CDP customers of one
-// NXCLOUD nxlink tenant.
-type Nxlink struct {
-	// BaseURL is the open API host. Default https://api-hk.nxlink.ai.
-	BaseURL string `yaml:"base_url"`
-	// AccessKey is the accessKey header. Required.
-	AccessKey string `yaml:"access_key"`
-	// AccessSecret signs every request; it must come from ${ENV} or
-	// AccessSecretFile.
-	AccessSecret     Secret `yaml:"access_secret"`
-	AccessSecretFile string `yaml:"access_secret_file"`
-	// TenantID is the tenant_id body field. Required.
-	TenantID int64 `yaml:"tenant_id"`
-	// AppKey is the app_key body field; it must come from ${ENV} or
-	// AppKeyFile.
-	AppKey     Secret `yaml:"app_key"`
-	AppKeyFile string `yaml:"app_key_file"`
-	// TimeZone is the IANA zone of nxlink's zone-less times
-	// ("2006-01-02 15:04:05"), e.g. Asia/Ho_Chi_Minh. Required: a wrong
-	// zone shifts every window and timestamp.
-	TimeZone string `yaml:"time_zone"`
-	// PageSize is limit, 1..50. Default 50.
-	PageSize  int `yaml:"page_size"`
-	Windowing `yaml:",inline"`
-}
-
-// Nhanh configures an nhanh_conversation source: the vPage conversations
-// of one Nhanh.vn business.
-type Nhanh struct {
-	// BaseURL is the vPage open API base. Default
-	// https://vpage.open.nhanh.vn.
-	BaseURL string `yaml:"base_url"`
-	// AppID and BusinessID are the appId and businessId query parameters.
-	// Required.
-	AppID      string `yaml:"app_id"`
-	BusinessID string `yaml:"business_id"`
-	// AccessToken is the Authorization header; it must come from ${ENV}
-	// or AccessTokenFile.
-	AccessToken     Secret `yaml:"access_token"`
-	AccessTokenFile string `yaml:"access_token_file"`
-	// PageIDs limits the conversations to these pages. Optional.
-	PageIDs []string `yaml:"page_ids"`
-	// Type limits the conversations to comments (1) or messages (2).
-	// Default 0: both.
-	Type int `yaml:"type"`
-	// PageSize is paginator.size, 1..50. Default 50.
-	PageSize int `yaml:"page_size"`
-	// Lag keeps the cursor this far behind now: a conversation updated
-	// within the lag is read by a later poll. Default 2s.
-	Lag time.Duration `yaml:"lag"`
 }

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"os"
@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vnstream/connector/pkg/config"
+	_ "github.com/vnstream/connector/pkg/provider/all"
+	"github.com/vnstream/connector/pkg/source/tiki"
 )
 
 const valid = `
@@ -27,30 +31,30 @@ func env(m map[string]string) func(string) (string, bool) {
 }
 
 func TestParseValidAppliesDefaults(t *testing.T) {
-	cfg, err := Parse([]byte(valid), env(map[string]string{"TIKI_SECRET": "s3cr3t"}))
+	cfg, err := config.Parse([]byte(valid), env(map[string]string{"TIKI_SECRET": "s3cr3t"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := cfg.Sources[0]
-	if got := s.Tiki.ClientSecret.Value(); got != "s3cr3t" {
+	if got := s.Settings.(*tiki.Settings).ClientSecret.Value(); got != "s3cr3t" {
 		t.Errorf("secret = %q", got)
 	}
 	checks := []struct {
 		name      string
 		got, want any
 	}{
-		{"offsets topic", cfg.Kafka.OffsetsTopic, DefaultOffsetsTopic},
-		{"offsets partitions", cfg.Kafka.OffsetsPartitions, int32(DefaultOffsetsPartitions)},
+		{"offsets topic", cfg.Kafka.OffsetsTopic, config.DefaultOffsetsTopic},
+		{"offsets partitions", cfg.Kafka.OffsetsPartitions, int32(config.DefaultOffsetsPartitions)},
 		{"replication", cfg.Kafka.ReplicationFactor, int16(-1)},
 		{"dlq topic", cfg.DLQ.Topic, "test-connector.dlq"},
 		{"dlq mode", cfg.DLQ.Mode, "dlq"},
-		{"topic", s.Topic, DefaultTikiTopic},
-		{"poll interval", s.PollInterval, DefaultPollInterval},
-		{"page size", s.Tiki.PageSize, 500},
-		{"window", s.Tiki.Window, 24 * time.Hour},
-		{"base url", s.Tiki.BaseURL, DefaultTikiBaseURL},
+		{"topic", s.Topic, tiki.DefaultTopic},
+		{"poll interval", s.PollInterval, config.DefaultPollInterval},
+		{"page size", s.Settings.(*tiki.Settings).PageSize, 500},
+		{"window", s.Settings.(*tiki.Settings).Window, 24 * time.Hour},
+		{"base url", s.Settings.(*tiki.Settings).BaseURL, tiki.DefaultBaseURL},
 		{"max body", s.HTTP.MaxBodyBytes, int64(32 << 20)},
-		{"start", s.Tiki.StartTime, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"start", s.Settings.(*tiki.Settings).StartTime, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -97,7 +101,7 @@ sources:
 				"sources[0].tiki.start_time: required",
 				"sources[0].tiki.overlap: must be at least 1s",
 				`sources[0].tiki.base_url: "ftp://example.com": want an http(s) URL`,
-				`sources[1].kind: "zalo": unknown, want one of tiki_lead`,
+				`sources[1].kind: "zalo": unknown, want one of etelecom_zns, interits_zns, nhanh_conversation, nxlink_customer, tiki_lead`,
 				`sources[1].name: "a" is already the name of sources[0]`,
 			},
 		},
@@ -137,9 +141,9 @@ sources:
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.yaml), env(tc.env))
+			_, err := config.Parse([]byte(tc.yaml), env(tc.env))
 			if err == nil {
-				t.Fatal("Parse succeeded")
+				t.Fatal("config.Parse succeeded")
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
@@ -155,13 +159,13 @@ sources:
 
 func TestEnvExpansionTypesValuesAndKeepsStructure(t *testing.T) {
 	y := valid + "    poll_interval: ${EVERY}\n    http:\n      max_attempts: ${TRIES}\n"
-	cfg, err := Parse([]byte(y), env(map[string]string{"TIKI_SECRET": "a: b\nc: [d", "EVERY": "5s", "TRIES": "3"}))
+	cfg, err := config.Parse([]byte(y), env(map[string]string{"TIKI_SECRET": "a: b\nc: [d", "EVERY": "5s", "TRIES": "3"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := cfg.Sources[0]
-	if s.PollInterval != 5*time.Second || s.HTTP.MaxAttempts != 3 || s.Tiki.ClientSecret.Value() != "a: b\nc: [d" {
-		t.Fatalf("got poll %v, tries %d, secret %q", s.PollInterval, s.HTTP.MaxAttempts, s.Tiki.ClientSecret.Value())
+	if s.PollInterval != 5*time.Second || s.HTTP.MaxAttempts != 3 || s.Settings.(*tiki.Settings).ClientSecret.Value() != "a: b\nc: [d" {
+		t.Fatalf("got poll %v, tries %d, secret %q", s.PollInterval, s.HTTP.MaxAttempts, s.Settings.(*tiki.Settings).ClientSecret.Value())
 	}
 }
 
@@ -171,21 +175,21 @@ func TestSecretFromFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	y := strings.Replace(valid, "client_secret: ${TIKI_SECRET}", "client_secret_file: "+file, 1)
-	cfg, err := Parse([]byte(y), env(nil))
+	cfg, err := config.Parse([]byte(y), env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Sources[0].Tiki.ClientSecret.Value(); got != "from-file" {
+	if got := cfg.Sources[0].Settings.(*tiki.Settings).ClientSecret.Value(); got != "from-file" {
 		t.Fatalf("secret = %q", got)
 	}
 	y = strings.Replace(valid, "client_secret: ${TIKI_SECRET}", "client_secret_file: "+file+".missing", 1)
-	if _, err := Parse([]byte(y), env(nil)); err == nil || !strings.Contains(err.Error(), "sources[0].tiki.client_secret_file: open") {
+	if _, err := config.Parse([]byte(y), env(nil)); err == nil || !strings.Contains(err.Error(), "sources[0].tiki.client_secret_file: open") {
 		t.Fatalf("missing file: %v", err)
 	}
 }
 
 func TestSecretNeverPrints(t *testing.T) {
-	s := Secret("hunter2")
+	s := config.Secret("hunter2")
 	for _, got := range []string{s.String(), s.GoString(), s.LogValue().String()} {
 		if strings.Contains(got, "hunter2") {
 			t.Fatalf("secret printed as %q", got)
@@ -219,7 +223,7 @@ func TestExampleConfigsAreValid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Parse(b, exampleEnv); err != nil {
+		if _, err := config.Parse(b, exampleEnv); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
@@ -238,12 +242,12 @@ func FuzzParse(f *testing.F) {
 	f.Add(valid)
 	f.Add("sources: [{name: a, kind: tiki_lead, tiki: {start_time: 2024-13-01}}]")
 	f.Fuzz(func(t *testing.T, in string) {
-		cfg, err := Parse([]byte(in), exampleEnv)
+		cfg, err := config.Parse([]byte(in), exampleEnv)
 		if err != nil {
 			return
 		}
 		if cfg.Name == "" || len(cfg.Kafka.Brokers) == 0 || len(cfg.Sources) == 0 {
-			t.Fatalf("Parse accepted %q as %+v", in, cfg)
+			t.Fatalf("config.Parse accepted %q as %+v", in, cfg)
 		}
 	})
 }

@@ -2,8 +2,9 @@ package config
 
 import "time"
 
-// The defaults, in one place. README.md's configuration reference lists
-// the same values.
+// The defaults, in one place (a provider's are in its package, on the
+// value its Kind.Settings returns). README.md's configuration reference
+// lists the same values.
 const (
 	DefaultOffsetsTopic       = "connector-offsets"
 	DefaultOffsetsPartitions  = 25
@@ -25,31 +26,6 @@ const (
 	DefaultHTTPMaxAttempts    = 5
 	DefaultHTTPBackoffInitial = 500 * time.Millisecond
 	DefaultHTTPBackoffMax     = 30 * time.Second
-
-	DefaultWindow           = time.Hour
-	DefaultLag              = 2 * time.Second
-	DefaultOverlap          = 5 * time.Minute
-	DefaultMaxWindowRecords = 10000
-
-	DefaultTikiBaseURL  = "https://api.tiki.vn/tiniapp-open-api"
-	DefaultTikiTopic    = "tiki.lead.form-responses"
-	DefaultTikiPageSize = 500
-	DefaultTikiWindow   = 24 * time.Hour
-
-	DefaultInterITSBaseURL  = "https://cpaas.interits.com"
-	DefaultInterITSTopic    = "interits.zalo.messages"
-	DefaultInterITSPageSize = 100
-
-	DefaultETelecomTopic    = "etelecom.zalo.messages"
-	DefaultETelecomPageSize = 100
-
-	DefaultNxlinkBaseURL  = "https://api-hk.nxlink.ai"
-	DefaultNxlinkTopic    = "nxlink.cdp.customers"
-	DefaultNxlinkPageSize = 50
-
-	DefaultNhanhBaseURL  = "https://vpage.open.nhanh.vn"
-	DefaultNhanhTopic    = "nhanh.vpage.conversations"
-	DefaultNhanhPageSize = 50
 )
 
 // applyDefaults fills every setting left empty.
@@ -80,43 +56,10 @@ func (c *Config) applyDefaults() {
 		setDefault(&h.MaxAttempts, DefaultHTTPMaxAttempts)
 		setDefault(&h.BackoffInitial, DefaultHTTPBackoffInitial)
 		setDefault(&h.BackoffMax, DefaultHTTPBackoffMax)
-		if t := s.Tiki; t != nil {
-			setDefault(&s.Topic, DefaultTikiTopic)
-			setDefault(&t.BaseURL, DefaultTikiBaseURL)
-			setDefault(&t.PageSize, DefaultTikiPageSize)
-			t.Windowing.applyDefaults(DefaultTikiWindow)
-		}
-		if t := s.InterITS; t != nil {
-			setDefault(&s.Topic, DefaultInterITSTopic)
-			setDefault(&t.BaseURL, DefaultInterITSBaseURL)
-			setDefault(&t.PageSize, DefaultInterITSPageSize)
-			t.Windowing.applyDefaults(DefaultWindow)
-		}
-		if t := s.ETelecom; t != nil {
-			setDefault(&s.Topic, DefaultETelecomTopic)
-			setDefault(&t.PageSize, DefaultETelecomPageSize)
-			t.Windowing.applyDefaults(DefaultWindow)
-		}
-		if t := s.Nxlink; t != nil {
-			setDefault(&s.Topic, DefaultNxlinkTopic)
-			setDefault(&t.BaseURL, DefaultNxlinkBaseURL)
-			setDefault(&t.PageSize, DefaultNxlinkPageSize)
-			t.Windowing.applyDefaults(DefaultWindow)
-		}
-		if t := s.Nhanh; t != nil {
-			setDefault(&s.Topic, DefaultNhanhTopic)
-			setDefault(&t.BaseURL, DefaultNhanhBaseURL)
-			setDefault(&t.PageSize, DefaultNhanhPageSize)
-			setDefault(&t.Lag, DefaultLag)
+		if k, ok := KindNamed(s.Kind); ok {
+			setDefault(&s.Topic, k.Topic)
 		}
 	}
-}
-
-func (w *Windowing) applyDefaults(window time.Duration) {
-	setDefault(&w.Window, window)
-	setDefault(&w.Lag, DefaultLag)
-	setDefault(&w.Overlap, DefaultOverlap)
-	setDefault(&w.MaxWindowRecords, DefaultMaxWindowRecords)
 }
 
 func setDefault[T comparable](p *T, v T) {

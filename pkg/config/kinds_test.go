@@ -1,9 +1,17 @@
-package config
+package config_test
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/etelecom"
+	"github.com/vnstream/connector/pkg/source/interits"
+	"github.com/vnstream/connector/pkg/source/nhanh"
+	"github.com/vnstream/connector/pkg/source/nxlink"
+	"github.com/vnstream/connector/pkg/source/zns"
 )
 
 const allKinds = `
@@ -45,7 +53,7 @@ sources:
 var allKindsEnv = map[string]string{"ITS_KEY": "k1", "ETEL_KEY": "k2", "NX_SECRET": "k3", "NX_APP_KEY": "k4", "NHANH_TOKEN": "k5"}
 
 func TestParseAllKindsAppliesDefaults(t *testing.T) {
-	cfg, err := Parse([]byte(allKinds), env(allKindsEnv))
+	cfg, err := config.Parse([]byte(allKinds), env(allKindsEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,26 +62,26 @@ func TestParseAllKindsAppliesDefaults(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"interits topic", its.Topic, DefaultInterITSTopic},
-		{"interits base", its.InterITS.BaseURL, DefaultInterITSBaseURL},
-		{"interits page", its.InterITS.PageSize, DefaultInterITSPageSize},
-		{"interits window", its.InterITS.Window, time.Hour},
-		{"interits overlap", its.InterITS.Overlap, DefaultOverlap},
-		{"interits key", its.InterITS.APIKey.Value(), "k1"},
-		{"etelecom topic", etel.Topic, DefaultETelecomTopic},
-		{"etelecom window", etel.ETelecom.Window, 30 * time.Minute},
-		{"etelecom oa", etel.ETelecom.OAID, "4318"},
-		{"nxlink topic", nx.Topic, DefaultNxlinkTopic},
-		{"nxlink base", nx.Nxlink.BaseURL, DefaultNxlinkBaseURL},
-		{"nxlink page", nx.Nxlink.PageSize, 50},
-		{"nxlink tenant", nx.Nxlink.TenantID, int64(123)},
-		{"nxlink lag", nx.Nxlink.Lag, DefaultLag},
-		{"nxlink secrets", nx.Nxlink.AccessSecret.Value() + nx.Nxlink.AppKey.Value(), "k3k4"},
-		{"nhanh topic", nh.Topic, DefaultNhanhTopic},
-		{"nhanh base", nh.Nhanh.BaseURL, DefaultNhanhBaseURL},
-		{"nhanh page", nh.Nhanh.PageSize, 50},
-		{"nhanh lag", nh.Nhanh.Lag, DefaultLag},
-		{"nhanh token", nh.Nhanh.AccessToken.Value(), "k5"},
+		{"interits topic", its.Topic, interits.DefaultTopic},
+		{"interits base", its.Settings.(*interits.Settings).BaseURL, interits.DefaultBaseURL},
+		{"interits page", its.Settings.(*interits.Settings).PageSize, zns.DefaultPageSize},
+		{"interits window", its.Settings.(*interits.Settings).Window, time.Hour},
+		{"interits overlap", its.Settings.(*interits.Settings).Overlap, source.DefaultOverlap},
+		{"interits key", its.Settings.(*interits.Settings).APIKey.Value(), "k1"},
+		{"etelecom topic", etel.Topic, etelecom.DefaultTopic},
+		{"etelecom window", etel.Settings.(*etelecom.Settings).Window, 30 * time.Minute},
+		{"etelecom oa", etel.Settings.(*etelecom.Settings).OAID, "4318"},
+		{"nxlink topic", nx.Topic, nxlink.DefaultTopic},
+		{"nxlink base", nx.Settings.(*nxlink.Settings).BaseURL, nxlink.DefaultBaseURL},
+		{"nxlink page", nx.Settings.(*nxlink.Settings).PageSize, 50},
+		{"nxlink tenant", nx.Settings.(*nxlink.Settings).TenantID, int64(123)},
+		{"nxlink lag", nx.Settings.(*nxlink.Settings).Lag, source.DefaultLag},
+		{"nxlink secrets", nx.Settings.(*nxlink.Settings).AccessSecret.Value() + nx.Settings.(*nxlink.Settings).AppKey.Value(), "k3k4"},
+		{"nhanh topic", nh.Topic, nhanh.DefaultTopic},
+		{"nhanh base", nh.Settings.(*nhanh.Settings).BaseURL, nhanh.DefaultBaseURL},
+		{"nhanh page", nh.Settings.(*nhanh.Settings).PageSize, 50},
+		{"nhanh lag", nh.Settings.(*nhanh.Settings).Lag, source.DefaultLag},
+		{"nhanh token", nh.Settings.(*nhanh.Settings).AccessToken.Value(), "k5"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -105,12 +113,12 @@ sources:
     kind: nxlink_customer
 `
 	// Unknown settings are reported first, alone.
-	_, err := Parse([]byte(y), env(map[string]string{"K": "v"}))
+	_, err := config.Parse([]byte(y), env(map[string]string{"K": "v"}))
 	if err == nil || !strings.Contains(err.Error(), "sources[3].nhanh.color: unknown setting (line 18)") {
 		t.Fatalf("unknown setting: %v", err)
 	}
 	y = strings.Replace(y, ", color: blue", "", 1)
-	_, err = Parse([]byte(y), env(map[string]string{"K": "v"}))
+	_, err = config.Parse([]byte(y), env(map[string]string{"K": "v"}))
 	for _, want := range []string{
 		"sources[0].interits.api_key: a secret must come from the environment",
 		"sources[0].interits.page_size: must be 1..1000",

@@ -124,6 +124,11 @@ func checkKnown(n *yaml.Node, t reflect.Type, path string, probs *Problems) {
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
 		fields := map[string]reflect.Type{}
 		addFields(fields, t)
+		if t == reflect.TypeFor[Source]() {
+			for _, k := range Kinds() {
+				fields[k.Section] = reflect.TypeOf(k.Settings())
+			}
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
@@ -146,11 +151,12 @@ func addFields(fields map[string]reflect.Type, t reflect.Type) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if opts == "inline" {
+		switch {
+		case opts == "inline":
 			addFields(fields, f.Type)
-			continue
+		case name != "-" && f.IsExported():
+			fields[name] = f.Type
 		}
-		fields[name] = f.Type
 	}
 }
 
@@ -182,24 +188,77 @@ func (c *Config) readSecretFiles(external map[string]bool, probs *Problems) {
 	}
 	read("kafka.sasl.password", c.Kafka.SASL.PasswordFile, &c.Kafka.SASL.Password)
 	read("schema_registry.password", c.SchemaRegistry.PasswordFile, &c.SchemaRegistry.Password)
-	for i := range c.Sources {
-		s := &c.Sources[i]
-		path := fmt.Sprintf("sources[%d].", i)
-		if t := s.Tiki; t != nil {
-			read(path+"tiki.client_secret", t.ClientSecretFile, &t.ClientSecret)
-		}
-		if t := s.InterITS; t != nil {
-			read(path+"interits.api_key", t.APIKeyFile, &t.APIKey)
-		}
-		if t := s.ETelecom; t != nil {
-			read(path+"etelecom.api_key", t.APIKeyFile, &t.APIKey)
-		}
-		if t := s.Nxlink; t != nil {
-			read(path+"nxlink.access_secret", t.AccessSecretFile, &t.AccessSecret)
-			read(path+"nxlink.app_key", t.AppKeyFile, &t.AppKey)
-		}
-		if t := s.Nhanh; t != nil {
-			read(path+"nhanh.access_token", t.AccessTokenFile, &t.AccessToken)
+	for i, s := range c.Sources {
+		for _, sec := range s.sections {
+			eachSecret(reflect.ValueOf(sec.settings), fmt.Sprintf("sources[%d].%s.", i, sec.kind.Section), func(path string, secret *Secret, file string) {
+				read(path, file, secret)
+			})
 		}
 	}
+}
+
+// eachSecret calls fn with every Secret field of the struct v points to
+// (inline structs included), its path (prefix and its YAML name) and the
+// value of the string field named like it with _file, if any.
+func eachSecret(v reflect.Value, prefix string, fn func(path string, secret *Secret, file string)) {
+	v = reflect.Indirect(v)
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	files := map[string]string{}
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+		if f := v.Field(i); f.Kind() == reflect.String && strings.HasSuffix(name, "_file") {
+			files[strings.TrimSuffix(name, "_file")] = f.String()
+		}
+	}
+	for i := range v.NumField() {
+		sf, f := v.Type().Field(i), v.Field(i)
+		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		switch {
+		case !sf.IsExported():
+		case sf.Type == reflect.TypeFor[Secret]():
+			fn(prefix+name, f.Addr().Interface().(*Secret), files[name])
+		case opts == "inline":
+			eachSecret(f.Addr(), prefix, fn)
+		}
+	}
+}
+
+// UnmarshalYAML decodes a source and the provider sections it has onto
+// their kinds' default settings.
+func (s *Source) UnmarshalYAML(n *yaml.Node) error {
+	type plain Source
+	var terrs []string
+	collect := func(err error) error {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			terrs = append(terrs, te.Errors...)
+			return nil
+		}
+		return err
+	}
+	if err := collect(n.Decode((*plain)(s))); err != nil {
+		return err
+	}
+	s.sections = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		for _, k := range Kinds() {
+			if k.Section != n.Content[i].Value {
+				continue
+			}
+			st := k.Settings()
+			if err := collect(n.Content[i+1].Decode(st)); err != nil {
+				return err
+			}
+			s.sections = append(s.sections, section{kind: k, settings: st})
+			if k.Name == s.Kind {
+				s.Settings = st
+			}
+		}
+	}
+	if len(terrs) > 0 {
+		return &yaml.TypeError{Errors: terrs}
+	}
+	return nil
 }

@@ -3,8 +3,8 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -39,13 +39,9 @@ func (p Problems) Error() string {
 	return fmt.Sprintf("%d problem(s):\n  %s", len(p), strings.Join(lines, "\n  "))
 }
 
-// Kinds lists the source kinds this build knows.
-var Kinds = []string{"tiki_lead", "interits_zns", "etelecom_zns", "nxlink_customer", "nhanh_conversation"}
-
 var (
 	nameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	topicRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
-	idRe    = regexp.MustCompile(`^[0-9]+$`)
 )
 
 func (c *Config) validate(external map[string]bool, p *Problems) {
@@ -139,34 +135,25 @@ func (s *Source) validate(path string, external map[string]bool, p *Problems) {
 	case !nameRe.MatchString(s.Name):
 		p.add(path+".name", "use letters, digits, '.', '_' and '-' only")
 	}
-	sections := []struct {
-		kind, key string
-		set       bool
-		validate  func(path string)
-	}{
-		{"tiki_lead", "tiki", s.Tiki != nil, func(path string) { s.Tiki.validate(path, external, p) }},
-		{"interits_zns", "interits", s.InterITS != nil, func(path string) { s.InterITS.validate(path, external, p) }},
-		{"etelecom_zns", "etelecom", s.ETelecom != nil, func(path string) { s.ETelecom.validate(path, external, p) }},
-		{"nxlink_customer", "nxlink", s.Nxlink != nil, func(path string) { s.Nxlink.validate(path, external, p) }},
-		{"nhanh_conversation", "nhanh", s.Nhanh != nil, func(path string) { s.Nhanh.validate(path, external, p) }},
-	}
-	known := false
-	for _, sec := range sections {
-		switch {
-		case sec.kind == s.Kind && sec.set:
-			sec.validate(path + "." + sec.key)
-		case sec.kind == s.Kind:
-			p.add(path+"."+sec.key, "required for kind "+sec.kind)
-		case sec.set:
-			p.add(path+"."+sec.key, "only for kind "+sec.kind)
+	k, known := KindNamed(s.Kind)
+	for _, sec := range s.sections {
+		spath := path + "." + sec.kind.Section
+		if sec.kind.Name != s.Kind {
+			p.add(spath, "only for kind "+sec.kind.Name)
+			continue
 		}
-		known = known || sec.kind == s.Kind
+		sec.settings.Check(func(setting, problem string) { p.add(spath+"."+setting, problem) })
+		eachSecret(reflect.ValueOf(sec.settings), spath+".", func(path string, secret *Secret, _ string) {
+			checkSecret(p, external, path, *secret, false)
+		})
 	}
 	switch {
 	case s.Kind == "":
-		p.add(path+".kind", "required: one of "+strings.Join(Kinds, ", "))
+		p.add(path+".kind", "required: one of "+kindNames())
 	case !known:
-		p.add(path+".kind", fmt.Sprintf("%q: unknown, want one of %s", s.Kind, strings.Join(Kinds, ", ")))
+		p.add(path+".kind", fmt.Sprintf("%q: unknown, want one of %s", s.Kind, kindNames()))
+	case s.Settings == nil:
+		p.add(path+"."+k.Section, "required for kind "+k.Name)
 	}
 	if s.Topic != "" { // empty only for an unknown kind, reported above
 		checkTopic(p, path+".topic", s.Topic)
@@ -193,98 +180,31 @@ func (s *Source) validate(path string, external map[string]bool, p *Problems) {
 	}
 }
 
-func (t *Tiki) validate(path string, external map[string]bool, p *Problems) {
-	checkURL(p, path+".base_url", t.BaseURL)
-	if t.ClientID == "" {
-		p.add(path+".client_id", "required")
-	}
-	checkSecret(p, external, path+".client_secret", t.ClientSecret, true)
-	if len(t.FormIDs) == 0 {
-		p.add(path+".form_ids", "at least one form id is required")
-	}
-	for i, id := range t.FormIDs {
-		if !idRe.MatchString(id) {
-			p.add(path+".form_ids["+strconv.Itoa(i)+"]", fmt.Sprintf("%q: must be a numeric id", id))
-		}
-	}
-	checkRange(p, path+".page_size", t.PageSize, 500)
-	t.Windowing.validate(path, p)
-}
-
-func (t *InterITS) validate(path string, external map[string]bool, p *Problems) {
-	checkURL(p, path+".base_url", t.BaseURL)
-	checkSecret(p, external, path+".api_key", t.APIKey, true)
-	checkRange(p, path+".page_size", t.PageSize, 1000)
-	t.Windowing.validate(path, p)
-}
-
-func (t *ETelecom) validate(path string, external map[string]bool, p *Problems) {
-	if t.BaseURL == "" {
-		p.add(path+".base_url", "required: the service prefix .Zalo/ListMessages is appended to, e.g. https://api.etelecom.vn/v1/shop")
-	} else {
-		checkURL(p, path+".base_url", t.BaseURL)
-	}
-	checkSecret(p, external, path+".api_key", t.APIKey, true)
-	checkRange(p, path+".page_size", t.PageSize, 1000)
-	t.Windowing.validate(path, p)
-}
-
-func (t *Nxlink) validate(path string, external map[string]bool, p *Problems) {
-	checkURL(p, path+".base_url", t.BaseURL)
-	if t.AccessKey == "" {
-		p.add(path+".access_key", "required")
-	}
-	checkSecret(p, external, path+".access_secret", t.AccessSecret, true)
-	checkSecret(p, external, path+".app_key", t.AppKey, true)
-	if t.TenantID <= 0 {
-		p.add(path+".tenant_id", "required: a positive tenant id")
-	}
-	if t.TimeZone == "" {
-		p.add(path+".time_zone", "required: the IANA zone of nxlink's times, e.g. Asia/Ho_Chi_Minh")
-	} else if _, err := time.LoadLocation(t.TimeZone); err != nil {
-		p.add(path+".time_zone", fmt.Sprintf("%q is not an IANA time zone", t.TimeZone))
-	}
-	checkRange(p, path+".page_size", t.PageSize, 50)
-	t.Windowing.validate(path, p)
-}
-
-func (t *Nhanh) validate(path string, external map[string]bool, p *Problems) {
-	checkURL(p, path+".base_url", t.BaseURL)
-	if t.AppID == "" {
-		p.add(path+".app_id", "required")
-	}
-	if t.BusinessID == "" {
-		p.add(path+".business_id", "required")
-	}
-	checkSecret(p, external, path+".access_token", t.AccessToken, true)
-	if t.Type < 0 || t.Type > 2 {
-		p.add(path+".type", "must be 0 (all), 1 (comments) or 2 (messages)")
-	}
-	checkRange(p, path+".page_size", t.PageSize, 50)
-	if t.Lag < 0 {
-		p.add(path+".lag", "must not be negative")
-	}
-}
-
-func (w *Windowing) validate(path string, p *Problems) {
-	if w.StartTime.IsZero() {
-		p.add(path+".start_time", "required: where the initial backfill begins (RFC 3339)")
-	}
-	if w.Window < time.Second {
-		p.add(path+".window", "must be at least 1s")
-	}
-	if w.Lag < 0 {
-		p.add(path+".lag", "must not be negative")
-	}
-	if w.Overlap < time.Second {
-		p.add(path+".overlap", "must be at least 1s, the resolution of the vendor's time filter")
-	}
-	positive(p, path+".max_window_records", int64(w.MaxWindowRecords))
-}
-
-func checkRange(p *Problems, path string, v, max int) {
+// CheckRange reports setting unless 1 <= v <= max.
+func CheckRange(add func(setting, problem string), setting string, v, max int) {
 	if v < 1 || v > max {
-		p.add(path, fmt.Sprintf("must be 1..%d", max))
+		add(setting, fmt.Sprintf("must be 1..%d", max))
+	}
+}
+
+// RequireSecret reports the secret setting when it is not set; the loader
+// checks that a secret that is set came from the environment or a file.
+func RequireSecret(add func(setting, problem string), setting string, s Secret) {
+	if s == "" {
+		add(setting, "required: set it from the environment (${VAR}) or "+setting+"_file")
+	}
+}
+
+// CheckURL reports setting unless raw is an http(s) URL without
+// credentials.
+func CheckURL(add func(setting, problem string), setting, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add(setting, fmt.Sprintf("%q: want an http(s) URL", raw))
+		return
+	}
+	if u.User != nil {
+		add(setting, "credentials do not belong in the URL")
 	}
 }
 
@@ -306,14 +226,7 @@ func checkTopic(p *Problems, path, topic string) {
 }
 
 func checkURL(p *Problems, path, raw string) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		p.add(path, fmt.Sprintf("%q: want an http(s) URL", raw))
-		return
-	}
-	if u.User != nil {
-		p.add(path, "credentials do not belong in the URL")
-	}
+	CheckURL(func(_, problem string) { p.add(path, problem) }, path, raw)
 }
 
 func positive(p *Problems, path string, v int64) {

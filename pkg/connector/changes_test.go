@@ -17,6 +17,7 @@ import (
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/schema"
+	"github.com/vnstream/connector/pkg/source/tiki"
 	"github.com/vnstream/connector/schemas"
 )
 
@@ -394,7 +395,7 @@ func TestMixedRunOneProviderFailing(t *testing.T) {
 // tikiSection is the tiki section of the first source of a testConfig
 // configuration, for changeConfig.
 func tikiSection(cfg *config.Config) string {
-	tk := cfg.Sources[0].Tiki
+	tk := cfg.Sources[0].Settings.(*tiki.Settings)
 	return fmt.Sprintf(`    tiki:
       base_url: %s
       client_id: %s

@@ -25,6 +25,7 @@ import (
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/kafka"
 	"github.com/vnstream/connector/pkg/metrics"
+	"github.com/vnstream/connector/pkg/provider"
 	"github.com/vnstream/connector/pkg/schema"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/schemas"
@@ -350,16 +351,16 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 	}
 	out := map[string]*schema.Codec{}
 	for _, s := range c.cfg.Sources {
-		p := providers[s.Kind]
-		e, err := set.Entity(p.entity)
+		p, _ := provider.Lookup(s.Kind)
+		e, err := set.Entity(p.Entity)
 		if err != nil {
 			return nil, &permanentError{err}
 		}
 		var codec *schema.Codec
 		if reg == nil {
-			codec, err = schema.NewSingleObjectCodec(e, p.valueType)
+			codec, err = schema.NewSingleObjectCodec(e, p.Value)
 		} else {
-			codec, err = schema.NewRegistryCodec(ctx, reg, s.Topic, e, p.valueType, compat)
+			codec, err = schema.NewRegistryCodec(ctx, reg, s.Topic, e, p.Value, compat)
 		}
 		if err != nil {
 			if errors.Is(err, schema.ErrIncompatible) {
@@ -390,10 +391,11 @@ func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, 
 	for _, r := range source.Reasons {
 		m.RequestFailures.WithLabelValues(s.Name, s.Kind, string(r))
 	}
+	p, _ := provider.Lookup(s.Kind)
 	return &worker{
 		c:       c,
 		cfg:     s,
-		src:     providers[s.Kind].newSource(s, client),
+		src:     p.New(s.Name, s.Settings, client),
 		codec:   codec,
 		task:    task,
 		key:     key,

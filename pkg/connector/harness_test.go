@@ -20,6 +20,7 @@ import (
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
+	_ "github.com/vnstream/connector/pkg/provider/all"
 	"github.com/vnstream/connector/pkg/schema"
 	"github.com/vnstream/connector/pkg/source/tiki"
 	"github.com/vnstream/connector/pkg/source/tiki/tikisim"

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"math"
 	"time"
-
-	"github.com/vnstream/connector/pkg/config"
 )
 
 // Windows walks a time-filtered list API in bounded windows without losing
@@ -40,7 +38,7 @@ type Windows struct {
 
 // WindowsFor returns the Windows of a source's windowing settings, at the
 // one-second resolution of every vendor's time filter.
-func WindowsFor(c config.Windowing) Windows {
+func WindowsFor(c Windowing) Windows {
 	return Windows{
 		Start:       c.StartTime.UTC().Truncate(time.Second),
 		Size:        c.Window,

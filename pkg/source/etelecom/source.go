@@ -20,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/zns"
 )
@@ -50,11 +49,11 @@ func WithClock(now func() time.Time) Option { return zns.WithClock(now) }
 
 // New returns the source named name for cfg, sending requests through
 // client.
-func New(name string, cfg config.ETelecom, client *source.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *source.Client, opts ...Option) *Source {
 	key := cfg.APIKey
 	return zns.New(name, zns.Dialect{
 		Endpoint:  strings.TrimRight(cfg.BaseURL, "/") + Method,
 		Authorize: func(h http.Header) { h.Set("Authorization", "Bearer "+key.Value()) },
 		TimeType:  TimeType,
-	}, zns.Settings{OAID: cfg.OAID, PageSize: cfg.PageSize, Windowing: cfg.Windowing}, client, opts...)
+	}, cfg.Settings, client, opts...)
 }

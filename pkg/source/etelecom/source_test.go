@@ -12,6 +12,7 @@ import (
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/etelecom"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
+	"github.com/vnstream/connector/pkg/source/zns"
 	"github.com/vnstream/connector/pkg/source/zns/znssim"
 )
 
@@ -26,8 +27,8 @@ func TestRequest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
-			cfg := config.ETelecom{BaseURL: srv.URL + znssim.BasePath + tc.base, APIKey: "shop-key", OAID: tc.oaID, PageSize: 50,
-				Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}
+			cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath + tc.base, APIKey: "shop-key",
+				Settings: zns.Settings{OAID: tc.oaID, PageSize: 50, Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
 			s := etelecom.New("et", cfg, source.NewClient(source.ClientConfig{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
 			if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
@@ -64,8 +65,8 @@ func TestAgainstSimulator(t *testing.T) {
 		key    string
 		reason source.Reason
 	}{{"shop-key", ""}, {"stolen-key", source.ReasonAuth}} {
-		cfg := config.ETelecom{BaseURL: srv.URL + znssim.BasePath, APIKey: config.Secret(tc.key), PageSize: 2,
-			Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}
+		cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath, APIKey: config.Secret(tc.key),
+			Settings: zns.Settings{PageSize: 2, Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
 		s := etelecom.New("et", cfg, source.NewClient(source.ClientConfig{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
 		recs, _, _, err := s.Poll(context.Background(), nil)
 		if tc.reason != "" {

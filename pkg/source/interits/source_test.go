@@ -12,6 +12,7 @@ import (
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/interits"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
+	"github.com/vnstream/connector/pkg/source/zns"
 	"github.com/vnstream/connector/pkg/source/zns/znssim"
 )
 
@@ -26,8 +27,8 @@ func TestRequest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
-			cfg := config.InterITS{BaseURL: srv.URL + tc.base, APIKey: "its-key", OAID: tc.oaID, PageSize: 50,
-				Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}
+			cfg := interits.Settings{BaseURL: srv.URL + tc.base, APIKey: "its-key",
+				Settings: zns.Settings{OAID: tc.oaID, PageSize: 50, Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
 			s := interits.New("its", cfg, source.NewClient(source.ClientConfig{Source: "its", RateLimit: 1e6}), interits.WithClock(now))
 			if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
@@ -67,8 +68,8 @@ func TestAgainstSimulator(t *testing.T) {
 		key    string
 		reason source.Reason
 	}{{"its-key", ""}, {"stolen-key", source.ReasonAuth}} {
-		cfg := config.InterITS{BaseURL: srv.URL, APIKey: config.Secret(tc.key), PageSize: 2,
-			Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}
+		cfg := interits.Settings{BaseURL: srv.URL, APIKey: config.Secret(tc.key),
+			Settings: zns.Settings{PageSize: 2, Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
 		s := interits.New("its", cfg, source.NewClient(source.ClientConfig{Source: "its", RateLimit: 1e6}), interits.WithClock(now))
 		recs, _, _, err := s.Poll(context.Background(), nil)
 		if tc.reason != "" {

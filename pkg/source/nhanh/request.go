@@ -45,7 +45,7 @@ type sortOrder struct {
 
 // requestBody returns the JSON body asking for the page after next (the
 // first page when next is empty), oldest update first.
-func requestBody(cfg config.Nhanh, next json.RawMessage) ([]byte, error) {
+func requestBody(cfg Settings, next json.RawMessage) ([]byte, error) {
 	return json.Marshal(listRequest{
 		Filters:   filters{PageIDs: cfg.PageIDs, Type: cfg.Type},
 		Paginator: paginator{Size: cfg.PageSize, Sort: sortOrder{UpdatedAt: "asc"}, Next: next},
@@ -54,7 +54,7 @@ func requestBody(cfg config.Nhanh, next json.RawMessage) ([]byte, error) {
 
 // listURL is the endpoint with the appId and businessId query parameters
 // (neither is a secret: the access token travels in a header).
-func listURL(cfg config.Nhanh) string {
+func listURL(cfg Settings) string {
 	q := url.Values{"appId": {cfg.AppID}, "businessId": {cfg.BusinessID}}
 	return strings.TrimRight(cfg.BaseURL, "/") + Path + "?" + q.Encode()
 }

@@ -6,24 +6,22 @@ import (
 	"io"
 	"net/http"
 	"testing"
-
-	"github.com/vnstream/connector/pkg/config"
 )
 
 func TestRequestBody(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		cfg  config.Nhanh
+		cfg  Settings
 		next string
 		want string
 	}{
-		{"first page, no filters", config.Nhanh{PageSize: 50}, "",
+		{"first page, no filters", Settings{PageSize: 50}, "",
 			`{"filters":{},"paginator":{"size":50,"sort":{"updatedAt":"asc"}}}`},
-		{"pages and type", config.Nhanh{PageSize: 30, PageIDs: []string{"331526780045341", "101286204573840"}, Type: 2}, "",
+		{"pages and type", Settings{PageSize: 30, PageIDs: []string{"331526780045341", "101286204573840"}, Type: 2}, "",
 			`{"filters":{"pageIds":["331526780045341","101286204573840"],"type":2},"paginator":{"size":30,"sort":{"updatedAt":"asc"}}}`},
-		{"next sent as stored", config.Nhanh{PageSize: 1, Type: 1}, `[1742545330,6478]`,
+		{"next sent as stored", Settings{PageSize: 1, Type: 1}, `[1742545330,6478]`,
 			`{"filters":{"type":1},"paginator":{"size":1,"sort":{"updatedAt":"asc"},"next":[1742545330,6478]}}`},
-		{"opaque next", config.Nhanh{PageSize: 5}, `{"k":"v"}`,
+		{"opaque next", Settings{PageSize: 5}, `{"k":"v"}`,
 			`{"filters":{},"paginator":{"size":5,"sort":{"updatedAt":"asc"},"next":{"k":"v"}}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -37,7 +35,7 @@ func TestRequestBody(t *testing.T) {
 			}
 		})
 	}
-	if _, err := requestBody(config.Nhanh{PageSize: 1}, json.RawMessage(`[1,`)); err == nil {
+	if _, err := requestBody(Settings{PageSize: 1}, json.RawMessage(`[1,`)); err == nil {
 		t.Error("a next that is not JSON was sent")
 	}
 }
@@ -47,7 +45,7 @@ func TestListURL(t *testing.T) {
 		{"https://vpage.open.nhanh.vn", "74951", "8", "https://vpage.open.nhanh.vn/v3.0/conversation/list?appId=74951&businessId=8"},
 		{"http://127.0.0.1:8080/", "a b", "1&x=2", "http://127.0.0.1:8080/v3.0/conversation/list?appId=a+b&businessId=1%26x%3D2"},
 	} {
-		if got := listURL(config.Nhanh{BaseURL: tc.base, AppID: tc.app, BusinessID: tc.business}); got != tc.want {
+		if got := listURL(Settings{BaseURL: tc.base, AppID: tc.app, BusinessID: tc.business}); got != tc.want {
 			t.Errorf("listURL(%q) = %s, want %s", tc.base, got, tc.want)
 		}
 	}

@@ -48,14 +48,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 )
 
 // Source reads the conversations of one Nhanh business.
 type Source struct {
 	name   string
-	cfg    config.Nhanh
+	cfg    Settings
 	client *source.Client
 	url    string
 	now    func() time.Time
@@ -70,7 +69,7 @@ func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = n
 // New returns the source named name for cfg, sending requests through
 // client. cfg is used as given (config applies the defaults: page size 50,
 // lag 2s).
-func New(name string, cfg config.Nhanh, client *source.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *source.Client, opts ...Option) *Source {
 	s := &Source{name: name, cfg: cfg, client: client, url: listURL(cfg), now: time.Now}
 	for _, o := range opts {
 		o(s)

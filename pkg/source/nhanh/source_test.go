@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nhanh"
 	"github.com/vnstream/connector/pkg/source/nhanh/nhanhsim"
@@ -36,7 +35,7 @@ func newClient() *source.Client {
 }
 
 // config fills cfg for a server at url: page size 3 and lag 5s unless set.
-func configFor(url string, cfg config.Nhanh) config.Nhanh {
+func configFor(url string, cfg nhanh.Settings) nhanh.Settings {
 	cfg.BaseURL, cfg.AppID, cfg.BusinessID, cfg.AccessToken = url, appID, businessID, token
 	if cfg.PageSize == 0 {
 		cfg.PageSize = 3
@@ -49,7 +48,7 @@ func configFor(url string, cfg config.Nhanh) config.Nhanh {
 
 // newSource starts a simulator on a loopback server closed at the end of
 // the test and returns a source reading it.
-func newSource(t *testing.T, clk *sourcetest.Clock, cfg config.Nhanh, opts ...nhanhsim.Option) (*nhanh.Source, *nhanhsim.Sim, config.Nhanh) {
+func newSource(t *testing.T, clk *sourcetest.Clock, cfg nhanh.Settings, opts ...nhanhsim.Option) (*nhanh.Source, *nhanhsim.Sim, nhanh.Settings) {
 	t.Helper()
 	sim := nhanhsim.New(appID, businessID, token, append([]nhanhsim.Option{nhanhsim.WithClock(clk.Now)}, opts...)...)
 	srv := httptest.NewServer(sim)
@@ -102,7 +101,7 @@ func cursorOf(t *testing.T, off source.Offset) source.Cursor {
 
 func TestBackfillThenChanges(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 2})
+	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 2})
 	for i, id := range []string{"a", "b", "c", "d", "e"} {
 		at := t0.Add(time.Duration(i) * time.Minute)
 		sim.Add(conv(id, at, at))
@@ -141,7 +140,7 @@ func TestBackfillThenChanges(t *testing.T) {
 // for it and comes out exactly once.
 func TestLagCutsThePage(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 10})
+	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 10})
 	now := clk.Now()
 	sim.Add(conv("a", now.Add(-time.Hour), now.Add(-60*time.Second)), conv("b", now.Add(-time.Hour), now.Add(-30*time.Second)),
 		conv("c", now.Add(-2*time.Second), now.Add(-2*time.Second)))
@@ -190,7 +189,7 @@ func TestEqualUpdatedAtAcrossPages(t *testing.T) {
 	for _, pageCap := range []int{3, 2} {
 		t.Run(fmt.Sprintf("cap %d", pageCap), func(t *testing.T) {
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 3}, nhanhsim.WithPageCap(pageCap))
+			s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 3}, nhanhsim.WithPageCap(pageCap))
 			tie := t0.Add(10 * time.Minute)
 			for _, id := range []string{"a", "b", "c", "d", "e", "f", "g"} {
 				sim.Add(conv(id, tie, tie))
@@ -219,7 +218,7 @@ func TestEqualUpdatedAtAcrossPages(t *testing.T) {
 
 func TestVendorErrors(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim, cfg := newSource(t, clk, config.Nhanh{})
+	s, sim, cfg := newSource(t, clk, nhanh.Settings{})
 	sim.Add(conv("a", t0, t0))
 	sim.FailNext(nhanhsim.FaultVendorError, 1)
 	_, _, _, err := s.Poll(context.Background(), nil)
@@ -245,16 +244,16 @@ func TestAuthErrors(t *testing.T) {
 	defer srv.Close()
 	for _, tc := range []struct {
 		name string
-		edit func(*config.Nhanh)
+		edit func(*nhanh.Settings)
 		code string
 	}{
-		{"wrong token", func(c *config.Nhanh) { c.AccessToken = "Bearer " + token }, nhanhsim.CodeInvalidAccessToken},
-		{"wrong app", func(c *config.Nhanh) { c.AppID = "1" }, nhanhsim.CodeInvalidAppID},
-		{"wrong business", func(c *config.Nhanh) { c.BusinessID = "9" }, nhanhsim.CodeInvalidBusinessID},
-		{"expired token", func(c *config.Nhanh) { clk.Add(2 * time.Hour) }, nhanhsim.CodeExpiredAccessToken},
+		{"wrong token", func(c *nhanh.Settings) { c.AccessToken = "Bearer " + token }, nhanhsim.CodeInvalidAccessToken},
+		{"wrong app", func(c *nhanh.Settings) { c.AppID = "1" }, nhanhsim.CodeInvalidAppID},
+		{"wrong business", func(c *nhanh.Settings) { c.BusinessID = "9" }, nhanhsim.CodeInvalidBusinessID},
+		{"expired token", func(c *nhanh.Settings) { clk.Add(2 * time.Hour) }, nhanhsim.CodeExpiredAccessToken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := configFor(srv.URL, config.Nhanh{})
+			cfg := configFor(srv.URL, nhanh.Settings{})
 			tc.edit(&cfg)
 			s := nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now))
 			_, _, _, err := s.Poll(context.Background(), nil)
@@ -270,7 +269,7 @@ func TestAuthErrors(t *testing.T) {
 
 func TestStuckCursor(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 2})
+	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 2})
 	for i, id := range []string{"a", "b", "c", "d"} {
 		at := t0.Add(time.Duration(i) * time.Second)
 		sim.Add(conv(id, at, at))
@@ -289,7 +288,7 @@ func TestStuckCursor(t *testing.T) {
 
 func TestEmptyPageDoesNotLoop(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 2})
+	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 2})
 	sim.Add(conv("a", t0, t0), conv("b", t0, t0))
 	_, off := sourcetest.Drain(t, s, nil)
 	// The simulator's empty page echoes the requested cursor: not null.
@@ -341,7 +340,7 @@ func TestOpaqueNext(t *testing.T) {
 	}}
 	srv := httptest.NewServer(st)
 	defer srv.Close()
-	s := nhanh.New("n", configFor(srv.URL, config.Nhanh{PageSize: 2}), newClient(), nhanh.WithClock(clk.Now))
+	s := nhanh.New("n", configFor(srv.URL, nhanh.Settings{PageSize: 2}), newClient(), nhanh.WithClock(clk.Now))
 
 	recs, off, more := poll(t, s, nil)
 	if len(recs) != 0 || more || string(cursorOf(t, off).Next) != `["k",5]` {
@@ -377,7 +376,7 @@ func TestOpaqueNext(t *testing.T) {
 
 func TestBodyErrorsNameTheProblem(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim, cfg := newSource(t, clk, config.Nhanh{})
+	s, sim, cfg := newSource(t, clk, nhanh.Settings{})
 	sim.Add(conv("a", t0, t0))
 	for _, tc := range []struct {
 		fault  nhanhsim.Fault
@@ -413,7 +412,7 @@ func TestBodyErrorsNameTheProblem(t *testing.T) {
 // raw JSON, the page goes on, and reading the page again does not repeat it.
 func TestBadConversationGoesToDeadLetter(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim, _ := newSource(t, clk, config.Nhanh{PageSize: 10})
+	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 10})
 	bad := conv("b", t0, t0.Add(time.Second))
 	bad.Extra = map[string]json.RawMessage{"status": json.RawMessage(`"read"`)}
 	noTime := conv("d", t0, t0.Add(3*time.Second))
@@ -453,7 +452,7 @@ func TestRestartsAndFaults(t *testing.T) {
 
 func restartsAndFaults(t *testing.T, seed uint64) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	_, sim, cfg := newSource(t, clk, config.Nhanh{PageSize: 4}, nhanhsim.WithPageCap(3))
+	_, sim, cfg := newSource(t, clk, nhanh.Settings{PageSize: 4}, nhanhsim.WithPageCap(3))
 	sim.SetFaultRates(nhanhsim.FaultRates{ServerError: 0.05, Malformed: 0.05, VendorError: 0.05, StuckCursor: 0.05, TrailingComma: 0.05, Seed: int64(seed)})
 	rng := rand.New(rand.NewPCG(seed, 5))
 	for range 40 {

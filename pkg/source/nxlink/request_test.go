@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -79,7 +78,7 @@ func TestRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{answers: []*http.Response{answer(http.StatusOK, emptyPage)}}
 			clock := time.UnixMilli(1_700_000_000_123)
-			s := New("t", config.Nxlink{BaseURL: "https://api.example/", AccessKey: "fme2na3kdi3ki", AccessSecret: "sec",
+			s := New("t", Settings{BaseURL: "https://api.example/", AccessKey: "fme2na3kdi3ki", AccessSecret: "sec",
 				TenantID: 123, AppKey: "46oKF=os", TimeZone: tc.zone, PageSize: 25},
 				source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6, Transport: rec}),
 				WithClock(func() time.Time { return clock }))
@@ -121,7 +120,7 @@ func TestRetrySignsAgain(t *testing.T) {
 		clock = clock.Add(time.Second)
 		return clock
 	}
-	s := New("t", config.Nxlink{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "sec", TenantID: 1,
+	s := New("t", Settings{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "sec", TenantID: 1,
 		AppKey: "k", TimeZone: "UTC", PageSize: 50},
 		source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond, Transport: rec}),
 		WithClock(now))
@@ -160,7 +159,7 @@ func TestErrorsKeepSecrets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{answers: []*http.Response{answer(http.StatusOK, tc.body)}}
-			s := New("src", config.Nxlink{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "top-secret",
+			s := New("src", Settings{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "top-secret",
 				TenantID: 77, AppKey: "app-key-secret", TimeZone: "UTC", PageSize: 50},
 				source.NewClient(source.ClientConfig{Source: "src", RateLimit: 1e6, Transport: rec}))
 			win := source.Window{From: time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 5, 7, 1, 0, 0, 0, time.UTC)}

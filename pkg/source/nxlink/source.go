@@ -63,14 +63,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 )
 
 // Source reads one tenant's customers.
 type Source struct {
 	name    string
-	cfg     config.Nxlink
+	cfg     Settings
 	client  *source.Client
 	windows source.Windows
 	loc     *time.Location
@@ -89,7 +88,7 @@ func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = n
 // New returns the source named name for cfg, sending requests through
 // client. cfg is expected validated (config.Load): an unknown TimeZone
 // makes every Poll fail.
-func New(name string, cfg config.Nxlink, client *source.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *source.Client, opts ...Option) *Source {
 	s := &Source{
 		name:    name,
 		cfg:     cfg,

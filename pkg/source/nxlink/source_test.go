@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nxlink"
 	"github.com/vnstream/connector/pkg/source/nxlink/nxlinksim"
@@ -39,7 +38,7 @@ func hcm(t testing.TB) *time.Location {
 
 // newSource returns a source reading a simulator of the same tenant, both
 // in Asia/Ho_Chi_Minh, both on clk. cfg's zero fields get test defaults.
-func newSource(t *testing.T, clk *sourcetest.Clock, cfg config.Nxlink, opts ...nxlinksim.Option) (*nxlink.Source, *nxlinksim.Sim) {
+func newSource(t *testing.T, clk *sourcetest.Clock, cfg nxlink.Settings, opts ...nxlinksim.Option) (*nxlink.Source, *nxlinksim.Sim) {
 	t.Helper()
 	sim := nxlinksim.New(accessKey, secret, tenant, appKey,
 		append([]nxlinksim.Option{nxlinksim.WithClock(clk.Now), nxlinksim.WithZone(hcm(t))}, opts...)...)
@@ -73,8 +72,8 @@ func newSource(t *testing.T, clk *sourcetest.Clock, cfg config.Nxlink, opts ...n
 }
 
 // windowing is the tests' usual windows from t0.
-func windowing(t0 time.Time) config.Windowing {
-	return config.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}
+func windowing(t0 time.Time) source.Windowing {
+	return source.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}
 }
 
 // ops renders records as "id+op" in order.
@@ -95,7 +94,7 @@ var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 func TestBackfillUpdatesAndCreates(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0)})
+	s, sim := newSource(t, clk, nxlink.Settings{Windowing: windowing(t0)})
 	var created []nxlinksim.Record
 	for i := range 7 {
 		created = append(created, sim.Create(t0.Add(time.Duration(i)*7*time.Minute)))
@@ -158,7 +157,7 @@ func TestBackfillUpdatesAndCreates(t *testing.T) {
 // next window, which re-reads the boundary second.
 func TestTiesAcrossWindowBoundary(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0), PageSize: 2})
+	s, sim := newSource(t, clk, nxlink.Settings{Windowing: windowing(t0), PageSize: 2})
 	tie := t0.Add(10 * time.Minute) // exactly the first window's end
 	for _, id := range []string{"1021110718827683845", "1021110718827683841", "1021110718827683843", "999"} {
 		sim.Add(nxlinksim.Record{ID: id, CreatedAt: tie})
@@ -193,8 +192,8 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 
 func TestWindowHalvesWhenFull(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
-	s, sim := newSource(t, clk, config.Nxlink{PageSize: 4,
-		Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}})
+	s, sim := newSource(t, clk, nxlink.Settings{PageSize: 4,
+		Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}})
 	for i := range 100 {
 		sim.Create(t0.Add(time.Duration(i) * 30 * time.Second))
 	}
@@ -232,7 +231,7 @@ func TestWindowHalvesWhenFull(t *testing.T) {
 // keep their bytes.
 func TestExactValues(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0)})
+	s, sim := newSource(t, clk, nxlink.Settings{Windowing: windowing(t0)})
 	customize := `{"customize_4_52": ["1"],  "ghi_chú":"Giao hàng buổi sáng\n"}`
 	tags := `[ {"id": 27237, "tag_name": "VIP", "customer_id": 9223372036854775807, "created_at": "2023-02-15T16:45:30"} ]`
 	sim.Add(
@@ -265,8 +264,8 @@ func TestExactValues(t *testing.T) {
 func TestTimeZone(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(40 * time.Minute))
 	// One-minute windows: a bound read in another zone misses by hours.
-	s, sim := newSource(t, clk, config.Nxlink{
-		Windowing: config.Windowing{StartTime: t0, Window: time.Minute, Lag: time.Second, Overlap: time.Second}})
+	s, sim := newSource(t, clk, nxlink.Settings{
+		Windowing: source.Windowing{StartTime: t0, Window: time.Minute, Lag: time.Second, Overlap: time.Second}})
 	a := sim.Create(t0.Add(10*time.Minute + 30*time.Second))
 	if got := a.UpdatedAt.In(hcm(t)).Format("2006-01-02T15:04:05"); got != "2026-03-01T07:10:30" {
 		t.Fatalf("simulator serves %s", got)
@@ -301,7 +300,7 @@ func TestTimeZone(t *testing.T) {
 // its id; the page goes on and a re-read does not send it again.
 func TestBadCustomerGoesToDeadLetters(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0)})
+	s, sim := newSource(t, clk, nxlink.Settings{Windowing: windowing(t0)})
 	good := sim.Create(t0.Add(time.Minute))
 	// Stamped inside the overlap the next poll re-reads.
 	badAt := t0.Add(time.Hour - 3*time.Second)
@@ -340,7 +339,7 @@ var traceID = regexp.MustCompile(`traceId "[0-9a-f]{32}"`)
 
 func TestPollErrors(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim := newSource(t, clk, config.Nxlink{Windowing: windowing(t0), PageSize: 2})
+	s, sim := newSource(t, clk, nxlink.Settings{Windowing: windowing(t0), PageSize: 2})
 	for i := range 5 {
 		sim.Create(t0.Add(time.Duration(i) * time.Minute))
 	}
@@ -391,15 +390,15 @@ func TestAuthFailures(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	for _, tc := range []struct {
 		name string
-		cfg  config.Nxlink
+		cfg  nxlink.Settings
 		skew time.Duration
 		want string
 	}{
-		{"wrong secret", config.Nxlink{AccessSecret: "not-the-secret"}, 0, `code 1003, message "Invalid signature"`},
-		{"wrong access key", config.Nxlink{AccessKey: "someone-else"}, 0, "code 1005"},
-		{"wrong app key", config.Nxlink{AppKey: "wrong-app-key"}, 0, "code 1005"},
-		{"other tenant", config.Nxlink{TenantID: 124}, 0, "code 1005"},
-		{"clock drift", config.Nxlink{}, 61 * time.Second, "code 1004"},
+		{"wrong secret", nxlink.Settings{AccessSecret: "not-the-secret"}, 0, `code 1003, message "Invalid signature"`},
+		{"wrong access key", nxlink.Settings{AccessKey: "someone-else"}, 0, "code 1005"},
+		{"wrong app key", nxlink.Settings{AppKey: "wrong-app-key"}, 0, "code 1005"},
+		{"other tenant", nxlink.Settings{TenantID: 124}, 0, "code 1005"},
+		{"clock drift", nxlink.Settings{}, 61 * time.Second, "code 1004"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
@@ -423,8 +422,8 @@ func TestAuthFailures(t *testing.T) {
 // version once.
 func TestRandomFaultsLoseNothing(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(3 * time.Hour))
-	s, sim := newSource(t, clk, config.Nxlink{PageSize: 7,
-		Windowing: config.Windowing{StartTime: t0, Window: 20 * time.Minute, Lag: 2 * time.Second, Overlap: 30 * time.Second, MaxWindowRecords: 40}})
+	s, sim := newSource(t, clk, nxlink.Settings{PageSize: 7,
+		Windowing: source.Windowing{StartTime: t0, Window: 20 * time.Minute, Lag: 2 * time.Second, Overlap: 30 * time.Second, MaxWindowRecords: 40}})
 	for i := range 300 {
 		sim.Create(t0.Add(time.Duration(i*30) * time.Second))
 	}
@@ -459,7 +458,7 @@ func TestRandomFaultsLoseNothing(t *testing.T) {
 }
 
 func TestBadTimeZone(t *testing.T) {
-	s := nxlink.New("t", config.Nxlink{TimeZone: "Mars/Olympus"}, source.NewClient(source.ClientConfig{}))
+	s := nxlink.New("t", nxlink.Settings{TimeZone: "Mars/Olympus"}, source.NewClient(source.ClientConfig{}))
 	if _, _, _, err := s.Poll(context.Background(), nil); err == nil || !strings.Contains(err.Error(), `time_zone "Mars/Olympus"`) {
 		t.Fatalf("Poll = %v, want the time zone named", err)
 	}

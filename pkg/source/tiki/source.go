@@ -26,7 +26,6 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -36,7 +35,7 @@ const Path = "/lead/customer-response/list"
 // Source reads one Tiki app's lead forms.
 type Source struct {
 	name    string
-	cfg     config.Tiki
+	cfg     Settings
 	client  *source.Client
 	windows source.Windows
 	now     func() time.Time
@@ -49,7 +48,7 @@ type Option func(*Source)
 func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
 
 // New returns the source named name for cfg, sending requests through client.
-func New(name string, cfg config.Tiki, client *source.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *source.Client, opts ...Option) *Source {
 	s := &Source{
 		name:    name,
 		cfg:     cfg,

@@ -8,14 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/tiki"
 	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 )
 
-func newSource(t *testing.T, clk *sourcetest.Clock, cfg config.Tiki, opts ...tikisim.Option) (*tiki.Source, *tikisim.Sim) {
+func newSource(t *testing.T, clk *sourcetest.Clock, cfg tiki.Settings, opts ...tikisim.Option) (*tiki.Source, *tikisim.Sim) {
 	t.Helper()
 	sim := tikisim.New("cid", "csecret", append([]tikisim.Option{tikisim.WithClock(clk.Now)}, opts...)...)
 	srv := httptest.NewServer(sim)
@@ -47,7 +46,7 @@ func ids(recs []source.Record) string {
 func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim := newSource(t, clk, config.Tiki{Windowing: config.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}})
+	s, sim := newSource(t, clk, tiki.Settings{Windowing: source.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}})
 	tie := t0.Add(10 * time.Minute) // exactly on the first window's end
 	for _, r := range []tikisim.Response{
 		{ID: "1000", FormID: "1", CreatedAt: tie},
@@ -86,7 +85,7 @@ func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 func TestWindowHalvesWhenFull(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
-	s, sim := newSource(t, clk, config.Tiki{Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}, PageSize: 4})
+	s, sim := newSource(t, clk, tiki.Settings{Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}, PageSize: 4})
 	for i := range 100 {
 		sim.Create("1", t0.Add(time.Duration(i)*30*time.Second))
 	}
@@ -118,7 +117,7 @@ func TestWindowHalvesWhenFull(t *testing.T) {
 func TestPollErrorsNameTheProblem(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim := newSource(t, clk, config.Tiki{Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second}})
+	s, sim := newSource(t, clk, tiki.Settings{Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second}})
 	sim.Create("1", t0.Add(time.Minute))
 	for _, tc := range []struct {
 		fault tikisim.Fault
@@ -153,8 +152,8 @@ func TestBadSignatureIsAnAuthError(t *testing.T) {
 	sim := tikisim.New("cid", "other-secret", tikisim.WithClock(clk.Now))
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	cfg := config.Tiki{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
-		Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}}
+	cfg := tiki.Settings{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
+		Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}}
 	s := tiki.New("t", cfg, source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
 	_, _, _, err := s.Poll(context.Background(), nil)
 	if source.ReasonOf(err) != source.ReasonAuth {
@@ -174,8 +173,8 @@ func TestUndecodableRecords(t *testing.T) {
 	srv, requests := sourcetest.Scripted(t,
 		`{"data":{"total":4,"data":[{"id":"13","form_id":"1","created_at":"2026-03-01T00:20:00Z","inputs":{"a":1},"utm":"x"},`+bad+`,`+noID+`,{"id":11,"form_id":"1","created_at":"2026-03-01T00:05:00Z","inputs":{}}]}}`,
 		`{"data":{"total":4,"data":[]}}`)
-	cfg := config.Tiki{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
-		Windowing: config.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 100}}
+	cfg := tiki.Settings{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
+		Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 100}}
 	s := tiki.New("t", cfg, source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
 	recs, _, _, err := s.Poll(context.Background(), nil)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/zns"
@@ -21,7 +20,7 @@ func TestCampaignOf100ChangesASecond(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0)
 	s, sim := newSource(t, znssim.InterITS, clk, setup{
-		w:        config.Windowing{StartTime: t0.Add(-time.Minute), Window: time.Hour, Overlap: 5 * time.Minute, MaxWindowRecords: 100_000},
+		w:        source.Windowing{StartTime: t0.Add(-time.Minute), Window: time.Hour, Overlap: 5 * time.Minute, MaxWindowRecords: 100_000},
 		pageSize: 1000,
 	})
 	rng := rand.New(rand.NewPCG(7, 100))

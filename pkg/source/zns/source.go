@@ -68,13 +68,29 @@ import (
 	"github.com/vnstream/connector/pkg/source"
 )
 
-// Settings are the parts of a provider's configuration the walk uses.
+// Settings are the settings InterITS and eTelecom share, inline in
+// theirs: the walk uses them.
 type Settings struct {
-	// OAID is filter.oa_id; "" reads every Official Account.
-	OAID string
-	// PageSize is paging.limit.
-	PageSize int
-	config.Windowing
+	// OAID limits the messages to one Zalo Official Account (filter.oa_id).
+	// Optional: "" reads every Official Account.
+	OAID string `yaml:"oa_id"`
+	// PageSize is paging.limit, 1..1000. Default 100.
+	PageSize         int `yaml:"page_size"`
+	source.Windowing `yaml:",inline"`
+}
+
+// DefaultPageSize is the default paging.limit.
+const DefaultPageSize = 100
+
+// DefaultSettings returns Settings holding the defaults.
+func DefaultSettings() Settings {
+	return Settings{PageSize: DefaultPageSize, Windowing: source.DefaultWindowing(time.Hour)}
+}
+
+// Check reports what is wrong with s to add, by setting name.
+func (s Settings) Check(add func(setting, problem string)) {
+	config.CheckRange(add, "page_size", s.PageSize, 1000)
+	s.Windowing.Check(add)
 }
 
 // Source reads the ZNS messages of one vendor account.

@@ -27,7 +27,7 @@ var dialects = []znssim.Dialect{znssim.InterITS, znssim.ETelecom}
 // setup is what a test changes: the windowing, the page size, the OA
 // filter, the key the source sends, and simulator options.
 type setup struct {
-	w        config.Windowing
+	w        source.Windowing
 	pageSize int
 	oaID     string
 	key      string
@@ -61,10 +61,10 @@ func newSource(t *testing.T, d znssim.Dialect, clk *sourcetest.Clock, st setup) 
 	}
 	client := source.NewClient(source.ClientConfig{Source: "zns-test", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
 	if d == znssim.InterITS {
-		cfg := config.InterITS{BaseURL: srv.URL, APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}
+		cfg := interits.Settings{BaseURL: srv.URL, APIKey: config.Secret(st.key), Settings: zns.Settings{OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}}
 		return interits.New("zns-test", cfg, client, interits.WithClock(clk.Now)), sim
 	}
-	cfg := config.ETelecom{BaseURL: srv.URL + znssim.BasePath, APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}
+	cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath, APIKey: config.Secret(st.key), Settings: zns.Settings{OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}}
 	return etelecom.New("zns-test", cfg, client, etelecom.WithClock(clk.Now)), sim
 }
 
@@ -151,7 +151,7 @@ func TestBackfillThenUpdates(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0}})
+			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0}})
 			for i := range 20 {
 				sim.Create(t0.Add(time.Duration(i)*90*time.Second + time.Duration(i)*time.Millisecond))
 			}
@@ -240,7 +240,7 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0, Window: 10 * time.Minute}, pageSize: 2})
+			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0, Window: 10 * time.Minute}, pageSize: 2})
 			edge := t0.Add(10 * time.Minute) // the first window's end, inclusive
 			var rs []znssim.Record
 			for i, id := range []string{"1021110718827683841", "99", "100", "1021110718827683840", "101"} {
@@ -266,7 +266,7 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 func TestWindowHalvesWhenFull(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
-	s, sim := newSource(t, znssim.ETelecom, clk, setup{w: config.Windowing{StartTime: t0, Window: time.Hour, MaxWindowRecords: 10}, pageSize: 4})
+	s, sim := newSource(t, znssim.ETelecom, clk, setup{w: source.Windowing{StartTime: t0, Window: time.Hour, MaxWindowRecords: 10}, pageSize: 4})
 	for i := range 100 {
 		sim.Create(t0.Add(time.Duration(i) * 30 * time.Second))
 	}
@@ -299,7 +299,7 @@ func TestPageCapAndOAFilter(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	const oa = "1756873451230987654"
-	s, sim := newSource(t, znssim.InterITS, clk, setup{w: config.Windowing{StartTime: t0}, pageSize: 100, oaID: oa, simOpts: []znssim.Option{znssim.WithPageCap(3)}})
+	s, sim := newSource(t, znssim.InterITS, clk, setup{w: source.Windowing{StartTime: t0}, pageSize: 100, oaID: oa, simOpts: []znssim.Option{znssim.WithPageCap(3)}})
 	var want []string
 	for i := range 30 {
 		if r := sim.Create(t0.Add(time.Duration(i) * time.Minute)); r.OAID == oa {
@@ -324,7 +324,7 @@ func TestBadRecordBecomesAnError(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0}})
+			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0}})
 			sim.Create(t0.Add(time.Minute))
 			sim.Add(znssim.Record{ID: "1021110718827683999", CreatedAt: t0.Add(2 * time.Minute), UpdatedAt: t0.Add(2 * time.Minute),
 				Extra: map[string]json.RawMessage{"rate": json.RawMessage(`"five"`), "campaign": json.RawMessage(`{"name": "Tết"}`)}})
@@ -351,7 +351,7 @@ func TestPollErrors(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0, Window: time.Hour}})
+			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0, Window: time.Hour}})
 			sim.SetFaultRates(znssim.FaultRates{SlowDelay: 20 * time.Millisecond})
 			for i := range 7 {
 				sim.Create(t0.Add(time.Duration(i) * time.Minute))
@@ -407,7 +407,7 @@ func TestAuthFailure(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0}, key: "the-wrong-key"})
+			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0}, key: "the-wrong-key"})
 			sim.Create(t0)
 			_, _, _, err := s.Poll(context.Background(), nil)
 			if source.ReasonOf(err) != source.ReasonAuth || !strings.Contains(err.Error(), "(HTTP 401)") {
@@ -433,7 +433,7 @@ func TestRandomFaultsLoseNothing(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(10 * time.Minute))
-			s, sim := newSource(t, d, clk, setup{w: config.Windowing{StartTime: t0, Window: 2 * time.Minute, Overlap: 30 * time.Second}, pageSize: 4})
+			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0, Window: 2 * time.Minute, Overlap: 30 * time.Second}, pageSize: 4})
 			for i := range 40 {
 				sim.Create(t0.Add(time.Duration(i) * 13 * time.Second))
 			}

@@ -1,0 +1,51 @@
+package interits
+
+import (
+	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/provider"
+	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/zns"
+)
+
+// Kind is the source kind of InterITS ZNS messages.
+const Kind = "interits_zns"
+
+// The defaults of an interits_zns source.
+const (
+	DefaultBaseURL = "https://cpaas.interits.com"
+	DefaultTopic   = "interits.zalo.messages"
+)
+
+func init() {
+	provider.Register(provider.Provider{
+		Kind: Kind, Section: "interits", Topic: DefaultTopic, Entity: Entity, Value: &Message{},
+		Settings: func() config.Settings { return NewSettings() },
+		New: func(name string, s config.Settings, client *source.Client) source.Source {
+			return New(name, *s.(*Settings), client)
+		},
+	})
+}
+
+// Settings configure an interits_zns source (its `interits:` section):
+// the ZNS messages of one InterITS CPaaS account.
+type Settings struct {
+	// BaseURL is the CPaaS base. Default https://cpaas.interits.com.
+	BaseURL string `yaml:"base_url"`
+	// APIKey is the account's API-KEY; it must come from ${ENV} or
+	// APIKeyFile.
+	APIKey       config.Secret `yaml:"api_key"`
+	APIKeyFile   string        `yaml:"api_key_file"`
+	zns.Settings `yaml:",inline"`
+}
+
+// NewSettings returns Settings holding the defaults.
+func NewSettings() *Settings {
+	return &Settings{BaseURL: DefaultBaseURL, Settings: zns.DefaultSettings()}
+}
+
+// Check implements config.Settings.
+func (s *Settings) Check(add func(setting, problem string)) {
+	config.CheckURL(add, "base_url", s.BaseURL)
+	config.RequireSecret(add, "api_key", s.APIKey)
+	s.Settings.Check(add)
+}
