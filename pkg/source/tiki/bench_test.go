@@ -25,13 +25,12 @@ func BenchmarkDecodePage(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		raws, err := parsePage(body)
+		recs, err := decodePage(body)
 		if err != nil {
 			b.Fatal(err)
 		}
-		var dec responseDecoder
-		for _, raw := range raws {
-			if _, r := dec.decode(raw); r.err != nil {
+		for _, r := range recs {
+			if r.err != nil {
 				b.Fatal(r.err)
 			}
 		}

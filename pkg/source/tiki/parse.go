@@ -30,24 +30,77 @@ var decodeOptions = json.JoinOptions(
 // replaces the first instead of merging into it (v2 decodes into the value
 // already there, which would keep members of the first).
 var pageOptions = json.JoinOptions(decodeOptions,
-	json.WithUnmarshalers(json.UnmarshalFromFunc(func(_ *jsontext.Decoder, d *pageData) error {
-		*d = pageData{}
-		return errors.ErrUnsupported // then decode as usual
-	})))
+	json.WithUnmarshalers(json.JoinUnmarshalers(
+		json.UnmarshalFromFunc(func(_ *jsontext.Decoder, d *pageData[jsontext.Value]) error {
+			*d = pageData[jsontext.Value]{}
+			return errors.ErrUnsupported // then decode as usual
+		}),
+		json.UnmarshalFromFunc(func(_ *jsontext.Decoder, d *pageData[fastRecord]) error {
+			*d = pageData[fastRecord]{}
+			return errors.ErrUnsupported
+		}))))
 
-// page is a list response, {"data": {"total": n, "data": [...]}}.
-type page struct {
-	Data *pageData `json:"data"` // nil when absent or null
+// page is a list response, {"data": {"total": n, "data": [...]}}, its
+// records kept as T.
+type page[T any] struct {
+	Data *pageData[T] `json:"data"` // nil when absent or null
 }
 
 // pageData is the "data" object. Tiki's example names the array `data`,
 // the field table names it `customer_responses`: both are accepted, `data`
 // first when both are sent. Each is nil when absent or null; an empty
 // array is an empty slice.
-type pageData struct {
-	Total     int64            `json:"total"` // checked (an integer or null), not used
-	Data      []jsontext.Value `json:"data"`
-	Responses []jsontext.Value `json:"customer_responses"`
+type pageData[T any] struct {
+	Total     int64 `json:"total"` // checked (an integer or null), not used
+	Data      []T   `json:"data"`
+	Responses []T   `json:"customer_responses"`
+}
+
+// decoded is one record of a page: its id when readable, and what it
+// converts to.
+type decoded struct {
+	id string
+	response
+}
+
+// decodePage decodes a list response into its records. The page is read
+// in one pass straight into records; only when that fails, or a record
+// does not convert, is it read again record by record (parsePage, then
+// responseDecoder), so that every bad record keeps its JSON as sent for
+// the dead-letter topic and the page's error names what is wrong. Measured
+// with BenchmarkDecodePage on the 2-core development machine, one pass
+// takes 3.1–3.4 µs per record, reading every page twice 3.8–4.4.
+func decodePage(body []byte) ([]decoded, error) {
+	var p page[fastRecord]
+	if json.Unmarshal(body, &p, pageOptions) == nil && p.Data != nil {
+		recs := p.Data.Data
+		if recs == nil {
+			recs = p.Data.Responses
+		}
+		out := make([]decoded, len(recs))
+		ok := true
+		for i := 0; ok && i < len(recs); i++ {
+			out[i], ok = recs[i].convert()
+		}
+		if ok {
+			return out, nil
+		}
+	}
+	return decodeEach(body)
+}
+
+// decodeEach decodes a list response record by record.
+func decodeEach(body []byte) ([]decoded, error) {
+	raws, err := parsePage(body)
+	if err != nil {
+		return nil, err
+	}
+	var d responseDecoder
+	out := make([]decoded, len(raws))
+	for i, raw := range raws {
+		out[i].id, out[i].response = d.decode(raw)
+	}
+	return out, nil
 }
 
 // parsePage decodes a list response into its raw records. A body that is
@@ -55,7 +108,7 @@ type pageData struct {
 // is not the documented JSON; a body without a "data" object is refused
 // too.
 func parsePage(body []byte) ([]jsontext.Value, error) {
-	var p page
+	var p page[jsontext.Value]
 	if err := json.Unmarshal(body, &p, pageOptions); err != nil {
 		return nil, notDocumented(pageError(err), body)
 	}
@@ -153,6 +206,13 @@ func (d *responseDecoder) decode(raw jsontext.Value) (id string, r response) {
 		r.err = fmt.Errorf("form response (id unknown): %w", syntaxError(err))
 		return "", r
 	}
+	return convert(rec, raw)
+}
+
+// convert reads a decoded record into a FormResponse; raw is its JSON as
+// sent, kept with an error.
+func convert(rec *record, raw jsontext.Value) (id string, r response) {
+	r.raw = raw
 	var errs []error
 	id, err := decimal("id", rec.ID)
 	if err != nil {
@@ -177,13 +237,49 @@ func (d *responseDecoder) decode(raw jsontext.Value) (id string, r response) {
 		r.err = fmt.Errorf("form response %s: %w", name, errors.Join(errs...))
 		return id, r
 	}
-	box := &responseBox{v: FormResponse{ID: id, FormID: formID, CreatedAt: created.UTC(), Inputs: string(rec.Inputs)}}
-	if len(rec.Extra) > 0 {
-		box.extra = string(rec.Extra)
+	r.value = newResponse(id, formID, created, rec.Inputs, rec.Extra)
+	return id, r
+}
+
+// newResponse builds a FormResponse with its ExtraJSON (nil when extra is
+// empty) in one allocation, and its inputs and extra JSON in one string.
+func newResponse(id, formID string, created time.Time, inputs, extra jsontext.Value) *FormResponse {
+	var b strings.Builder
+	b.Grow(len(inputs) + len(extra))
+	b.Write(inputs)
+	b.Write(extra)
+	text := b.String()
+	box := &responseBox{v: FormResponse{ID: id, FormID: formID, CreatedAt: created.UTC(), Inputs: text[:len(inputs)]}}
+	if len(extra) > 0 {
+		box.extra = text[len(inputs):]
 		box.v.ExtraJSON = &box.extra
 	}
-	r.value = &box.v
-	return id, r
+	return &box.v
+}
+
+// fastRecord is a record as decodePage's one pass reads it: created_at
+// as a time (v2 reads RFC 3339 itself), the rest as in record.
+type fastRecord struct {
+	ID        jsontext.Value `json:"id"`
+	FormID    jsontext.Value `json:"form_id"`
+	CreatedAt time.Time      `json:"created_at"`
+	Inputs    jsontext.Value `json:"inputs"`
+	Extra     jsontext.Value `json:",embed"`
+}
+
+// convert converts f, and reports false when f needs reading again by
+// responseDecoder to tell what is wrong with it (an absent or null member
+// included: v2 leaves those empty).
+func (f *fastRecord) convert() (decoded, bool) {
+	id, err := decimal("id", f.ID)
+	if err != nil || f.CreatedAt.IsZero() || len(f.Inputs) == 0 {
+		return decoded{}, false
+	}
+	formID, err := decimal("form_id", f.FormID)
+	if err != nil {
+		return decoded{}, false
+	}
+	return decoded{id: id, response: response{value: newResponse(id, formID, f.CreatedAt, f.Inputs, f.Extra)}}, true
 }
 
 // decimal reads a decimal id that Tiki sends as a JSON string; a JSON

@@ -336,3 +336,31 @@ func orNull(v json.RawMessage) json.RawMessage {
 	}
 	return v
 }
+
+// FuzzDecodePage: the one-pass read of a page gives what reading it
+// record by record gives, or falls back to it.
+func FuzzDecodePage(f *testing.F) {
+	f.Add([]byte(`{"data":{"total":2,"data":[{"id":"2","form_id":"1","created_at":"2026-03-01T00:20:00Z","inputs":{"a":1},"utm":"x"},{"id":1,"form_id":"1","created_at":"2026-03-01T00:05:00+07:00","inputs":{}}]}}`))
+	f.Add([]byte(`{"data":{"customer_responses":[{"id":"3","form_id":"1","created_at":"2026-03-01T00:20:00Z","inputs":[]},null]}}`))
+	f.Add([]byte(`{"data":{"data":[{"id":"4","form_id":7.5,"created_at":"2026-03-01T00:20:00Z","inputs":{}}]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, gotErr := decodePage(body)
+		want, wantErr := decodeEach(body)
+		if (gotErr == nil) != (wantErr == nil) || len(got) != len(want) {
+			t.Fatalf("one pass: %d records, %v; record by record: %d, %v", len(got), gotErr, len(want), wantErr)
+		}
+		for i := range got {
+			g, w := got[i], want[i]
+			if g.id != w.id || (g.err == nil) != (w.err == nil) || (g.value == nil) != (w.value == nil) {
+				t.Fatalf("record %d: one pass %q %+v %v, record by record %q %+v %v", i, g.id, g.value, g.err, w.id, w.value, w.err)
+			}
+			if g.value != nil {
+				gv, wv := *g.value, *w.value
+				if gv.ID != wv.ID || gv.FormID != wv.FormID || !gv.CreatedAt.Equal(wv.CreatedAt) || gv.Inputs != wv.Inputs ||
+					(gv.ExtraJSON == nil) != (wv.ExtraJSON == nil) || (gv.ExtraJSON != nil && *gv.ExtraJSON != *wv.ExtraJSON) {
+					t.Fatalf("record %d: one pass %+v, record by record %+v", i, gv, wv)
+				}
+			}
+		}
+	})
+}

@@ -24,8 +24,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
-
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -99,19 +97,18 @@ type walked struct {
 // and returns those not yet emitted; source.ErrWindowFull when more than limit.
 func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Versions, limit int) ([]walked, error) {
 	var out []walked
-	var dec responseDecoder
 	lt := ""
 	for {
-		raws, err := s.fetch(ctx, win, lt)
+		recs, err := s.fetch(ctx, win, lt)
 		if err != nil {
 			return nil, err
 		}
-		if len(raws) == 0 {
+		if len(recs) == 0 {
 			return out, nil
 		}
 		lowest := ""
-		for _, raw := range raws {
-			id, r := dec.decode(raw)
+		for _, rec := range recs {
+			id, r := rec.id, rec.response
 			if id != "" && (lowest == "" || source.CompareIDs(id, lowest) < 0) {
 				lowest = id
 			}
@@ -135,7 +132,7 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 }
 
 // fetch reads one page of win below lt (all of it when lt is empty).
-func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]jsontext.Value, error) {
+func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]decoded, error) {
 	params := [][2]string{
 		{"form_ids", strings.Join(s.cfg.FormIDs, ",")},
 		{"size", strconv.Itoa(s.cfg.PageSize)},
@@ -147,7 +144,7 @@ func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]jso
 	}
 	query := Query(params)
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
-	var raws []jsontext.Value
+	var recs []decoded
 	err := s.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+Path+"?"+query, nil)
 		if err != nil {
@@ -160,11 +157,11 @@ func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]jso
 		req.Header.Set("X-Tiniapp-Signature", Signature(s.cfg.ClientSecret.Value(), s.cfg.ClientID, ts, Path+"?"+query))
 		return req, nil
 	}, func(body []byte) (err error) {
-		raws, err = parsePage(body)
+		recs, err = decodePage(body)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return raws, nil
+	return recs, nil
 }
