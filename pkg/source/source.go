@@ -1,17 +1,18 @@
 // Package source defines what a source is: a pure function from a committed
 // offset and a vendor API to the next batch of change records. It also holds
 // what every provider shares: the HTTP client with retries, rate limit and
-// body cap (client.go), the offset every source commits and the c/u/r
-// decision (cursor.go), the poll windows with lag and overlap (window.go),
-// the guard that keeps cursor paging from looping (paging.go), vendor time
-// parsing (time.go) and integer id ordering (ids.go), and the JSON tools
-// the decoders share: a zero-allocation member scanner (jsonscan.go), a
-// validator that splits a page as it checks it (jsonvalid.go), and the
-// record text and string writer built on them (jsontext.go).
+// body cap, which decodes JSON pages inside its retry loop (client.go), the
+// offset every source commits and the c/u/r decision (cursor.go, its seen
+// versions packed in pack.go), the poll windows with lag and overlap
+// (window.go, windowing.go), the guard that keeps cursor paging from
+// looping (paging.go), unix-seconds times (time.go), integer id ordering
+// (ids.go) and the JSON type names of error messages (jsonkind.go). The
+// providers decode with encoding/json/v2 (github.com/go-json-experiment/json).
 //
 // One sub-package per provider (tiki, zns with interits and etelecom,
-// nxlink, nhanh) implements Source; each has a simulator of its API beside
-// it for tests and for `connector dev`.
+// nxlink, nhanh) implements Source and registers itself with package
+// provider; each has a simulator of its API beside it for tests and for
+// `connector dev`.
 package source
 
 import (
