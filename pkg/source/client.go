@@ -226,9 +226,10 @@ func (e *decodeError) Unwrap() error { return e.err }
 // decoder whose error does not wrap v2's: DoJSON retries the request.
 func NotJSON(err error) error { return &decodeError{err: err, reason: ReasonDecode, notJSON: true} }
 
-// VendorRefused marks a decode error as the vendor's own error envelope
-// (ReasonVendor): DoJSON does not retry it.
-func VendorRefused(err error) error { return &decodeError{err: err, reason: ReasonVendor} }
+// Refused marks a decode error as the vendor's own error envelope, with
+// its reason (ReasonVendor, ReasonAuth): DoJSON retries it only when the
+// reason is one it retries (ReasonRateLimited, ReasonHTTP5xx).
+func Refused(reason Reason, err error) error { return &decodeError{err: err, reason: reason} }
 
 func transportReason(ctx context.Context, err error) Reason {
 	var ne net.Error

@@ -84,6 +84,9 @@ func (e *vendorError) auth() bool { return slices.Contains(authErrorCodes, e.err
 func parsePage(body []byte) (page, error) {
 	var r reply
 	if err := json.Unmarshal(body, &r, decodeOptions); err != nil {
+		if _, ok := errors.AsType[*jsontext.SyntacticError](err); ok {
+			return page{}, source.NotJSON(notDocumented(syntaxError(err), body))
+		}
 		return page{}, notDocumented(syntaxError(err), body)
 	}
 	code, ok := scalar(r.Code)

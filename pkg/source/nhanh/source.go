@@ -241,23 +241,27 @@ func (s *Source) fetch(ctx context.Context, next json.RawMessage) (page, error) 
 	if err != nil {
 		return page{}, &source.Error{Source: s.name, Request: s.describe(next), Reason: source.ReasonCursor, Msg: "building the request body", Err: err}
 	}
-	resp, err := s.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+	var pg page
+	err = s.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
 		return newRequest(ctx, s.url, s.cfg.AccessToken, body)
+	}, func(resp []byte) (err error) {
+		pg, err = parsePage(resp)
+		var ve *vendorError
+		if errors.As(err, &ve) {
+			reason := source.ReasonVendor
+			if ve.auth() {
+				reason = source.ReasonAuth
+			}
+			return source.Refused(reason, ve)
+		}
+		return err
 	})
 	if err != nil {
-		return page{}, err
-	}
-	pg, err := parsePage(resp)
-	var ve *vendorError
-	switch {
-	case errors.As(err, &ve):
-		reason := source.ReasonVendor
-		if ve.auth() {
-			reason = source.ReasonAuth
+		var e *source.Error
+		if errors.As(err, &e) {
+			e.Request = s.describe(next)
 		}
-		return page{}, &source.Error{Source: s.name, Request: s.describe(next), Reason: reason, Msg: ve.Error()}
-	case err != nil:
-		return page{}, &source.Error{Source: s.name, Request: s.describe(next), Reason: source.ReasonDecode, Msg: err.Error()}
+		return page{}, err
 	}
 	return pg, nil
 }

@@ -380,12 +380,12 @@ func TestBodyErrorsNameTheProblem(t *testing.T) {
 	sim.Add(conv("a", t0, t0))
 	for _, tc := range []struct {
 		fault  nhanhsim.Fault
-		n      int // the HTTP client tries a 5xx five times, a bad body once
+		n      int // the HTTP client tries a 5xx or a body that is not JSON five times
 		reason source.Reason
 		want   string
 	}{
-		{nhanhsim.FaultTrailingComma, 1, source.ReasonDecode, "response is not the documented JSON: invalid character '}'"},
-		{nhanhsim.FaultMalformed, 1, source.ReasonDecode, "response is not the documented JSON: unexpected end of JSON input"},
+		{nhanhsim.FaultTrailingComma, 5, source.ReasonDecode, "response is not the documented JSON: invalid character '}'"},
+		{nhanhsim.FaultMalformed, 5, source.ReasonDecode, "response is not the documented JSON: unexpected end of JSON input"},
 		{nhanhsim.FaultHTML, 5, source.ReasonHTTP5xx, "(HTTP 502)"},
 	} {
 		sim.FailNext(tc.fault, tc.n)
@@ -400,6 +400,7 @@ func TestBodyErrorsNameTheProblem(t *testing.T) {
 			t.Errorf("error leaks the token: %v", err)
 		}
 	}
+	sim.FailNext(nhanhsim.FaultMalformed, 1) // a cut page costs one request, not the poll
 	if recs, _ := sourcetest.Drain(t, s, nil); events(recs) != "a r" {
 		t.Fatalf("after the faults: %q", events(recs))
 	}

@@ -47,7 +47,8 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after cursor) (pa
 	if err != nil {
 		return page{}, fmt.Errorf("source %s: encoding the query: %w", s.name, err)
 	}
-	answer, err := s.client.Do(ctx, func(ctx context.Context) (*http.Request, error) {
+	var p page
+	err = s.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
@@ -61,18 +62,20 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after cursor) (pa
 		req.Header["action"] = []string{Action}
 		req.Header["sign"] = []string{Sign(s.cfg.AccessKey, s.cfg.AccessSecret.Value(), ts, body)}
 		return req, nil
-	})
-	if err != nil {
-		return page{}, err
-	}
-	p, err := parsePage(answer)
-	if err != nil {
-		fail := &source.Error{Source: s.name, Request: s.describe(win, after), Reason: source.ReasonDecode, Msg: err.Error()}
+	}, func(answer []byte) (err error) {
+		p, err = parsePage(answer)
 		var ve *vendorError
 		if errors.As(err, &ve) {
-			fail.Reason = ve.reason()
+			return source.Refused(ve.reason(), err)
 		}
-		return page{}, fail
+		return err
+	})
+	if err != nil {
+		var e *source.Error
+		if errors.As(err, &e) {
+			e.Request = s.describe(win, after)
+		}
+		return page{}, err
 	}
 	return p, nil
 }

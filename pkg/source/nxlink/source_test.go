@@ -350,7 +350,7 @@ func TestPollErrors(t *testing.T) {
 		want   string
 	}{
 		{"vendor error with HTTP 200", []nxlinksim.Fault{nxlinksim.FaultVendorError}, source.ReasonVendor, `code 500, message "system busy", traceId "`},
-		{"truncated body", []nxlinksim.Fault{nxlinksim.FaultMalformed}, source.ReasonDecode, "response is not the documented JSON"},
+		{"truncated body", slices.Repeat([]nxlinksim.Fault{nxlinksim.FaultMalformed}, 5), source.ReasonDecode, "response is not the documented JSON"},
 		{"html", slices.Repeat([]nxlinksim.Fault{nxlinksim.FaultHTML}, 5), source.ReasonHTTP5xx, "(HTTP 502)"},
 		{"stuck cursor", []nxlinksim.Fault{nxlinksim.FaultNone, nxlinksim.FaultStuckCursor}, source.ReasonCursor, "does not advance past the request's after"},
 		{"empty pages without end", slices.Repeat([]nxlinksim.Fault{nxlinksim.FaultEmptyPage}, 4), source.ReasonCursor, "4 empty pages in a row"},
@@ -376,8 +376,9 @@ func TestPollErrors(t *testing.T) {
 			}
 		})
 	}
-	// Faults the client retries, and three empty pages, are survived.
-	for _, f := range []nxlinksim.Fault{nxlinksim.FaultServerError, nxlinksim.FaultEmptyPage, nxlinksim.FaultNone, nxlinksim.FaultEmptyPage, nxlinksim.FaultEmptyPage, nxlinksim.FaultEmptyPage} {
+	// Faults the client retries (a cut page among them: it costs one
+	// request, not the poll), and three empty pages, are survived.
+	for _, f := range []nxlinksim.Fault{nxlinksim.FaultServerError, nxlinksim.FaultMalformed, nxlinksim.FaultEmptyPage, nxlinksim.FaultNone, nxlinksim.FaultEmptyPage, nxlinksim.FaultEmptyPage, nxlinksim.FaultEmptyPage} {
 		sim.FailNext(f, 1)
 	}
 	recs, _ := sourcetest.Drain(t, s, nil)

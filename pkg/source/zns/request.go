@@ -86,7 +86,7 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after string, dec
 		p, err = parsePage(resp, dec)
 		var ve *vendorError
 		if errors.As(err, &ve) {
-			return source.VendorRefused(err)
+			return source.Refused(source.ReasonVendor, err)
 		}
 		return err
 	})
