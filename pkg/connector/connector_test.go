@@ -162,8 +162,8 @@ func TestVendorFaultsDelayButNeverLose(t *testing.T) {
 				return testutil.ToFloat64(vec.WithLabelValues("tiki-f", "tiki_lead", reason))
 			}
 			// Each fault class and the metric that counts it: 429 and 5xx
-			// (the HTML page is a 502) and timeouts are failed HTTP
-			// attempts; a truncated 200 body fails the poll as decode.
+			// (the HTML page is a 502), timeouts and truncated 200 bodies
+			// (decode) are failed HTTP attempts, each retried.
 			for fault, want := range map[tikisim.Fault]struct {
 				vec    *prometheus.CounterVec
 				reason string
@@ -172,7 +172,7 @@ func TestVendorFaultsDelayButNeverLose(t *testing.T) {
 				tikisim.FaultServerError: {m.RequestFailures, "http_5xx"},
 				tikisim.FaultHTML:        {m.RequestFailures, "http_5xx"},
 				tikisim.FaultSlow:        {m.RequestFailures, "timeout"},
-				tikisim.FaultMalformed:   {m.PollErrors, "decode"},
+				tikisim.FaultMalformed:   {m.RequestFailures, "decode"},
 			} {
 				if tc.wantClasses && st.Faults[fault] == 0 {
 					t.Errorf("no %v fault drawn in %d requests", fault, st.Requests)
