@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
-	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source/etelecom"
 	"github.com/vnstream/connector/pkg/source/interits"
 	"github.com/vnstream/connector/pkg/source/nhanh"
@@ -66,7 +66,7 @@ func TestParseAllKindsAppliesDefaults(t *testing.T) {
 		{"interits base", its.Settings.(*interits.Settings).BaseURL, interits.DefaultBaseURL},
 		{"interits page", its.Settings.(*interits.Settings).PageSize, zns.DefaultPageSize},
 		{"interits window", its.Settings.(*interits.Settings).Window, time.Hour},
-		{"interits overlap", its.Settings.(*interits.Settings).Overlap, source.DefaultOverlap},
+		{"interits overlap", its.Settings.(*interits.Settings).Overlap, poll.DefaultOverlap},
 		{"interits key", its.Settings.(*interits.Settings).APIKey.Value(), "k1"},
 		{"etelecom topic", etel.Topic, etelecom.DefaultTopic},
 		{"etelecom window", etel.Settings.(*etelecom.Settings).Window, 30 * time.Minute},
@@ -75,12 +75,12 @@ func TestParseAllKindsAppliesDefaults(t *testing.T) {
 		{"nxlink base", nx.Settings.(*nxlink.Settings).BaseURL, nxlink.DefaultBaseURL},
 		{"nxlink page", nx.Settings.(*nxlink.Settings).PageSize, 50},
 		{"nxlink tenant", nx.Settings.(*nxlink.Settings).TenantID, int64(123)},
-		{"nxlink lag", nx.Settings.(*nxlink.Settings).Lag, source.DefaultLag},
+		{"nxlink lag", nx.Settings.(*nxlink.Settings).Lag, poll.DefaultLag},
 		{"nxlink secrets", nx.Settings.(*nxlink.Settings).AccessSecret.Value() + nx.Settings.(*nxlink.Settings).AppKey.Value(), "k3k4"},
 		{"nhanh topic", nh.Topic, nhanh.DefaultTopic},
 		{"nhanh base", nh.Settings.(*nhanh.Settings).BaseURL, nhanh.DefaultBaseURL},
 		{"nhanh page", nh.Settings.(*nhanh.Settings).PageSize, 50},
-		{"nhanh lag", nh.Settings.(*nhanh.Settings).Lag, source.DefaultLag},
+		{"nhanh lag", nh.Settings.(*nhanh.Settings).Lag, poll.DefaultLag},
 		{"nhanh token", nh.Settings.(*nhanh.Settings).AccessToken.Value(), "k5"},
 	}
 	for _, c := range checks {

@@ -23,6 +23,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/kafka"
 	"github.com/vnstream/connector/pkg/metrics"
 	"github.com/vnstream/connector/pkg/provider"
@@ -375,7 +376,7 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 
 func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, key []byte) *worker {
 	m := c.metrics
-	client := source.NewClient(source.ClientConfig{
+	client := fetch.NewClient(fetch.Config{
 		Source:         s.Name,
 		Timeout:        s.HTTP.Timeout,
 		RateLimit:      s.HTTP.RateLimit,
@@ -384,11 +385,11 @@ func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, 
 		BackoffInitial: s.HTTP.BackoffInitial,
 		BackoffMax:     s.HTTP.BackoffMax,
 		Transport:      c.transport,
-		OnFailure: func(r source.Reason) {
+		OnFailure: func(r fetch.Reason) {
 			m.RequestFailures.WithLabelValues(s.Name, s.Kind, string(r)).Inc()
 		},
 	})
-	for _, r := range source.Reasons {
+	for _, r := range fetch.Reasons {
 		m.RequestFailures.WithLabelValues(s.Name, s.Kind, string(r))
 	}
 	p, _ := provider.Lookup(s.Kind)

@@ -3,6 +3,7 @@ package connector
 import (
 	"fmt"
 
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/provider"
 	"github.com/vnstream/connector/pkg/source"
 )
@@ -14,11 +15,11 @@ func Entity(kind string) string {
 }
 
 // CheckOffset reports whether off is an offset a source of kind can resume
-// from, for `connector offsets set`: every kind commits a source.Cursor.
+// from, for `connector offsets set`: every kind commits a poll.Cursor.
 func CheckOffset(kind string, off source.Offset) error {
 	if _, ok := provider.Lookup(kind); !ok {
 		return fmt.Errorf("unknown source kind %q", kind)
 	}
-	_, err := source.DecodeCursor(off)
+	_, err := poll.DecodeCursor(off)
 	return err
 }

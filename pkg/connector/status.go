@@ -25,7 +25,7 @@ const (
 )
 
 // SourceStatus is one source in /status. It never holds a secret: errors
-// name requests without credentials (see source.Error).
+// name requests without credentials (see fetch.Error).
 type SourceStatus struct {
 	Name     string `json:"name"`
 	Kind     string `json:"kind"`

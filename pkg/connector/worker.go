@@ -12,7 +12,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/kafka"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/schema"
 	"github.com/vnstream/connector/pkg/source"
 )
@@ -97,7 +99,7 @@ var errUnconvertible = errors.New("record cannot be converted (dlq.mode=fail)")
 // needsOperator tells the failures that retrying alone will not cure:
 // credentials the vendor refuses, a record that cannot be converted.
 func needsOperator(err error) bool {
-	return source.ReasonOf(err) == source.ReasonAuth || errors.Is(err, errUnconvertible)
+	return fetch.ReasonOf(err) == fetch.ReasonAuth || errors.Is(err, errUnconvertible)
 }
 
 // step polls one batch and commits it. It returns how long to wait before
@@ -109,7 +111,7 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 	m.PollDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
 	if err != nil {
 		if ctx.Err() == nil {
-			reason := string(source.ReasonOf(err))
+			reason := string(fetch.ReasonOf(err))
 			if reason == "" {
 				reason = "other"
 			}
@@ -146,10 +148,10 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 	m.RecordsWritten.WithLabelValues(labels...).Add(float64(enc.events))
 	m.DLQRecords.WithLabelValues(labels...).Add(float64(enc.dlq))
 	m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
-	if n := source.SeenDropped(next); n > 0 {
+	if n := poll.SeenDropped(next); n > 0 {
 		m.SeenDropped.WithLabelValues(labels...).Add(float64(n))
 		w.log.Warn("the offset remembers only the newest versions of the overlap; the next poll may write the older ones again",
-			"dropped", n, "kept", source.MaxSeen, "hint", "shorten the source's overlap")
+			"dropped", n, "kept", poll.MaxSeen, "hint", "shorten the source's overlap")
 	}
 	w.offset = next
 	w.c.status.committed(w.cfg.Name, next, enc.newest)

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -34,7 +35,7 @@ type Provider struct {
 	// New builds the source named name from its settings (a value
 	// Settings returned, decoded and checked), sending its requests
 	// through client.
-	New func(name string, settings config.Settings, client *source.Client) source.Source
+	New func(name string, settings config.Settings, client *fetch.Client) source.Source
 }
 
 var registry struct {

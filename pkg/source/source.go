@@ -1,13 +1,11 @@
 // Package source defines what a source is: a pure function from a committed
-// offset and a vendor API to the next batch of change records. It also holds
-// what every provider shares: the HTTP client with retries, rate limit and
-// body cap, which decodes JSON pages inside its retry loop (client.go), the
-// offset every source commits and the c/u/r decision (cursor.go, its seen
-// versions packed in pack.go), the poll windows with lag and overlap
-// (window.go, windowing.go), the guard that keeps cursor paging from
-// looping (paging.go), unix-seconds times (time.go), integer id ordering
-// (ids.go) and the JSON type names of error messages (jsonkind.go). The
-// providers decode with encoding/json/v2 (github.com/go-json-experiment/json).
+// offset and a vendor API to the next batch of change records (Source,
+// Record, Offset, Op), and the small helpers every decoder shares: integer
+// id ordering (ids.go), the JSON type names and body quotes of error
+// messages (jsonkind.go, quote.go) and unix-seconds times (time.go). The
+// polling machinery is package poll, the vendor HTTP client package fetch;
+// the providers decode with encoding/json/v2
+// (github.com/go-json-experiment/json).
 //
 // One sub-package per provider (tiki, zns with interits and etelecom,
 // nxlink, nhanh) implements Source and registers itself with package

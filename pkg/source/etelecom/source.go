@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/source/zns"
 )
 
@@ -49,7 +49,7 @@ func WithClock(now func() time.Time) Option { return zns.WithClock(now) }
 
 // New returns the source named name for cfg, sending requests through
 // client.
-func New(name string, cfg Settings, client *source.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *fetch.Client, opts ...Option) *Source {
 	key := cfg.APIKey
 	return zns.New(name, zns.Dialect{
 		Endpoint:  strings.TrimRight(cfg.BaseURL, "/") + Method,

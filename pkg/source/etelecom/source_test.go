@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/etelecom"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
@@ -28,8 +30,8 @@ func TestRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
 			cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath + tc.base, APIKey: "shop-key",
-				Settings: zns.Settings{OAID: tc.oaID, PageSize: 50, Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
-			s := etelecom.New("et", cfg, source.NewClient(source.ClientConfig{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
+				Settings: zns.Settings{OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+			s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
 			if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
 			}
@@ -63,14 +65,14 @@ func TestAgainstSimulator(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		key    string
-		reason source.Reason
-	}{{"shop-key", ""}, {"stolen-key", source.ReasonAuth}} {
+		reason fetch.Reason
+	}{{"shop-key", ""}, {"stolen-key", fetch.ReasonAuth}} {
 		cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath, APIKey: config.Secret(tc.key),
-			Settings: zns.Settings{PageSize: 2, Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
-		s := etelecom.New("et", cfg, source.NewClient(source.ClientConfig{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
+			Settings: zns.Settings{PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+		s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
 		recs, _, _, err := s.Poll(context.Background(), nil)
 		if tc.reason != "" {
-			if source.ReasonOf(err) != tc.reason || strings.Contains(err.Error(), tc.key) {
+			if fetch.ReasonOf(err) != tc.reason || strings.Contains(err.Error(), tc.key) {
 				t.Errorf("key %s: Poll = %v, want %s without the key", tc.key, err, tc.reason)
 			}
 			continue

@@ -2,6 +2,7 @@ package interits
 
 import (
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/provider"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/zns"
@@ -20,7 +21,7 @@ func init() {
 	provider.Register(provider.Provider{
 		Kind: Kind, Section: "interits", Topic: DefaultTopic, Entity: Entity, Value: &Message{},
 		Settings: func() config.Settings { return NewSettings() },
-		New: func(name string, s config.Settings, client *source.Client) source.Source {
+		New: func(name string, s config.Settings, client *fetch.Client) source.Source {
 			return New(name, *s.(*Settings), client)
 		},
 	})

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/interits"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
@@ -28,8 +30,8 @@ func TestRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
 			cfg := interits.Settings{BaseURL: srv.URL + tc.base, APIKey: "its-key",
-				Settings: zns.Settings{OAID: tc.oaID, PageSize: 50, Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
-			s := interits.New("its", cfg, source.NewClient(source.ClientConfig{Source: "its", RateLimit: 1e6}), interits.WithClock(now))
+				Settings: zns.Settings{OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+			s := interits.New("its", cfg, fetch.NewClient(fetch.Config{Source: "its", RateLimit: 1e6}), interits.WithClock(now))
 			if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
 			}
@@ -66,14 +68,14 @@ func TestAgainstSimulator(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		key    string
-		reason source.Reason
-	}{{"its-key", ""}, {"stolen-key", source.ReasonAuth}} {
+		reason fetch.Reason
+	}{{"its-key", ""}, {"stolen-key", fetch.ReasonAuth}} {
 		cfg := interits.Settings{BaseURL: srv.URL, APIKey: config.Secret(tc.key),
-			Settings: zns.Settings{PageSize: 2, Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
-		s := interits.New("its", cfg, source.NewClient(source.ClientConfig{Source: "its", RateLimit: 1e6}), interits.WithClock(now))
+			Settings: zns.Settings{PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+		s := interits.New("its", cfg, fetch.NewClient(fetch.Config{Source: "its", RateLimit: 1e6}), interits.WithClock(now))
 		recs, _, _, err := s.Poll(context.Background(), nil)
 		if tc.reason != "" {
-			if source.ReasonOf(err) != tc.reason || strings.Contains(err.Error(), tc.key) {
+			if fetch.ReasonOf(err) != tc.reason || strings.Contains(err.Error(), tc.key) {
 				t.Errorf("key %s: Poll = %v, want %s without the key", tc.key, err, tc.reason)
 			}
 			continue

@@ -16,6 +16,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -85,7 +86,7 @@ func parsePage(body []byte) (page, error) {
 	var r reply
 	if err := json.Unmarshal(body, &r, decodeOptions); err != nil {
 		if _, ok := errors.AsType[*jsontext.SyntacticError](err); ok {
-			return page{}, source.NotJSON(notDocumented(syntaxError(err), body))
+			return page{}, fetch.NotJSON(notDocumented(syntaxError(err), body))
 		}
 		return page{}, notDocumented(syntaxError(err), body)
 	}

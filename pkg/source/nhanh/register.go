@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/provider"
 	"github.com/vnstream/connector/pkg/source"
 )
@@ -22,7 +24,7 @@ func init() {
 	provider.Register(provider.Provider{
 		Kind: Kind, Section: "nhanh", Topic: DefaultTopic, Entity: Entity, Value: &Conversation{},
 		Settings: func() config.Settings { return NewSettings() },
-		New: func(name string, s config.Settings, client *source.Client) source.Source {
+		New: func(name string, s config.Settings, client *fetch.Client) source.Source {
 			return New(name, *s.(*Settings), client)
 		},
 	})
@@ -56,7 +58,7 @@ type Settings struct {
 
 // NewSettings returns Settings holding the defaults.
 func NewSettings() *Settings {
-	return &Settings{BaseURL: DefaultBaseURL, PageSize: DefaultPageSize, Lag: source.DefaultLag}
+	return &Settings{BaseURL: DefaultBaseURL, PageSize: DefaultPageSize, Lag: poll.DefaultLag}
 }
 
 // Check implements config.Settings.

@@ -17,9 +17,9 @@
 //     messages that may be a string, an array or an object. The errorCodes
 //     ERR_INVALID_ACCESS_TOKEN, ERR_EXPIRED_ACCESS_TOKEN,
 //     ERR_INVALID_APP_ID and ERR_INVALID_BUSINESS_ID are auth errors
-//     (source.ReasonAuth); any other code is a source.ReasonVendor error.
+//     (fetch.ReasonAuth); any other code is a fetch.ReasonVendor error.
 //   - Only strict JSON is accepted: the document's example has a trailing
-//     comma, which is a decode error (source.ReasonDecode).
+//     comma, which is a decode error (fetch.ReasonDecode).
 //   - "data": null is an empty page, like []; an answer with code 1 and no
 //     data at all is a decode error.
 //   - Times are unix seconds (a JSON number, or a numeric string).
@@ -48,6 +48,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -55,7 +57,7 @@ import (
 type Source struct {
 	name   string
 	cfg    Settings
-	client *source.Client
+	client *fetch.Client
 	url    string
 	now    func() time.Time
 }
@@ -69,7 +71,7 @@ func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = n
 // New returns the source named name for cfg, sending requests through
 // client. cfg is used as given (config applies the defaults: page size 50,
 // lag 2s).
-func New(name string, cfg Settings, client *source.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *fetch.Client, opts ...Option) *Source {
 	s := &Source{name: name, cfg: cfg, client: client, url: listURL(cfg), now: time.Now}
 	for _, o := range opts {
 		o(s)
@@ -78,7 +80,7 @@ func New(name string, cfg Settings, client *source.Client, opts ...Option) *Sour
 }
 
 // Poll implements source.Source. It reads one page per call, from the
-// keyset cursor in the offset (source.Cursor.Next), oldest update first:
+// keyset cursor in the offset (poll.Cursor.Next), oldest update first:
 //
 //  1. A nil offset starts the initial backfill: Watermark is the Unix
 //     epoch and BackfillUntil is now − lag, truncated to the second;
@@ -90,7 +92,7 @@ func New(name string, cfg Settings, client *source.Client, opts ...Option) *Sour
 //     updated after cut: it and all after it wait for a later poll. It
 //     skips the versions already emitted (id and updatedAt in
 //     Cursor.Seen) and emits the others with Time = updatedAt and op r, c
-//     or u (source.Versions.Op, from the watermark). A conversation that
+//     or u (poll.Versions.Op, from the watermark). A conversation that
 //     cannot be converted becomes a Record with Err (and Key when its id
 //     is readable); when its updatedAt is unreadable it counts as before
 //     cut, so paging goes on, and when its id and updatedAt are readable it is
@@ -100,7 +102,7 @@ func New(name string, cfg Settings, client *source.Client, opts ...Option) *Sour
 //     Watermark becomes the latest updatedAt read, Seen keeps the versions
 //     stamped at or after it, and more is true: the end of the data is an
 //     empty page or a null next, never a short page. A next equal to the cursor
-//     just requested is a source.ReasonCursor error: paging would not
+//     just requested is a fetch.ReasonCursor error: paging would not
 //     advance.
 //  5. Otherwise (the page was cut by the lag, or next was null) the cursor
 //     stays where it was, so the next poll reads the same page again;
@@ -134,7 +136,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 	vs := cur.Versions(cur.Watermark)
 	at := position(cur.Next)
 	records := make([]source.Record, 0, len(pg.data))
-	emitted := make([]source.Seen, 0, len(pg.data))
+	emitted := make([]poll.Seen, 0, len(pg.data))
 	latest := cur.Watermark
 	whole := true
 	for i, raw := range pg.data {
@@ -160,7 +162,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 			rec.Op = vs.Op(v.ID, v.CreatedAt, v.UpdatedAt)
 		}
 		if remember {
-			emitted = append(emitted, source.Seen{ID: c.id, Time: c.updated})
+			emitted = append(emitted, poll.Seen{ID: c.id, Time: c.updated})
 		}
 		records = append(records, rec)
 	}
@@ -170,10 +172,10 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 		return records, cur.Encode(), false, nil
 	}
 	if bytes.Equal(pg.next, cur.Next) {
-		return nil, nil, false, &source.Error{Source: s.name, Request: s.describe(cur.Next), Reason: source.ReasonCursor,
+		return nil, nil, false, &fetch.Error{Source: s.name, Request: s.describe(cur.Next), Reason: fetch.ReasonCursor,
 			Msg: fmt.Sprintf("a page of %d conversations returned the requested cursor as its next: paging does not advance", len(pg.data))}
 	}
-	next := source.Cursor{Watermark: latest, BackfillUntil: cur.BackfillUntil, Next: json.RawMessage(pg.next)}
+	next := poll.Cursor{Watermark: latest, BackfillUntil: cur.BackfillUntil, Next: json.RawMessage(pg.next)}
 	next.Seen = newest(cur.Seen, emitted, latest)
 	return records, next.Encode(), true, nil
 }
@@ -181,13 +183,13 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 // decodeOffset reads the cursor of offset, or starts the backfill for a
 // nil offset. The stored next is compacted, so it compares with the one a
 // page returns.
-func decodeOffset(offset source.Offset, cut time.Time) (source.Cursor, error) {
+func decodeOffset(offset source.Offset, cut time.Time) (poll.Cursor, error) {
 	if len(offset) == 0 {
-		return source.Cursor{Watermark: time.Unix(0, 0).UTC(), BackfillUntil: cut.Truncate(time.Second).UTC()}, nil
+		return poll.Cursor{Watermark: time.Unix(0, 0).UTC(), BackfillUntil: cut.Truncate(time.Second).UTC()}, nil
 	}
-	cur, err := source.DecodeCursor(offset)
+	cur, err := poll.DecodeCursor(offset)
 	if err != nil {
-		return source.Cursor{}, err
+		return poll.Cursor{}, err
 	}
 	if len(cur.Next) > 0 {
 		cur.Next = json.RawMessage(compact(cur.Next))
@@ -197,10 +199,10 @@ func decodeOffset(offset source.Offset, cut time.Time) (source.Cursor, error) {
 
 // newest returns the versions of old and emitted stamped at or after from,
 // keeping only the newest version of each id, in UTC.
-func newest(old, emitted []source.Seen, from time.Time) []source.Seen {
+func newest(old, emitted []poll.Seen, from time.Time) []poll.Seen {
 	at := make(map[string]time.Time, len(old)+len(emitted))
 	order := make([]string, 0, len(old)+len(emitted))
-	for _, list := range [][]source.Seen{old, emitted} {
+	for _, list := range [][]poll.Seen{old, emitted} {
 		for _, e := range list {
 			if e.Time.Before(from) {
 				continue
@@ -214,9 +216,9 @@ func newest(old, emitted []source.Seen, from time.Time) []source.Seen {
 			}
 		}
 	}
-	out := make([]source.Seen, 0, len(order))
+	out := make([]poll.Seen, 0, len(order))
 	for _, id := range order {
-		out = append(out, source.Seen{ID: id, Time: at[id]})
+		out = append(out, poll.Seen{ID: id, Time: at[id]})
 	}
 	return out
 }
@@ -239,7 +241,7 @@ func (s *Source) describe(next json.RawMessage) string {
 func (s *Source) fetch(ctx context.Context, next json.RawMessage) (page, error) {
 	body, err := requestBody(s.cfg, next)
 	if err != nil {
-		return page{}, &source.Error{Source: s.name, Request: s.describe(next), Reason: source.ReasonCursor, Msg: "building the request body", Err: err}
+		return page{}, &fetch.Error{Source: s.name, Request: s.describe(next), Reason: fetch.ReasonCursor, Msg: "building the request body", Err: err}
 	}
 	var pg page
 	err = s.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
@@ -248,16 +250,16 @@ func (s *Source) fetch(ctx context.Context, next json.RawMessage) (page, error) 
 		pg, err = parsePage(resp)
 		var ve *vendorError
 		if errors.As(err, &ve) {
-			reason := source.ReasonVendor
+			reason := fetch.ReasonVendor
 			if ve.auth() {
-				reason = source.ReasonAuth
+				reason = fetch.ReasonAuth
 			}
-			return source.Refused(reason, ve)
+			return fetch.Refused(reason, ve)
 		}
 		return err
 	})
 	if err != nil {
-		var e *source.Error
+		var e *fetch.Error
 		if errors.As(err, &e) {
 			e.Request = s.describe(next)
 		}

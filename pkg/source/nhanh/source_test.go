@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nhanh"
 	"github.com/vnstream/connector/pkg/source/nhanh/nhanhsim"
@@ -30,8 +32,8 @@ const (
 var t0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 // newClient is a fast-retrying client for tests.
-func newClient() *source.Client {
-	return source.NewClient(source.ClientConfig{Source: "n", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
+func newClient() *fetch.Client {
+	return fetch.NewClient(fetch.Config{Source: "n", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
 }
 
 // config fills cfg for a server at url: page size 3 and lag 5s unless set.
@@ -63,8 +65,8 @@ func conv(id string, created, updated time.Time) nhanhsim.Record {
 		PageUserID: "75214821179" + id, PageUserName: "Khách " + id, CreatedAt: created, UpdatedAt: updated, LastMessage: "xin chào", Status: 1}
 }
 
-// poll polls once and fails the test on an error.
-func poll(t *testing.T, s *nhanh.Source, off source.Offset) ([]source.Record, source.Offset, bool) {
+// pollOnce polls once and fails the test on an error.
+func pollOnce(t *testing.T, s *nhanh.Source, off source.Offset) ([]source.Record, source.Offset, bool) {
 	t.Helper()
 	recs, next, more, err := s.Poll(context.Background(), off)
 	if err != nil {
@@ -90,9 +92,9 @@ func events(recs []source.Record) string {
 	return strings.Join(b, ", ")
 }
 
-func cursorOf(t *testing.T, off source.Offset) source.Cursor {
+func cursorOf(t *testing.T, off source.Offset) poll.Cursor {
 	t.Helper()
-	c, err := source.DecodeCursor(off)
+	c, err := poll.DecodeCursor(off)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,20 +147,20 @@ func TestLagCutsThePage(t *testing.T) {
 	sim.Add(conv("a", now.Add(-time.Hour), now.Add(-60*time.Second)), conv("b", now.Add(-time.Hour), now.Add(-30*time.Second)),
 		conv("c", now.Add(-2*time.Second), now.Add(-2*time.Second)))
 
-	recs, off, more := poll(t, s, nil)
+	recs, off, more := pollOnce(t, s, nil)
 	if got := events(recs); got != "a r, b r" || more {
 		t.Fatalf("first poll emitted %q (more %v), want a and b only", got, more)
 	}
 	if c := cursorOf(t, off); len(c.Next) != 0 || len(c.Seen) != 2 {
 		t.Fatalf("a page cut by the lag moved the cursor: %+v", c)
 	}
-	recs, again, _ := poll(t, s, off)
+	recs, again, _ := pollOnce(t, s, off)
 	if len(recs) != 0 || !bytes.Equal(again, off) {
 		t.Fatalf("re-reading the cut page emitted %q, offset %s -> %s", events(recs), off, again)
 	}
 
 	clk.Add(10 * time.Second)
-	recs, off, more = poll(t, s, off)
+	recs, off, more = pollOnce(t, s, off)
 	if got := events(recs); got != "c c" || !more {
 		t.Fatalf("after the lag: %q (more %v), want c created and a poll for the next page", got, more)
 	}
@@ -169,7 +171,7 @@ func TestLagCutsThePage(t *testing.T) {
 	if _, err := sim.Update("b", clk.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if recs, off2, _ := poll(t, s, off); len(recs) != 0 || !bytes.Equal(off2, off) {
+	if recs, off2, _ := pollOnce(t, s, off); len(recs) != 0 || !bytes.Equal(off2, off) {
 		t.Fatalf("an update inside the lag was emitted: %q", events(recs))
 	}
 	clk.Add(10 * time.Second)
@@ -197,7 +199,7 @@ func TestEqualUpdatedAtAcrossPages(t *testing.T) {
 			var all []source.Record
 			var off source.Offset
 			for range 20 {
-				recs, next, _ := poll(t, s, off)
+				recs, next, _ := pollOnce(t, s, off)
 				all = append(all, recs...)
 				if len(recs) == 0 && bytes.Equal(next, off) {
 					break
@@ -222,14 +224,14 @@ func TestVendorErrors(t *testing.T) {
 	sim.Add(conv("a", t0, t0))
 	sim.FailNext(nhanhsim.FaultVendorError, 1)
 	_, _, _, err := s.Poll(context.Background(), nil)
-	if source.ReasonOf(err) != source.ReasonVendor || !strings.Contains(err.Error(), "code 0, errorCode ERR_SYSTEM_BUSY: Hệ thống đang bận, vui lòng thử lại sau; System is busy") {
+	if fetch.ReasonOf(err) != fetch.ReasonVendor || !strings.Contains(err.Error(), "code 0, errorCode ERR_SYSTEM_BUSY: Hệ thống đang bận, vui lòng thử lại sau; System is busy") {
 		t.Fatalf("Poll = %v, want the vendor's error with its messages", err)
 	}
 	// A request the vendor refuses: messages is an object.
 	cfg.PageSize = 60
 	big := nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now))
 	_, _, _, err = big.Poll(context.Background(), nil)
-	if source.ReasonOf(err) != source.ReasonVendor || !strings.Contains(err.Error(), "errorCode ERR_INVALID_DATA: paginator.size: must be an integer from 1 to 50") {
+	if fetch.ReasonOf(err) != fetch.ReasonVendor || !strings.Contains(err.Error(), "errorCode ERR_INVALID_DATA: paginator.size: must be an integer from 1 to 50") {
 		t.Fatalf("Poll = %v, want the vendor's validation error", err)
 	}
 	if st := sim.Stats(); st.BadRequest != 1 || st.Faults[nhanhsim.FaultVendorError] != 1 {
@@ -257,7 +259,7 @@ func TestAuthErrors(t *testing.T) {
 			tc.edit(&cfg)
 			s := nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now))
 			_, _, _, err := s.Poll(context.Background(), nil)
-			if source.ReasonOf(err) != source.ReasonAuth || !strings.Contains(err.Error(), tc.code) {
+			if fetch.ReasonOf(err) != fetch.ReasonAuth || !strings.Contains(err.Error(), tc.code) {
 				t.Fatalf("Poll = %v, want an auth error %s", err, tc.code)
 			}
 			if strings.Contains(err.Error(), token) {
@@ -274,10 +276,10 @@ func TestStuckCursor(t *testing.T) {
 		at := t0.Add(time.Duration(i) * time.Second)
 		sim.Add(conv(id, at, at))
 	}
-	_, off, _ := poll(t, s, nil)
+	_, off, _ := pollOnce(t, s, nil)
 	sim.FailNext(nhanhsim.FaultStuckCursor, 1)
 	_, _, _, err := s.Poll(context.Background(), off)
-	if source.ReasonOf(err) != source.ReasonCursor || !strings.Contains(err.Error(), "paging does not advance") ||
+	if fetch.ReasonOf(err) != fetch.ReasonCursor || !strings.Contains(err.Error(), "paging does not advance") ||
 		!strings.Contains(err.Error(), "next="+string(cursorOf(t, off).Next)) {
 		t.Fatalf("Poll = %v, want a cursor error naming the cursor", err)
 	}
@@ -293,7 +295,7 @@ func TestEmptyPageDoesNotLoop(t *testing.T) {
 	_, off := sourcetest.Drain(t, s, nil)
 	// The simulator's empty page echoes the requested cursor: not null.
 	for range 3 {
-		recs, next, more := poll(t, s, off)
+		recs, next, more := pollOnce(t, s, off)
 		if len(recs) != 0 || more || !bytes.Equal(next, off) {
 			t.Fatalf("empty page: %d records, more %v, offset %s -> %s", len(recs), more, off, next)
 		}
@@ -342,23 +344,23 @@ func TestOpaqueNext(t *testing.T) {
 	defer srv.Close()
 	s := nhanh.New("n", configFor(srv.URL, nhanh.Settings{PageSize: 2}), newClient(), nhanh.WithClock(clk.Now))
 
-	recs, off, more := poll(t, s, nil)
+	recs, off, more := pollOnce(t, s, nil)
 	if len(recs) != 0 || more || string(cursorOf(t, off).Next) != `["k",5]` {
 		t.Fatalf("an empty page with a new next: %d records, more %v, offset %s", len(recs), more, off)
 	}
-	recs, off2, more := poll(t, s, off)
+	recs, off2, more := pollOnce(t, s, off)
 	if len(recs) != 0 || more || !bytes.Equal(off2, off) {
 		t.Fatalf("the same empty page again: offset %s -> %s", off, off2)
 	}
-	recs, off, more = poll(t, s, off)
+	recs, off, more = pollOnce(t, s, off)
 	if events(recs) != "a r" || more || string(cursorOf(t, off).Next) != `["k",5]` {
 		t.Fatalf("a page without next: %q more %v, offset %s", events(recs), more, off)
 	}
-	recs, off, _ = poll(t, s, off)
+	recs, off, _ = pollOnce(t, s, off)
 	if events(recs) != "b r" || string(cursorOf(t, off).Next) != `["k",5]` {
 		t.Fatalf("the page read again: %q, offset %s", events(recs), off)
 	}
-	recs, off, more = poll(t, s, off)
+	recs, off, more = pollOnce(t, s, off)
 	if len(recs) != 0 || !more || string(cursorOf(t, off).Next) != `{"after":"b"}` {
 		t.Fatalf("a full page with a next: %q more %v, offset %s", events(recs), more, off)
 	}
@@ -381,16 +383,16 @@ func TestBodyErrorsNameTheProblem(t *testing.T) {
 	for _, tc := range []struct {
 		fault  nhanhsim.Fault
 		n      int // the HTTP client tries a 5xx or a body that is not JSON five times
-		reason source.Reason
+		reason fetch.Reason
 		want   string
 	}{
-		{nhanhsim.FaultTrailingComma, 5, source.ReasonDecode, "response is not the documented JSON: invalid character '}'"},
-		{nhanhsim.FaultMalformed, 5, source.ReasonDecode, "response is not the documented JSON: unexpected end of JSON input"},
-		{nhanhsim.FaultHTML, 5, source.ReasonHTTP5xx, "(HTTP 502)"},
+		{nhanhsim.FaultTrailingComma, 5, fetch.ReasonDecode, "response is not the documented JSON: invalid character '}'"},
+		{nhanhsim.FaultMalformed, 5, fetch.ReasonDecode, "response is not the documented JSON: unexpected end of JSON input"},
+		{nhanhsim.FaultHTML, 5, fetch.ReasonHTTP5xx, "(HTTP 502)"},
 	} {
 		sim.FailNext(tc.fault, tc.n)
 		_, _, _, err := s.Poll(context.Background(), nil)
-		if source.ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), tc.want) {
+		if fetch.ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: Poll error = %v, want %s %q", tc.fault, err, tc.reason, tc.want)
 		}
 		if !strings.Contains(err.Error(), "source n: POST "+cfg.BaseURL+"/v3.0/conversation/list?appId=74951&businessId=8") {
@@ -421,7 +423,7 @@ func TestBadConversationGoesToDeadLetter(t *testing.T) {
 	late := conv("e", t0, clk.Now().Add(-time.Second)) // inside the lag
 	sim.Add(conv("a", t0, t0), bad, conv("c", t0, t0.Add(2*time.Second)), noTime, late)
 
-	recs, off, _ := poll(t, s, nil)
+	recs, off, _ := pollOnce(t, s, nil)
 	if got, want := events(recs), "a r, b ERR, c r, d ERR"; got != want {
 		t.Fatalf("emitted %q, want %q", got, want)
 	}
@@ -434,7 +436,7 @@ func TestBadConversationGoesToDeadLetter(t *testing.T) {
 	}
 	// The page was cut by e: the next poll reads it again. Only d, whose
 	// time cannot be read, cannot be remembered.
-	recs, _, _ = poll(t, s, off)
+	recs, _, _ = pollOnce(t, s, off)
 	if got := events(recs); got != "d ERR" {
 		t.Fatalf("re-read emitted %q, want d only", got)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -54,11 +55,11 @@ func (e *vendorError) Error() string {
 var authCodes = map[int64]bool{1001: true, 1003: true, 1004: true, 1005: true}
 
 // reason classifies a vendor error code.
-func (e *vendorError) reason() source.Reason {
+func (e *vendorError) reason() fetch.Reason {
 	if authCodes[e.code] {
-		return source.ReasonAuth
+		return fetch.ReasonAuth
 	}
-	return source.ReasonVendor
+	return fetch.ReasonVendor
 }
 
 // decodeOptions are the options of every decoding: RFC 8259 JSON as

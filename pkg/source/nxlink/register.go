@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/provider"
 	"github.com/vnstream/connector/pkg/source"
 )
@@ -23,7 +25,7 @@ func init() {
 	provider.Register(provider.Provider{
 		Kind: Kind, Section: "nxlink", Topic: DefaultTopic, Entity: Entity, Value: &Customer{},
 		Settings: func() config.Settings { return NewSettings() },
-		New: func(name string, s config.Settings, client *source.Client) source.Source {
+		New: func(name string, s config.Settings, client *fetch.Client) source.Source {
 			return New(name, *s.(*Settings), client)
 		},
 	})
@@ -51,13 +53,13 @@ type Settings struct {
 	// zone shifts every window and timestamp.
 	TimeZone string `yaml:"time_zone"`
 	// PageSize is limit, 1..50. Default 50.
-	PageSize         int `yaml:"page_size"`
-	source.Windowing `yaml:",inline"`
+	PageSize       int `yaml:"page_size"`
+	poll.Windowing `yaml:",inline"`
 }
 
 // NewSettings returns Settings holding the defaults.
 func NewSettings() *Settings {
-	return &Settings{BaseURL: DefaultBaseURL, PageSize: DefaultPageSize, Windowing: source.DefaultWindowing(time.Hour)}
+	return &Settings{BaseURL: DefaultBaseURL, PageSize: DefaultPageSize, Windowing: poll.DefaultWindowing(time.Hour)}
 }
 
 // Check implements config.Settings.

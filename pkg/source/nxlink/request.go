@@ -9,7 +9,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 )
 
 // Path is the customers query endpoint, below the base URL.
@@ -32,7 +33,7 @@ type query struct {
 
 // fetch reads one page of win after after (from the start when unset).
 // The body is marshalled once; each attempt signs it with a fresh ts.
-func (s *Source) fetch(ctx context.Context, win source.Window, after cursor) (page, error) {
+func (s *Source) fetch(ctx context.Context, win poll.Window, after cursor) (page, error) {
 	q := query{
 		TenantID:  s.cfg.TenantID,
 		AppKey:    s.cfg.AppKey.Value(),
@@ -66,12 +67,12 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after cursor) (pa
 		p, err = parsePage(answer)
 		var ve *vendorError
 		if errors.As(err, &ve) {
-			return source.Refused(ve.reason(), err)
+			return fetch.Refused(ve.reason(), err)
 		}
 		return err
 	})
 	if err != nil {
-		var e *source.Error
+		var e *fetch.Error
 		if errors.As(err, &e) {
 			e.Request = s.describe(win, after)
 		}
@@ -82,7 +83,7 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after cursor) (pa
 
 // describe renders the request for win after after, without the headers
 // and the app_key, for errors.
-func (s *Source) describe(win source.Window, after cursor) string {
+func (s *Source) describe(win poll.Window, after cursor) string {
 	return fmt.Sprintf("POST %s (tenant_id %d, start_time %q, end_time %q, after %s)", s.url, s.cfg.TenantID,
 		win.From.In(s.loc).Format(TimeLayout), win.To.In(s.loc).Format(TimeLayout), after)
 }

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 )
 
 // attempt is one request as it left the client.
@@ -62,7 +63,7 @@ func answer(status int, body string) *http.Response {
 const emptyPage = `{"code":0,"message":null,"traceId":"t","data":{"paging":{"after":null,"before":null,"previous":null,"next":null},"customer_list":[]}}`
 
 func TestRequest(t *testing.T) {
-	win := source.Window{From: time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 5, 7, 1, 0, 0, 0, time.UTC)}
+	win := poll.Window{From: time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 5, 7, 1, 0, 0, 0, time.UTC)}
 	for _, tc := range []struct {
 		name, zone string
 		after      cursor
@@ -80,7 +81,7 @@ func TestRequest(t *testing.T) {
 			clock := time.UnixMilli(1_700_000_000_123)
 			s := New("t", Settings{BaseURL: "https://api.example/", AccessKey: "fme2na3kdi3ki", AccessSecret: "sec",
 				TenantID: 123, AppKey: "46oKF=os", TimeZone: tc.zone, PageSize: 25},
-				source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6, Transport: rec}),
+				fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6, Transport: rec}),
 				WithClock(func() time.Time { return clock }))
 			if _, err := s.fetch(context.Background(), win, tc.after); err != nil {
 				t.Fatal(err)
@@ -122,9 +123,9 @@ func TestRetrySignsAgain(t *testing.T) {
 	}
 	s := New("t", Settings{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "sec", TenantID: 1,
 		AppKey: "k", TimeZone: "UTC", PageSize: 50},
-		source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond, Transport: rec}),
+		fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond, Transport: rec}),
 		WithClock(now))
-	win := source.Window{From: time.Unix(0, 0), To: time.Unix(3600, 0)}
+	win := poll.Window{From: time.Unix(0, 0), To: time.Unix(3600, 0)}
 	if _, err := s.fetch(context.Background(), win, cursor{id: 5, ok: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -150,21 +151,21 @@ func TestRetrySignsAgain(t *testing.T) {
 func TestErrorsKeepSecrets(t *testing.T) {
 	for _, tc := range []struct {
 		name, body string
-		reason     source.Reason
+		reason     fetch.Reason
 		want       string
 	}{
-		{"auth code", `{"code":1003,"message":"Invalid signature","traceId":"abc123","data":null}`, source.ReasonAuth, `code 1003, message "Invalid signature", traceId "abc123"`},
-		{"vendor code", `{"code":500,"message":"system busy","traceId":"f00d","data":null}`, source.ReasonVendor, `code 500, message "system busy", traceId "f00d"`},
-		{"malformed", `{"code":0,"data":{"paging":{`, source.ReasonDecode, "response is not the documented JSON"},
+		{"auth code", `{"code":1003,"message":"Invalid signature","traceId":"abc123","data":null}`, fetch.ReasonAuth, `code 1003, message "Invalid signature", traceId "abc123"`},
+		{"vendor code", `{"code":500,"message":"system busy","traceId":"f00d","data":null}`, fetch.ReasonVendor, `code 500, message "system busy", traceId "f00d"`},
+		{"malformed", `{"code":0,"data":{"paging":{`, fetch.ReasonDecode, "response is not the documented JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{answers: []*http.Response{answer(http.StatusOK, tc.body)}}
 			s := New("src", Settings{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "top-secret",
 				TenantID: 77, AppKey: "app-key-secret", TimeZone: "UTC", PageSize: 50},
-				source.NewClient(source.ClientConfig{Source: "src", RateLimit: 1e6, Transport: rec}))
-			win := source.Window{From: time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 5, 7, 1, 0, 0, 0, time.UTC)}
+				fetch.NewClient(fetch.Config{Source: "src", RateLimit: 1e6, Transport: rec}))
+			win := poll.Window{From: time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 5, 7, 1, 0, 0, 0, time.UTC)}
 			_, err := s.fetch(context.Background(), win, cursor{id: 42, ok: true})
-			if source.ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), tc.want) {
+			if fetch.ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want %s mentioning %q", err, tc.reason, tc.want)
 			}
 			msg := err.Error()

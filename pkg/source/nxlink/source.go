@@ -3,7 +3,7 @@
 // with NXCLOUD's md5 sign header (see Sign).
 //
 // Customers change, so the source reads bounded windows of update time
-// (source.Windows, one-second granularity): each window is asked for with
+// (poll.Windows, one-second granularity): each window is asked for with
 // start_time/end_time and walked in id order with the `after` keyset
 // cursor (limit = page_size, default 50), then emitted in write order
 // (updated_at, then id) in one batch. A version already emitted in an
@@ -34,7 +34,7 @@
 //   - A page with customers whose paging.after does not move past the
 //     request's after is a ReasonCursor error. An empty page with a
 //     non-null next is asked for again (or from its paging.after when that
-//     moves forward), at most source.DefaultMaxEmptyPages (3) times in a
+//     moves forward), at most poll.DefaultMaxEmptyPages (3) times in a
 //     row; one more is a ReasonCursor error.
 //   - code != 0 is an error whatever the HTTP status, reported with
 //     nxlink's message and traceId. The NXCLOUD platform codes 1001
@@ -63,6 +63,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -70,8 +72,8 @@ import (
 type Source struct {
 	name    string
 	cfg     Settings
-	client  *source.Client
-	windows source.Windows
+	client  *fetch.Client
+	windows poll.Windows
 	loc     *time.Location
 	locErr  error
 	url     string
@@ -88,12 +90,12 @@ func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = n
 // New returns the source named name for cfg, sending requests through
 // client. cfg is expected validated (config.Load): an unknown TimeZone
 // makes every Poll fail.
-func New(name string, cfg Settings, client *source.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *fetch.Client, opts ...Option) *Source {
 	s := &Source{
 		name:    name,
 		cfg:     cfg,
 		client:  client,
-		windows: source.WindowsFor(cfg.Windowing),
+		windows: poll.WindowsFor(cfg.Windowing),
 		url:     strings.TrimRight(cfg.BaseURL, "/") + Path,
 		now:     time.Now,
 	}
@@ -113,7 +115,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 	if s.locErr != nil {
 		return nil, nil, false, fmt.Errorf("source %s: %w", s.name, s.locErr)
 	}
-	read, ok, err := source.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
+	read, ok, err := poll.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
 	if err != nil || !ok {
 		return nil, offset, false, err
 	}
@@ -126,7 +128,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 // the repeats of a walk that re-read a page, and turns them into records.
 // A customer whose updated_at is unreadable is placed at the window's end.
 // It returns the versions emitted.
-func batch(got []customer, win source.Window, vs *source.Versions) ([]source.Record, []source.Seen) {
+func batch(got []customer, win poll.Window, vs *poll.Versions) ([]source.Record, []poll.Seen) {
 	at := func(c *customer) time.Time {
 		if c.updatedOK {
 			return c.updated
@@ -141,7 +143,7 @@ func batch(got []customer, win source.Window, vs *source.Versions) ([]source.Rec
 	})
 	position := win.From.Format(time.RFC3339) + "/" + win.To.Format(time.RFC3339)
 	records := make([]source.Record, 0, len(got))
-	emitted := make([]source.Seen, 0, len(got))
+	emitted := make([]poll.Seen, 0, len(got))
 	for i := range got {
 		c := &got[i]
 		if i > 0 {
@@ -154,7 +156,7 @@ func batch(got []customer, win source.Window, vs *source.Versions) ([]source.Rec
 		if c.updatedOK {
 			rec.Time = c.updated
 			if c.idOK {
-				emitted = append(emitted, source.Seen{ID: strconv.FormatInt(c.id, 10), Time: c.updated})
+				emitted = append(emitted, poll.Seen{ID: strconv.FormatInt(c.id, 10), Time: c.updated})
 			}
 		}
 		if v := c.value; v != nil {
@@ -168,12 +170,12 @@ func batch(got []customer, win source.Window, vs *source.Versions) ([]source.Rec
 }
 
 // walk reads every customer of win page by page with the after cursor and
-// returns those stamped inside win and not yet emitted; source.ErrWindowFull when
+// returns those stamped inside win and not yet emitted; poll.ErrWindowFull when
 // more than limit.
-func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Versions, limit int) ([]customer, error) {
+func (s *Source) walk(ctx context.Context, win poll.Window, vs *poll.Versions, limit int) ([]customer, error) {
 	var out []customer
 	var after cursor
-	var pages source.Pages
+	var pages poll.Pages
 	empty := 0
 	for {
 		p, err := s.fetch(ctx, win, after)
@@ -193,7 +195,7 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 			out = append(out, c)
 		}
 		if len(out) > limit {
-			return nil, source.ErrWindowFull
+			return nil, poll.ErrWindowFull
 		}
 		if !p.more {
 			return out, nil
@@ -239,6 +241,6 @@ func advance(after cursor, p page, last cursor) (cursor, error) {
 }
 
 // cursorError is a ReasonCursor error of the request for win after after.
-func (s *Source) cursorError(win source.Window, after cursor, msg string) error {
-	return &source.Error{Source: s.name, Request: s.describe(win, after), Reason: source.ReasonCursor, Msg: msg}
+func (s *Source) cursorError(win poll.Window, after cursor, msg string) error {
+	return &fetch.Error{Source: s.name, Request: s.describe(win, after), Reason: fetch.ReasonCursor, Msg: msg}
 }

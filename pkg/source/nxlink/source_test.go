@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nxlink"
 	"github.com/vnstream/connector/pkg/source/nxlink/nxlinksim"
@@ -67,13 +69,13 @@ func newSource(t *testing.T, clk *sourcetest.Clock, cfg nxlink.Settings, opts ..
 	if cfg.MaxWindowRecords == 0 {
 		cfg.MaxWindowRecords = 1000
 	}
-	client := source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
+	client := fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
 	return nxlink.New("t", cfg, client, nxlink.WithClock(clk.Now)), sim
 }
 
 // windowing is the tests' usual windows from t0.
-func windowing(t0 time.Time) source.Windowing {
-	return source.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}
+func windowing(t0 time.Time) poll.Windowing {
+	return poll.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}
 }
 
 // ops renders records as "id+op" in order.
@@ -179,7 +181,7 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 	}
 	// And live: a new customer stamped inside the last window's overlap.
 	clk.Add(time.Minute)
-	var cur source.Cursor
+	var cur poll.Cursor
 	if err := json.Unmarshal(off, &cur); err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +195,7 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 func TestWindowHalvesWhenFull(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
 	s, sim := newSource(t, clk, nxlink.Settings{PageSize: 4,
-		Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}})
+		Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}})
 	for i := range 100 {
 		sim.Create(t0.Add(time.Duration(i) * 30 * time.Second))
 	}
@@ -265,7 +267,7 @@ func TestTimeZone(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(40 * time.Minute))
 	// One-minute windows: a bound read in another zone misses by hours.
 	s, sim := newSource(t, clk, nxlink.Settings{
-		Windowing: source.Windowing{StartTime: t0, Window: time.Minute, Lag: time.Second, Overlap: time.Second}})
+		Windowing: poll.Windowing{StartTime: t0, Window: time.Minute, Lag: time.Second, Overlap: time.Second}})
 	a := sim.Create(t0.Add(10*time.Minute + 30*time.Second))
 	if got := a.UpdatedAt.In(hcm(t)).Format("2006-01-02T15:04:05"); got != "2026-03-01T07:10:30" {
 		t.Fatalf("simulator serves %s", got)
@@ -278,7 +280,7 @@ func TestTimeZone(t *testing.T) {
 		}
 		off = next
 		if len(recs) > 0 {
-			var cur source.Cursor
+			var cur poll.Cursor
 			if err := json.Unmarshal(next, &cur); err != nil {
 				t.Fatal(err)
 			}
@@ -346,27 +348,27 @@ func TestPollErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		faults []nxlinksim.Fault // queued in order, one request each
-		reason source.Reason
+		reason fetch.Reason
 		want   string
 	}{
-		{"vendor error with HTTP 200", []nxlinksim.Fault{nxlinksim.FaultVendorError}, source.ReasonVendor, `code 500, message "system busy", traceId "`},
-		{"truncated body", slices.Repeat([]nxlinksim.Fault{nxlinksim.FaultMalformed}, 5), source.ReasonDecode, "response is not the documented JSON"},
-		{"html", slices.Repeat([]nxlinksim.Fault{nxlinksim.FaultHTML}, 5), source.ReasonHTTP5xx, "(HTTP 502)"},
-		{"stuck cursor", []nxlinksim.Fault{nxlinksim.FaultNone, nxlinksim.FaultStuckCursor}, source.ReasonCursor, "does not advance past the request's after"},
-		{"empty pages without end", slices.Repeat([]nxlinksim.Fault{nxlinksim.FaultEmptyPage}, 4), source.ReasonCursor, "4 empty pages in a row"},
+		{"vendor error with HTTP 200", []nxlinksim.Fault{nxlinksim.FaultVendorError}, fetch.ReasonVendor, `code 500, message "system busy", traceId "`},
+		{"truncated body", slices.Repeat([]nxlinksim.Fault{nxlinksim.FaultMalformed}, 5), fetch.ReasonDecode, "response is not the documented JSON"},
+		{"html", slices.Repeat([]nxlinksim.Fault{nxlinksim.FaultHTML}, 5), fetch.ReasonHTTP5xx, "(HTTP 502)"},
+		{"stuck cursor", []nxlinksim.Fault{nxlinksim.FaultNone, nxlinksim.FaultStuckCursor}, fetch.ReasonCursor, "does not advance past the request's after"},
+		{"empty pages without end", slices.Repeat([]nxlinksim.Fault{nxlinksim.FaultEmptyPage}, 4), fetch.ReasonCursor, "4 empty pages in a row"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, f := range tc.faults {
 				sim.FailNext(f, 1)
 			}
 			_, _, _, err := s.Poll(context.Background(), nil)
-			if source.ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), tc.want) {
+			if fetch.ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Poll error = %v, want %s mentioning %q", err, tc.reason, tc.want)
 			}
 			if !strings.Contains(err.Error(), "source t: POST http://127.0.0.1") {
 				t.Errorf("error does not name the source and request: %v", err)
 			}
-			if tc.reason == source.ReasonVendor && !traceID.MatchString(err.Error()) {
+			if tc.reason == fetch.ReasonVendor && !traceID.MatchString(err.Error()) {
 				t.Errorf("error has no traceId: %v", err)
 			}
 			for _, s := range []string{secret, appKey} {
@@ -407,7 +409,7 @@ func TestAuthFailures(t *testing.T) {
 			s, sim := newSource(t, clk, cfg, nxlinksim.WithClock(func() time.Time { return clk.Now().Add(tc.skew) }))
 			sim.Create(t0)
 			_, _, _, err := s.Poll(context.Background(), nil)
-			if source.ReasonOf(err) != source.ReasonAuth || !strings.Contains(err.Error(), tc.want) || !traceID.MatchString(err.Error()) {
+			if fetch.ReasonOf(err) != fetch.ReasonAuth || !strings.Contains(err.Error(), tc.want) || !traceID.MatchString(err.Error()) {
 				t.Fatalf("Poll = %v, want an auth error with %q and a traceId", err, tc.want)
 			}
 			for _, s := range []string{secret, appKey, "not-the-secret", "wrong-app-key"} {
@@ -424,7 +426,7 @@ func TestAuthFailures(t *testing.T) {
 func TestRandomFaultsLoseNothing(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(3 * time.Hour))
 	s, sim := newSource(t, clk, nxlink.Settings{PageSize: 7,
-		Windowing: source.Windowing{StartTime: t0, Window: 20 * time.Minute, Lag: 2 * time.Second, Overlap: 30 * time.Second, MaxWindowRecords: 40}})
+		Windowing: poll.Windowing{StartTime: t0, Window: 20 * time.Minute, Lag: 2 * time.Second, Overlap: 30 * time.Second, MaxWindowRecords: 40}})
 	for i := range 300 {
 		sim.Create(t0.Add(time.Duration(i*30) * time.Second))
 	}
@@ -459,7 +461,7 @@ func TestRandomFaultsLoseNothing(t *testing.T) {
 }
 
 func TestBadTimeZone(t *testing.T) {
-	s := nxlink.New("t", nxlink.Settings{TimeZone: "Mars/Olympus"}, source.NewClient(source.ClientConfig{}))
+	s := nxlink.New("t", nxlink.Settings{TimeZone: "Mars/Olympus"}, fetch.NewClient(fetch.Config{}))
 	if _, _, _, err := s.Poll(context.Background(), nil); err == nil || !strings.Contains(err.Error(), `time_zone "Mars/Olympus"`) {
 		t.Fatalf("Poll = %v, want the time zone named", err)
 	}

@@ -50,7 +50,7 @@ func TestParsePage(t *testing.T) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
 				}
 				// A body that is not JSON at all says so in a way
-				// source.Client.DoJSON can tell (and retry).
+				// fetch.Client.DoJSON can tell (and retry).
 				var se *jsontext.SyntacticError
 				if notJSON := !json.Valid([]byte(tc.body)); notJSON != errors.As(err, &se) {
 					t.Errorf("err = %v: wraps a jsontext.SyntacticError: %v, want %v", err, !notJSON, notJSON)

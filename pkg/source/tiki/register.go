@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/provider"
 	"github.com/vnstream/connector/pkg/source"
 )
@@ -26,7 +28,7 @@ func init() {
 	provider.Register(provider.Provider{
 		Kind: Kind, Section: "tiki", Topic: DefaultTopic, Entity: Entity, Value: &FormResponse{},
 		Settings: func() config.Settings { return NewSettings() },
-		New: func(name string, s config.Settings, client *source.Client) source.Source {
+		New: func(name string, s config.Settings, client *fetch.Client) source.Source {
 			return New(name, *s.(*Settings), client)
 		},
 	})
@@ -45,13 +47,13 @@ type Settings struct {
 	// FormIDs are the lead forms to read. Required.
 	FormIDs []string `yaml:"form_ids"`
 	// PageSize is the size parameter, 1..500. Default 500.
-	PageSize         int `yaml:"page_size"`
-	source.Windowing `yaml:",inline"`
+	PageSize       int `yaml:"page_size"`
+	poll.Windowing `yaml:",inline"`
 }
 
 // NewSettings returns Settings holding the defaults.
 func NewSettings() *Settings {
-	return &Settings{BaseURL: DefaultBaseURL, PageSize: DefaultPageSize, Windowing: source.DefaultWindowing(DefaultWindow)}
+	return &Settings{BaseURL: DefaultBaseURL, PageSize: DefaultPageSize, Windowing: poll.DefaultWindowing(DefaultWindow)}
 }
 
 // Check implements config.Settings.

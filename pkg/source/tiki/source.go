@@ -2,7 +2,7 @@
 // (GET /lead/customer-response/list), signed with Tiki's HMAC signature.
 //
 // The API lists newest first and has no forward cursor, so the source
-// reads bounded time windows (source.Windows), walks each one backwards
+// reads bounded time windows (poll.Windows), walks each one backwards
 // with lt_id until an empty page, and emits the window oldest first (by
 // integer id) in one batch. Form responses are never updated: every event
 // is a create, or a read (op r) for the responses that existed before the
@@ -24,6 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -34,8 +36,8 @@ const Path = "/lead/customer-response/list"
 type Source struct {
 	name    string
 	cfg     Settings
-	client  *source.Client
-	windows source.Windows
+	client  *fetch.Client
+	windows poll.Windows
 	now     func() time.Time
 }
 
@@ -46,12 +48,12 @@ type Option func(*Source)
 func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
 
 // New returns the source named name for cfg, sending requests through client.
-func New(name string, cfg Settings, client *source.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *fetch.Client, opts ...Option) *Source {
 	s := &Source{
 		name:    name,
 		cfg:     cfg,
 		client:  client,
-		windows: source.WindowsFor(cfg.Windowing),
+		windows: poll.WindowsFor(cfg.Windowing),
 		now:     time.Now,
 	}
 	for _, o := range opts {
@@ -62,7 +64,7 @@ func New(name string, cfg Settings, client *source.Client, opts ...Option) *Sour
 
 // Poll implements source.Source: it reads the next window after offset.
 func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
-	read, ok, err := source.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
+	read, ok, err := poll.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
 	if err != nil || !ok {
 		return nil, offset, false, err
 	}
@@ -71,7 +73,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 
 	position := win.From.Format(time.RFC3339) + "/" + win.To.Format(time.RFC3339)
 	records := make([]source.Record, 0, len(got))
-	emitted := make([]source.Seen, 0, len(got))
+	emitted := make([]poll.Seen, 0, len(got))
 	for _, w := range got {
 		rec := source.Record{Op: source.OpCreate, Position: position, Raw: json.RawMessage(w.raw), Err: w.err}
 		if w.id != "" { // also for a record that goes to the dead-letter topic
@@ -81,7 +83,7 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 			rec.Op = vs.Op(w.value.ID, w.value.CreatedAt, w.value.CreatedAt)
 			rec.Value = w.value
 			rec.Time = w.value.CreatedAt
-			emitted = append(emitted, source.Seen{ID: w.value.ID, Time: w.value.CreatedAt})
+			emitted = append(emitted, poll.Seen{ID: w.value.ID, Time: w.value.CreatedAt})
 		}
 		records = append(records, rec)
 	}
@@ -94,8 +96,8 @@ type walked struct {
 }
 
 // walk reads every response in win, newest first, page by page with lt_id,
-// and returns those not yet emitted; source.ErrWindowFull when more than limit.
-func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Versions, limit int) ([]walked, error) {
+// and returns those not yet emitted; poll.ErrWindowFull when more than limit.
+func (s *Source) walk(ctx context.Context, win poll.Window, vs *poll.Versions, limit int) ([]walked, error) {
 	var out []walked
 	lt := ""
 	for {
@@ -121,18 +123,18 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 			out = append(out, walked{id: id, response: r})
 		}
 		if lowest == "" || (lt != "" && source.CompareIDs(lowest, lt) >= 0) {
-			return nil, &source.Error{Source: s.name, Request: "GET " + Path, Reason: source.ReasonCursor,
+			return nil, &fetch.Error{Source: s.name, Request: "GET " + Path, Reason: fetch.ReasonCursor,
 				Msg: fmt.Sprintf("lt_id=%s returned no lower id (lowest %q): paging does not advance", lt, lowest)}
 		}
 		lt = lowest
 		if len(out) > limit {
-			return nil, source.ErrWindowFull
+			return nil, poll.ErrWindowFull
 		}
 	}
 }
 
 // fetch reads one page of win below lt (all of it when lt is empty).
-func (s *Source) fetch(ctx context.Context, win source.Window, lt string) ([]decoded, error) {
+func (s *Source) fetch(ctx context.Context, win poll.Window, lt string) ([]decoded, error) {
 	params := [][2]string{
 		{"form_ids", strings.Join(s.cfg.FormIDs, ",")},
 		{"size", strconv.Itoa(s.cfg.PageSize)},

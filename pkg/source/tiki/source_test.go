@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/tiki"
@@ -31,7 +33,7 @@ func newSource(t *testing.T, clk *sourcetest.Clock, cfg tiki.Settings, opts ...t
 	if cfg.MaxWindowRecords == 0 {
 		cfg.MaxWindowRecords = 1000
 	}
-	client := source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
+	client := fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
 	return tiki.New("t", cfg, client, tiki.WithClock(clk.Now)), sim
 }
 
@@ -46,7 +48,7 @@ func ids(recs []source.Record) string {
 func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim := newSource(t, clk, tiki.Settings{Windowing: source.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}})
+	s, sim := newSource(t, clk, tiki.Settings{Windowing: poll.Windowing{StartTime: t0, Window: 10 * time.Minute, Lag: 2 * time.Second, Overlap: 5 * time.Second}})
 	tie := t0.Add(10 * time.Minute) // exactly on the first window's end
 	for _, r := range []tikisim.Response{
 		{ID: "1000", FormID: "1", CreatedAt: tie},
@@ -72,7 +74,7 @@ func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 
 	// A new response, and a late one stamped inside the overlap.
 	clk.Add(time.Minute)
-	var cur source.Cursor
+	var cur poll.Cursor
 	_ = json.Unmarshal(off, &cur)
 	sim.Add(tikisim.Response{ID: "2000", FormID: "1", CreatedAt: clk.Now().Add(-10 * time.Second)})
 	sim.Add(tikisim.Response{ID: "1500", FormID: "1", CreatedAt: cur.Watermark.Add(-3 * time.Second)})
@@ -85,7 +87,7 @@ func TestWindowWalkTiesAndIDLengths(t *testing.T) {
 func TestWindowHalvesWhenFull(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
-	s, sim := newSource(t, clk, tiki.Settings{Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}, PageSize: 4})
+	s, sim := newSource(t, clk, tiki.Settings{Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}, PageSize: 4})
 	for i := range 100 {
 		sim.Create("1", t0.Add(time.Duration(i)*30*time.Second))
 	}
@@ -117,7 +119,7 @@ func TestWindowHalvesWhenFull(t *testing.T) {
 func TestPollErrorsNameTheProblem(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
-	s, sim := newSource(t, clk, tiki.Settings{Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second}})
+	s, sim := newSource(t, clk, tiki.Settings{Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second}})
 	sim.Create("1", t0.Add(time.Minute))
 	for _, tc := range []struct {
 		fault tikisim.Fault
@@ -153,10 +155,10 @@ func TestBadSignatureIsAnAuthError(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	cfg := tiki.Settings{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
-		Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}}
-	s := tiki.New("t", cfg, source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
+		Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}}
+	s := tiki.New("t", cfg, fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
 	_, _, _, err := s.Poll(context.Background(), nil)
-	if source.ReasonOf(err) != source.ReasonAuth {
+	if fetch.ReasonOf(err) != fetch.ReasonAuth {
 		t.Fatalf("Poll = %v, want an auth error", err)
 	}
 }
@@ -174,8 +176,8 @@ func TestUndecodableRecords(t *testing.T) {
 		`{"data":{"total":4,"data":[{"id":"13","form_id":"1","created_at":"2026-03-01T00:20:00Z","inputs":{"a":1},"utm":"x"},`+bad+`,`+noID+`,{"id":11,"form_id":"1","created_at":"2026-03-01T00:05:00Z","inputs":{}}]}}`,
 		`{"data":{"total":4,"data":[]}}`)
 	cfg := tiki.Settings{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
-		Windowing: source.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 100}}
-	s := tiki.New("t", cfg, source.NewClient(source.ClientConfig{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
+		Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 100}}
+	s := tiki.New("t", cfg, fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
 	recs, _, _, err := s.Poll(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/zns"
@@ -20,7 +21,7 @@ func TestCampaignOf100ChangesASecond(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0)
 	s, sim := newSource(t, znssim.InterITS, clk, setup{
-		w:        source.Windowing{StartTime: t0.Add(-time.Minute), Window: time.Hour, Overlap: 5 * time.Minute, MaxWindowRecords: 100_000},
+		w:        poll.Windowing{StartTime: t0.Add(-time.Minute), Window: time.Hour, Overlap: 5 * time.Minute, MaxWindowRecords: 100_000},
 		pageSize: 1000,
 	})
 	rng := rand.New(rand.NewPCG(7, 100))
@@ -57,7 +58,7 @@ func TestCampaignOf100ChangesASecond(t *testing.T) {
 			m := r.Value.(*zns.Message)
 			emitted[version{m.ID, m.UpdatedAt}]++
 		}
-		largest, dropped = max(largest, len(off)), dropped+source.SeenDropped(off)
+		largest, dropped = max(largest, len(off)), dropped+poll.SeenDropped(off)
 	}
 	clk.Add(time.Minute)
 	recs, off := sourcetest.Drain(t, s, off)
@@ -78,7 +79,7 @@ func TestCampaignOf100ChangesASecond(t *testing.T) {
 			t.Fatalf("message %s: its latest version (%s) was never written", r.ID, r.UpdatedAt.Format(time.RFC3339Nano))
 		}
 	}
-	cur, err := source.DecodeCursor(off)
+	cur, err := poll.DecodeCursor(off)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -168,7 +169,7 @@ func notJSON(body []byte) error {
 	if err == nil { // v2 and encoding/json disagree: say v2's reason
 		err = jsonv2.Unmarshal(body, new(jsontext.Value), decodeOptions)
 	}
-	return source.NotJSON(fmt.Errorf("response is not JSON: %v; body %s", err, source.Quote(body)))
+	return fetch.NotJSON(fmt.Errorf("response is not JSON: %v; body %s", err, source.Quote(body)))
 }
 
 // pagingNext reads paging.next from the paging object v.

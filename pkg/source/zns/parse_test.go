@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 
@@ -242,7 +242,7 @@ func TestOrder(t *testing.T) {
 }
 
 func TestRequestBody(t *testing.T) {
-	win := source.Window{From: time.Date(2026, 3, 1, 7, 0, 0, 0, time.FixedZone("ICT", 7*3600)), To: time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)}
+	win := poll.Window{From: time.Date(2026, 3, 1, 7, 0, 0, 0, time.FixedZone("ICT", 7*3600)), To: time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)}
 	for _, tc := range []struct {
 		name     string
 		dialect  Dialect

@@ -9,7 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 )
 
 // Dialect is what one reseller of the platform changes in the list call.
@@ -47,7 +48,7 @@ const timeLayout = "2006-01-02T15:04:05Z"
 
 // body is the JSON body asking for the page of win after the cursor after
 // ("" for the first page).
-func (s *Source) body(win source.Window, after string) []byte {
+func (s *Source) body(win poll.Window, after string) []byte {
 	b, err := json.Marshal(request{
 		Filter: filter{DateFrom: win.From.UTC().Format(timeLayout), DateTo: win.To.UTC().Format(timeLayout), TimeType: s.dialect.TimeType, OAID: s.settings.OAID},
 		Paging: paging{Limit: s.settings.PageSize, After: after},
@@ -60,7 +61,7 @@ func (s *Source) body(win source.Window, after string) []byte {
 
 // describe names a list call in errors: the endpoint, the window and the
 // cursor; never a credential.
-func (s *Source) describe(win source.Window, after string) string {
+func (s *Source) describe(win poll.Window, after string) string {
 	d := fmt.Sprintf("POST %s (date_from=%s, date_to=%s", s.endpoint, win.From.UTC().Format(timeLayout), win.To.UTC().Format(timeLayout))
 	if after != "" {
 		d += fmt.Sprintf(", after=%q", after)
@@ -70,7 +71,7 @@ func (s *Source) describe(win source.Window, after string) string {
 
 // fetch reads the page of win after the cursor after, its records decoded
 // by dec.
-func (s *Source) fetch(ctx context.Context, win source.Window, after string, dec *decoder) (page, error) {
+func (s *Source) fetch(ctx context.Context, win poll.Window, after string, dec *decoder) (page, error) {
 	body := s.body(win, after)
 	var p page
 	err := s.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
@@ -86,12 +87,12 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after string, dec
 		p, err = parsePage(resp, dec)
 		var ve *vendorError
 		if errors.As(err, &ve) {
-			return source.Refused(source.ReasonVendor, err)
+			return fetch.Refused(fetch.ReasonVendor, err)
 		}
 		return err
 	})
 	if err != nil {
-		var e *source.Error
+		var e *fetch.Error
 		if errors.As(err, &e) {
 			e.Request = s.describe(win, after)
 		}
@@ -101,6 +102,6 @@ func (s *Source) fetch(ctx context.Context, win source.Window, after string, dec
 }
 
 // windowBounds is for Position: the window read, "from/to" in RFC 3339.
-func windowBounds(win source.Window) string {
+func windowBounds(win poll.Window) string {
 	return win.From.UTC().Format(time.RFC3339) + "/" + win.To.UTC().Format(time.RFC3339)
 }

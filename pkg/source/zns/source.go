@@ -9,7 +9,7 @@
 // A message changes after it is sent (delivery status, then the
 // recipient's rating, feedback and note), and each change stamps a new
 // updated_at: (id, updated_at) is one version. The source reads bounded
-// windows of update time (source.Windows: lag, overlap, halving above
+// windows of update time (poll.Windows: lag, overlap, halving above
 // MaxWindowRecords), follows the cursor through each window, and emits the
 // window's versions in write order, (updated_at, id), as one batch: op r
 // during the initial backfill, c for a message new to the connector, u for
@@ -30,7 +30,7 @@
 //     previous answer's paging.next; an empty or absent next ends the
 //     window, a short page does not (vendors cap page sizes silently). An
 //     empty page that still has a next is followed, at most
-//     source.DefaultMaxEmptyPages in a row; a next already requested in the
+//     poll.DefaultMaxEmptyPages in a row; a next already requested in the
 //     walk is a ReasonCursor error. paging.sort is not sent and the
 //     answer's order does not matter: a window is sorted before it is
 //     emitted, and a version served twice in one walk is emitted once.
@@ -65,6 +65,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -75,8 +77,8 @@ type Settings struct {
 	// Optional: "" reads every Official Account.
 	OAID string `yaml:"oa_id"`
 	// PageSize is paging.limit, 1..1000. Default 100.
-	PageSize         int `yaml:"page_size"`
-	source.Windowing `yaml:",inline"`
+	PageSize       int `yaml:"page_size"`
+	poll.Windowing `yaml:",inline"`
 }
 
 // DefaultPageSize is the default paging.limit.
@@ -84,7 +86,7 @@ const DefaultPageSize = 100
 
 // DefaultSettings returns Settings holding the defaults.
 func DefaultSettings() Settings {
-	return Settings{PageSize: DefaultPageSize, Windowing: source.DefaultWindowing(time.Hour)}
+	return Settings{PageSize: DefaultPageSize, Windowing: poll.DefaultWindowing(time.Hour)}
 }
 
 // Check reports what is wrong with s to add, by setting name.
@@ -99,8 +101,8 @@ type Source struct {
 	dialect  Dialect
 	settings Settings
 	endpoint string // dialect.Endpoint without user info, for errors
-	client   *source.Client
-	windows  source.Windows
+	client   *fetch.Client
+	windows  poll.Windows
 	now      func() time.Time
 }
 
@@ -113,7 +115,7 @@ func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = n
 
 // New returns the source named name that lists messages the way dialect
 // says, sending requests through client.
-func New(name string, dialect Dialect, settings Settings, client *source.Client, opts ...Option) *Source {
+func New(name string, dialect Dialect, settings Settings, client *fetch.Client, opts ...Option) *Source {
 	endpoint := dialect.Endpoint
 	if u, err := url.Parse(endpoint); err == nil {
 		u.User = nil
@@ -125,7 +127,7 @@ func New(name string, dialect Dialect, settings Settings, client *source.Client,
 		settings: settings,
 		endpoint: endpoint,
 		client:   client,
-		windows:  source.WindowsFor(settings.Windowing),
+		windows:  poll.WindowsFor(settings.Windowing),
 		now:      time.Now,
 	}
 	for _, o := range opts {
@@ -136,7 +138,7 @@ func New(name string, dialect Dialect, settings Settings, client *source.Client,
 
 // Poll implements source.Source: it reads the next window after offset.
 func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
-	read, ok, err := source.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
+	read, ok, err := poll.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
 	if err != nil || !ok {
 		return nil, offset, false, err
 	}
@@ -145,11 +147,11 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 
 	position := windowBounds(win)
 	records := make([]source.Record, 0, len(got))
-	emitted := make([]source.Seen, 0, len(got))
+	emitted := make([]poll.Seen, 0, len(got))
 	for _, m := range got {
 		rec := source.Record{Time: m.updated, Position: position, Raw: m.raw, Err: m.err}
 		if m.known() {
-			emitted = append(emitted, source.Seen{ID: m.id, Time: m.updated})
+			emitted = append(emitted, poll.Seen{ID: m.id, Time: m.updated})
 		}
 		if m.value != nil {
 			rec.Op = vs.Op(m.id, m.value.CreatedAt, m.updated)
@@ -161,11 +163,11 @@ func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Recor
 }
 
 // walk reads every page of win and returns the versions in it not yet
-// emitted; source.ErrWindowFull when they are more than limit.
-func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Versions, limit int) ([]message, error) {
+// emitted; poll.ErrWindowFull when they are more than limit.
+func (s *Source) walk(ctx context.Context, win poll.Window, vs *poll.Versions, limit int) ([]message, error) {
 	var (
 		out   []message
-		pages source.Pages
+		pages poll.Pages
 		dec   decoder
 		after string
 	)
@@ -181,13 +183,13 @@ func (s *Source) walk(ctx context.Context, win source.Window, vs *source.Version
 			out = append(out, m)
 		}
 		if len(out) > limit {
-			return nil, source.ErrWindowFull
+			return nil, poll.ErrWindowFull
 		}
 		if p.next == "" {
 			return out, nil
 		}
 		if err := pages.Follow(p.next, len(p.messages)); err != nil {
-			return nil, &source.Error{Source: s.name, Request: s.describe(win, after), Reason: source.ReasonCursor, Msg: err.Error()}
+			return nil, &fetch.Error{Source: s.name, Request: s.describe(win, after), Reason: fetch.ReasonCursor, Msg: err.Error()}
 		}
 		after = p.next
 	}

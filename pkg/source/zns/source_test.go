@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/etelecom"
 	"github.com/vnstream/connector/pkg/source/interits"
@@ -27,7 +29,7 @@ var dialects = []znssim.Dialect{znssim.InterITS, znssim.ETelecom}
 // setup is what a test changes: the windowing, the page size, the OA
 // filter, the key the source sends, and simulator options.
 type setup struct {
-	w        source.Windowing
+	w        poll.Windowing
 	pageSize int
 	oaID     string
 	key      string
@@ -59,7 +61,7 @@ func newSource(t *testing.T, d znssim.Dialect, clk *sourcetest.Clock, st setup) 
 	if st.w.MaxWindowRecords == 0 {
 		st.w.MaxWindowRecords = 1000
 	}
-	client := source.NewClient(source.ClientConfig{Source: "zns-test", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
+	client := fetch.NewClient(fetch.Config{Source: "zns-test", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
 	if d == znssim.InterITS {
 		cfg := interits.Settings{BaseURL: srv.URL, APIKey: config.Secret(st.key), Settings: zns.Settings{OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}}
 		return interits.New("zns-test", cfg, client, interits.WithClock(clk.Now)), sim
@@ -151,7 +153,7 @@ func TestBackfillThenUpdates(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0}})
+			s, sim := newSource(t, d, clk, setup{w: poll.Windowing{StartTime: t0}})
 			for i := range 20 {
 				sim.Create(t0.Add(time.Duration(i)*90*time.Second + time.Duration(i)*time.Millisecond))
 			}
@@ -221,7 +223,7 @@ func TestBackfillThenUpdates(t *testing.T) {
 			}
 
 			// A late write stamped inside the overlap is still emitted.
-			var cur source.Cursor
+			var cur poll.Cursor
 			if err := json.Unmarshal(off, &cur); err != nil {
 				t.Fatal(err)
 			}
@@ -240,7 +242,7 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0, Window: 10 * time.Minute}, pageSize: 2})
+			s, sim := newSource(t, d, clk, setup{w: poll.Windowing{StartTime: t0, Window: 10 * time.Minute}, pageSize: 2})
 			edge := t0.Add(10 * time.Minute) // the first window's end, inclusive
 			var rs []znssim.Record
 			for i, id := range []string{"1021110718827683841", "99", "100", "1021110718827683840", "101"} {
@@ -266,7 +268,7 @@ func TestTiesAcrossWindowBoundary(t *testing.T) {
 func TestWindowHalvesWhenFull(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(2 * time.Hour))
-	s, sim := newSource(t, znssim.ETelecom, clk, setup{w: source.Windowing{StartTime: t0, Window: time.Hour, MaxWindowRecords: 10}, pageSize: 4})
+	s, sim := newSource(t, znssim.ETelecom, clk, setup{w: poll.Windowing{StartTime: t0, Window: time.Hour, MaxWindowRecords: 10}, pageSize: 4})
 	for i := range 100 {
 		sim.Create(t0.Add(time.Duration(i) * 30 * time.Second))
 	}
@@ -299,7 +301,7 @@ func TestPageCapAndOAFilter(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	const oa = "1756873451230987654"
-	s, sim := newSource(t, znssim.InterITS, clk, setup{w: source.Windowing{StartTime: t0}, pageSize: 100, oaID: oa, simOpts: []znssim.Option{znssim.WithPageCap(3)}})
+	s, sim := newSource(t, znssim.InterITS, clk, setup{w: poll.Windowing{StartTime: t0}, pageSize: 100, oaID: oa, simOpts: []znssim.Option{znssim.WithPageCap(3)}})
 	var want []string
 	for i := range 30 {
 		if r := sim.Create(t0.Add(time.Duration(i) * time.Minute)); r.OAID == oa {
@@ -324,7 +326,7 @@ func TestBadRecordBecomesAnError(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0}})
+			s, sim := newSource(t, d, clk, setup{w: poll.Windowing{StartTime: t0}})
 			sim.Create(t0.Add(time.Minute))
 			sim.Add(znssim.Record{ID: "1021110718827683999", CreatedAt: t0.Add(2 * time.Minute), UpdatedAt: t0.Add(2 * time.Minute),
 				Extra: map[string]json.RawMessage{"rate": json.RawMessage(`"five"`), "campaign": json.RawMessage(`{"name": "Tết"}`)}})
@@ -351,7 +353,7 @@ func TestPollErrors(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0, Window: time.Hour}})
+			s, sim := newSource(t, d, clk, setup{w: poll.Windowing{StartTime: t0, Window: time.Hour}})
 			sim.SetFaultRates(znssim.FaultRates{SlowDelay: 20 * time.Millisecond})
 			for i := range 7 {
 				sim.Create(t0.Add(time.Duration(i) * time.Minute))
@@ -359,7 +361,7 @@ func TestPollErrors(t *testing.T) {
 			for _, tc := range []struct {
 				fault  znssim.Fault
 				n      int // the HTTP client tries five times
-				reason source.Reason
+				reason fetch.Reason
 				want   string
 			}{
 				{znssim.FaultRateLimit, 1, "", ""},
@@ -369,12 +371,12 @@ func TestPollErrors(t *testing.T) {
 				{znssim.FaultEmptyPage, 3, "", ""},
 				{znssim.FaultStuckCursor, 1, "", ""}, // on a first page: re-reads it, emits it once
 				{znssim.FaultMalformed, 2, "", ""},   // a cut page costs a request, not the poll
-				{znssim.FaultHTML, 5, source.ReasonHTTP5xx, "(HTTP 502)"},
-				{znssim.FaultServerError, 5, source.ReasonHTTP5xx, "lỗi hệ thống"},
-				{znssim.FaultMalformed, 5, source.ReasonDecode, "response is not JSON: unexpected end of JSON input"},
-				{znssim.FaultVendorError, 1, source.ReasonVendor, "Zalo API tạm thời không phản hồi"},
-				{znssim.FaultEmptyPage, 4, source.ReasonCursor, "4 empty pages in a row"},
-				{znssim.FaultStuckCursor, 2, source.ReasonCursor, "already requested"},
+				{znssim.FaultHTML, 5, fetch.ReasonHTTP5xx, "(HTTP 502)"},
+				{znssim.FaultServerError, 5, fetch.ReasonHTTP5xx, "lỗi hệ thống"},
+				{znssim.FaultMalformed, 5, fetch.ReasonDecode, "response is not JSON: unexpected end of JSON input"},
+				{znssim.FaultVendorError, 1, fetch.ReasonVendor, "Zalo API tạm thời không phản hồi"},
+				{znssim.FaultEmptyPage, 4, fetch.ReasonCursor, "4 empty pages in a row"},
+				{znssim.FaultStuckCursor, 2, fetch.ReasonCursor, "already requested"},
 			} {
 				t.Run(fmt.Sprintf("%v×%d", tc.fault, tc.n), func(t *testing.T) {
 					sim.FailNext(tc.fault, tc.n)
@@ -386,7 +388,7 @@ func TestPollErrors(t *testing.T) {
 						checkSorted(t, recs)
 						return
 					}
-					if source.ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), tc.want) ||
+					if fetch.ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), tc.want) ||
 						!strings.Contains(err.Error(), "source zns-test: POST http://127.0.0.1") || !strings.Contains(err.Error(), "date_from=2026-03-01T00:00:00Z") {
 						t.Fatalf("Poll error = %v, want %s mentioning %q", err, tc.reason, tc.want)
 					}
@@ -407,10 +409,10 @@ func TestAuthFailure(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(time.Hour))
-			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0}, key: "the-wrong-key"})
+			s, sim := newSource(t, d, clk, setup{w: poll.Windowing{StartTime: t0}, key: "the-wrong-key"})
 			sim.Create(t0)
 			_, _, _, err := s.Poll(context.Background(), nil)
-			if source.ReasonOf(err) != source.ReasonAuth || !strings.Contains(err.Error(), "(HTTP 401)") {
+			if fetch.ReasonOf(err) != fetch.ReasonAuth || !strings.Contains(err.Error(), "(HTTP 401)") {
 				t.Fatalf("Poll = %v, want an auth error", err)
 			}
 			if strings.Contains(err.Error(), "the-wrong-key") || strings.Contains(err.Error(), apiKey) {
@@ -433,7 +435,7 @@ func TestRandomFaultsLoseNothing(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			clk := sourcetest.NewClock(t0.Add(10 * time.Minute))
-			s, sim := newSource(t, d, clk, setup{w: source.Windowing{StartTime: t0, Window: 2 * time.Minute, Overlap: 30 * time.Second}, pageSize: 4})
+			s, sim := newSource(t, d, clk, setup{w: poll.Windowing{StartTime: t0, Window: 2 * time.Minute, Overlap: 30 * time.Second}, pageSize: 4})
 			for i := range 40 {
 				sim.Create(t0.Add(time.Duration(i) * 13 * time.Second))
 			}

@@ -1,4 +1,4 @@
-package source
+package poll
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // Cursor is the offset every source commits. It says how far the vendor's
@@ -61,7 +63,7 @@ type Seen struct {
 
 // DecodeCursor reads a Cursor from a committed offset; the offset must not
 // be empty (a source builds its first cursor itself).
-func DecodeCursor(off Offset) (Cursor, error) {
+func DecodeCursor(off source.Offset) (Cursor, error) {
 	var j cursorJSON
 	if err := json.Unmarshal(off, &j); err != nil {
 		return Cursor{}, fmt.Errorf("offset %s is not a cursor: %w", quoteOffset(off), err)
@@ -81,7 +83,7 @@ func DecodeCursor(off Offset) (Cursor, error) {
 }
 
 // quoteOffset shortens an offset for an error message.
-func quoteOffset(off Offset) string {
+func quoteOffset(off source.Offset) string {
 	if len(off) > 200 {
 		return string(off[:200]) + "…"
 	}
@@ -90,7 +92,7 @@ func quoteOffset(off Offset) string {
 
 // Encode is the offset to commit for c: Seen as JSON up to packAbove
 // versions, packed above, its oldest versions dropped beyond MaxSeen.
-func (c Cursor) Encode() Offset {
+func (c Cursor) Encode() source.Offset {
 	j := cursorJSON{Watermark: c.Watermark, BackfillUntil: c.BackfillUntil, Seen: c.Seen, Next: c.Next}
 	if len(c.Seen) > packAbove {
 		seen := slices.Clone(c.Seen)
@@ -109,7 +111,7 @@ func (c Cursor) Encode() Offset {
 
 // SeenDropped returns how many versions the cursor committed as off
 // dropped from its Seen (see MaxSeen): they may be written twice.
-func SeenDropped(off Offset) int {
+func SeenDropped(off source.Offset) int {
 	_, rest, ok := bytes.Cut(off, []byte(`"seen_dropped":`))
 	if !ok {
 		return 0
@@ -176,14 +178,14 @@ func (v *Versions) Emitted(id string, t time.Time) bool {
 // could read its first version is therefore first emitted as u when its
 // creation lies before the range being read, and as c when it lies inside
 // it.
-func (v *Versions) Op(id string, created, updated time.Time) Op {
+func (v *Versions) Op(id string, created, updated time.Time) source.Op {
 	_, seen := v.ids[id]
 	v.ids[id] = struct{}{}
 	if v.backfilling && !updated.After(v.until) {
-		return OpRead
+		return source.OpRead
 	}
 	if seen || created.Before(v.from) {
-		return OpUpdate
+		return source.OpUpdate
 	}
-	return OpCreate
+	return source.OpCreate
 }

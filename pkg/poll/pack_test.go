@@ -1,4 +1,4 @@
-package source
+package poll
 
 import (
 	"encoding/base64"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 func TestSeenPacksAndRoundTrips(t *testing.T) {
@@ -98,7 +100,7 @@ func TestSeenPackedRefusesGarbage(t *testing.T) {
 		"huge count":     {packFormat, 9, 2, 0xff, 0xff, 0xff, 0x0f},
 	} {
 		off := `{"watermark":"2026-03-01T08:00:00Z","seen_packed":"` + base64.StdEncoding.EncodeToString(b) + `"}`
-		if _, err := DecodeCursor(Offset(off)); err == nil || !strings.Contains(err.Error(), "seen_packed") {
+		if _, err := DecodeCursor(source.Offset(off)); err == nil || !strings.Contains(err.Error(), "seen_packed") {
 			t.Errorf("%s: err %v, want a seen_packed error", name, err)
 		}
 	}

@@ -1,10 +1,18 @@
-package source
+// Package poll is the polling machinery every source shares: the offset a
+// source commits and the c/u/r decision (cursor.go, its seen versions
+// packed by pack.go, bounded by MaxSeen), the time windows with lag,
+// overlap and halving a time-filtered API is read in (window.go,
+// windowing.go: the settings providers embed), and the guard that keeps
+// cursor paging from looping (paging.go).
+package poll
 
 import (
 	"context"
 	"errors"
 	"math"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // Windows walks a time-filtered list API in bounded windows without losing
@@ -74,7 +82,7 @@ type WindowRead[T any] struct {
 // halving it while it holds more than w.MaxRecords versions; a window as
 // short as the granularity is read whole whatever it holds. ok is false
 // when no time has passed the lag since the last window.
-func ReadWindow[T any](ctx context.Context, w Windows, offset Offset, now time.Time, walk Walk[T]) (r WindowRead[T], ok bool, err error) {
+func ReadWindow[T any](ctx context.Context, w Windows, offset source.Offset, now time.Time, walk Walk[T]) (r WindowRead[T], ok bool, err error) {
 	cur, err := w.Decode(offset, now)
 	if err != nil {
 		return r, false, err
@@ -113,7 +121,7 @@ type Window struct {
 
 // Decode reads the Cursor of a committed offset. A nil offset gives the
 // cursor of a source that has never committed, starting at w.Start.
-func (w Windows) Decode(off Offset, now time.Time) (Cursor, error) {
+func (w Windows) Decode(off source.Offset, now time.Time) (Cursor, error) {
 	if len(off) == 0 {
 		return Cursor{Watermark: w.Start, BackfillUntil: w.truncate(now.Add(-w.Lag))}, nil
 	}

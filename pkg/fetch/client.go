@@ -1,4 +1,9 @@
-package source
+// Package fetch is the vendor HTTP client every source shares: rate limit,
+// request timeout, body cap, retries with backoff and jitter honouring
+// Retry-After, and decoding of JSON pages inside the retry loop
+// (client.go), and the errors it returns with their reasons, which name
+// the source and the request but never a credential (errors.go).
+package fetch
 
 import (
 	"context"
@@ -15,10 +20,12 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/go-json-experiment/json/jsontext"
 	"golang.org/x/time/rate"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
-// ClientConfig tunes a Client. Zero values take the defaults stated.
-type ClientConfig struct {
+// Config tunes a Client. Zero values take the defaults stated.
+type Config struct {
 	// Source names the source in errors.
 	Source string
 	// Timeout bounds one attempt, body included. Default 30s.
@@ -48,13 +55,13 @@ const MaxRetryAfter = 15 * time.Minute
 // jitter on network errors, timeouts, 408, 429 and 5xx, honouring
 // Retry-After. Other 4xx answers are not retried.
 type Client struct {
-	cfg     ClientConfig
+	cfg     Config
 	hc      *http.Client
 	limiter *rate.Limiter
 }
 
 // NewClient returns a Client for one source.
-func NewClient(cfg ClientConfig) *Client {
+func NewClient(cfg Config) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
@@ -165,7 +172,7 @@ func (c *Client) attempt(ctx context.Context, build func(context.Context) (*http
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
 		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-			fail.Reason, fail.Msg = ReasonDecode, "answered HTML instead of JSON: "+Quote(body)
+			fail.Reason, fail.Msg = ReasonDecode, "answered HTML instead of JSON: "+source.Quote(body)
 			return 0, fail
 		}
 		if err := decode(body); err != nil {
@@ -189,7 +196,7 @@ func (c *Client) attempt(ctx context.Context, build func(context.Context) (*http
 	default:
 		fail.Reason = ReasonHTTP4xx
 	}
-	fail.Msg = Quote(body)
+	fail.Msg = source.Quote(body)
 	return retryAfter(resp.Header.Get("Retry-After"), time.Now()), fail
 }
 

@@ -1,8 +1,10 @@
-package source
+package poll
 
 import (
 	"testing"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 func TestVersionsOp(t *testing.T) {
@@ -15,15 +17,15 @@ func TestVersionsOp(t *testing.T) {
 		cur              Cursor
 		id               string
 		created, updated time.Time
-		want             Op
+		want             source.Op
 	}{
-		{"backfill, unchanged since the first poll", during, "1", t0.Add(-48 * time.Hour), t0.Add(time.Minute), OpRead},
-		{"backfill, changed after the first poll", during, "1", t0.Add(-48 * time.Hour), t0.Add(2 * time.Hour), OpUpdate},
-		{"created inside the range read", after, "2", t0.Add(time.Second), t0.Add(time.Second), OpCreate},
-		{"created and changed inside the range read", after, "2", t0.Add(time.Second), t0.Add(time.Minute), OpCreate},
-		{"late write inside the overlap", after, "3", from, from, OpCreate},
-		{"created before the range read", after, "4", from.Add(-time.Second), t0.Add(time.Minute), OpUpdate},
-		{"an older version emitted in the overlap", after, "7", t0.Add(-time.Minute), t0.Add(time.Minute), OpUpdate},
+		{"backfill, unchanged since the first poll", during, "1", t0.Add(-48 * time.Hour), t0.Add(time.Minute), source.OpRead},
+		{"backfill, changed after the first poll", during, "1", t0.Add(-48 * time.Hour), t0.Add(2 * time.Hour), source.OpUpdate},
+		{"created inside the range read", after, "2", t0.Add(time.Second), t0.Add(time.Second), source.OpCreate},
+		{"created and changed inside the range read", after, "2", t0.Add(time.Second), t0.Add(time.Minute), source.OpCreate},
+		{"late write inside the overlap", after, "3", from, from, source.OpCreate},
+		{"created before the range read", after, "4", from.Add(-time.Second), t0.Add(time.Minute), source.OpUpdate},
+		{"an older version emitted in the overlap", after, "7", t0.Add(-time.Minute), t0.Add(time.Minute), source.OpUpdate},
 	}
 	for _, tt := range tests {
 		if got := tt.cur.Versions(from).Op(tt.id, tt.created, tt.updated); got != tt.want {
@@ -39,17 +41,17 @@ func TestVersionsOpRemembersThePoll(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		cur   Cursor
-		first Op
+		first source.Op
 	}{
-		{"after the backfill", Cursor{Watermark: t0, BackfillUntil: t0.Add(-time.Hour)}, OpCreate},
-		{"during the backfill", Cursor{Watermark: t0, BackfillUntil: t0.Add(time.Hour)}, OpRead},
+		{"after the backfill", Cursor{Watermark: t0, BackfillUntil: t0.Add(-time.Hour)}, source.OpCreate},
+		{"during the backfill", Cursor{Watermark: t0, BackfillUntil: t0.Add(time.Hour)}, source.OpRead},
 	} {
 		vs := tc.cur.Versions(t0)
 		created := t0.Add(time.Second)
 		if got := vs.Op("5", created, created); got != tc.first {
 			t.Errorf("%s: first version %s, want %s", tc.name, got, tc.first)
 		}
-		if got := vs.Op("5", created, t0.Add(2*time.Hour)); got != OpUpdate {
+		if got := vs.Op("5", created, t0.Add(2*time.Hour)); got != source.OpUpdate {
 			t.Errorf("%s: second version %s, want u", tc.name, got)
 		}
 		if got := vs.Op("6", created, created); got != tc.first {
@@ -74,7 +76,7 @@ func TestCursorRoundTrip(t *testing.T) {
 		t.Fatalf("round trip: %+v", got)
 	}
 	for _, bad := range []string{`[]`, `{"seen":[]}`, `not json`, ``} {
-		if _, err := DecodeCursor(Offset(bad)); err == nil {
+		if _, err := DecodeCursor(source.Offset(bad)); err == nil {
 			t.Errorf("DecodeCursor(%q) accepted", bad)
 		}
 	}

@@ -1,4 +1,4 @@
-package source
+package fetch
 
 import (
 	"context"
@@ -58,7 +58,7 @@ func TestClientRetries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, n := server(t, tc.statuses...)
 			var failures []Reason
-			c := NewClient(ClientConfig{Source: "s1", MaxAttempts: 3, BackoffInitial: time.Millisecond, BackoffMax: 5 * time.Millisecond,
+			c := NewClient(Config{Source: "s1", MaxAttempts: 3, BackoffInitial: time.Millisecond, BackoffMax: 5 * time.Millisecond,
 				RateLimit: 1000, OnFailure: func(r Reason) { failures = append(failures, r) }})
 			start := time.Now()
 			body, err := c.Do(context.Background(), get(srv.URL+"/list?page=1"))
@@ -99,7 +99,7 @@ func TestClientCapsBodyAndRejectsHTML(t *testing.T) {
 		_, _ = w.Write([]byte(strings.Repeat("x", 5000)))
 	}))
 	defer srv.Close()
-	c := NewClient(ClientConfig{Source: "s", MaxBodyBytes: 4096, RateLimit: 1000})
+	c := NewClient(Config{Source: "s", MaxBodyBytes: 4096, RateLimit: 1000})
 	_, err := c.Do(context.Background(), get(srv.URL+"/big"))
 	if ReasonOf(err) != ReasonTooLarge || !strings.Contains(err.Error(), "4096-byte cap") {
 		t.Fatalf("big body: %v", err)
@@ -118,7 +118,7 @@ func TestClientTimeoutAndNetworkErrors(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := NewClient(ClientConfig{Source: "s", Timeout: 50 * time.Millisecond, MaxAttempts: 2, BackoffInitial: time.Millisecond, RateLimit: 1000})
+	c := NewClient(Config{Source: "s", Timeout: 50 * time.Millisecond, MaxAttempts: 2, BackoffInitial: time.Millisecond, RateLimit: 1000})
 	if _, err := c.Do(context.Background(), get(srv.URL)); ReasonOf(err) != ReasonTimeout {
 		t.Fatalf("slow server: %v", err)
 	}
@@ -132,7 +132,7 @@ func TestClientTimeoutAndNetworkErrors(t *testing.T) {
 
 func TestErrorsRedactSecretsInQuery(t *testing.T) {
 	srv, _ := server(t, 400)
-	c := NewClient(ClientConfig{Source: "s", RateLimit: 1000})
+	c := NewClient(Config{Source: "s", RateLimit: 1000})
 	_, err := c.Do(context.Background(), get(srv.URL+"/x?access_token=SECRET1&appId=42&sign=SECRET2"))
 	var e *Error
 	if !errors.As(err, &e) {
@@ -185,7 +185,7 @@ func TestClientRetriesMalformedJSON(t *testing.T) {
 			}))
 			defer srv.Close()
 			var failures []Reason
-			c := NewClient(ClientConfig{Source: "s1", MaxAttempts: 3, BackoffInitial: time.Millisecond, BackoffMax: 5 * time.Millisecond,
+			c := NewClient(Config{Source: "s1", MaxAttempts: 3, BackoffInitial: time.Millisecond, BackoffMax: 5 * time.Millisecond,
 				RateLimit: 1000, OnFailure: func(r Reason) { failures = append(failures, r) }})
 			var p page
 			err := c.DoJSON(context.Background(), get(srv.URL), func(b []byte) error { return json.Unmarshal(b, &p) })

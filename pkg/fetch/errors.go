@@ -1,11 +1,10 @@
-package source
+package fetch
 
 import (
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 )
 
 // Reason classifies a failed vendor request, for metrics and retries.
@@ -91,24 +90,4 @@ func describe(method string, u *url.URL) string {
 		c.RawQuery = q.Encode()
 	}
 	return method + " " + c.String()
-}
-
-// Quote returns the start of a body for an error message: at most 160
-// bytes, control characters and invalid UTF-8 replaced.
-func Quote(body []byte) string {
-	const max = 160
-	cut := len(body) > max
-	if cut {
-		body = body[:max]
-	}
-	s := strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || r < 0x20 {
-			return ' '
-		}
-		return r
-	}, string(body))
-	if cut {
-		s += "…"
-	}
-	return fmt.Sprintf("%q", s)
 }

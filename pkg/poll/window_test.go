@@ -1,9 +1,11 @@
-package source
+package poll
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 func TestWindows(t *testing.T) {
@@ -37,11 +39,11 @@ func TestWindows(t *testing.T) {
 		t.Fatalf("second window %+v", win)
 	}
 	late := t0.Add(80 * time.Minute)
-	if got := cur.Versions(win.From).Op("d", late, late); got != OpRead {
+	if got := cur.Versions(win.From).Op("d", late, late); got != source.OpRead {
 		t.Errorf("a record from before the first poll, read during the backfill: op %s", got)
 	}
 	cur = w.Advance(cur, win, nil)
-	if got := cur.Versions(win.From).Op("d", late, late); got != OpCreate {
+	if got := cur.Versions(win.From).Op("d", late, late); got != source.OpCreate {
 		t.Errorf("a late write found after the backfill: op %s", got)
 	}
 	if _, ok := w.Next(cur, now.Add(400*time.Millisecond)); ok {
@@ -73,7 +75,7 @@ func TestWindows(t *testing.T) {
 		t.Fatalf("Encode/Decode = %+v, %v", round, err)
 	}
 	for _, bad := range []string{`[]`, `{"seen":[]}`, `not json`} {
-		if _, err := w.Decode(Offset(bad), now); err == nil {
+		if _, err := w.Decode(source.Offset(bad), now); err == nil {
 			t.Errorf("Decode(%s) accepted", bad)
 		}
 	}
