@@ -210,3 +210,14 @@ func TestClientRetriesMalformedJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestDescribeNamesTheRequest(t *testing.T) {
+	err := errors.Join(&Error{Source: "s1", Request: "POST http://h/x", Reason: ReasonHTTP5xx, Status: 502})
+	if got := Describe(err, "POST http://h/x (window 1/2)").Error(); got != "source s1: POST http://h/x (window 1/2): http_5xx (HTTP 502)" {
+		t.Fatalf("Describe: %s", got)
+	}
+	plain := errors.New("not a fetch error")
+	if Describe(plain, "x") != plain {
+		t.Fatal("Describe changed an error that is no *Error")
+	}
+}

@@ -61,6 +61,17 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Describe names request in err, when it is an *Error, in place of the
+// method and URL the client saw (for a POST whose body says what was
+// asked), and returns err.
+func Describe(err error, request string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Request = request
+	}
+	return err
+}
+
 // ReasonOf returns the Reason of err, or "" when err is no *Error.
 func ReasonOf(err error) Reason {
 	var e *Error

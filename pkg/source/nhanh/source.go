@@ -259,11 +259,7 @@ func (s *Source) fetch(ctx context.Context, next json.RawMessage) (page, error) 
 		return err
 	})
 	if err != nil {
-		var e *fetch.Error
-		if errors.As(err, &e) {
-			e.Request = s.describe(next)
-		}
-		return page{}, err
+		return page{}, fetch.Describe(err, s.describe(next))
 	}
 	return pg, nil
 }

@@ -92,11 +92,7 @@ func (s *Source) fetch(ctx context.Context, win poll.Window, after string, dec *
 		return err
 	})
 	if err != nil {
-		var e *fetch.Error
-		if errors.As(err, &e) {
-			e.Request = s.describe(win, after)
-		}
-		return page{}, err
+		return page{}, fetch.Describe(err, s.describe(win, after))
 	}
 	return p, nil
 }
