@@ -8,7 +8,6 @@ import (
 	"io"
 	"iter"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,11 +28,6 @@ import (
 // type reported, the last of a name counting), seconds (unix seconds as a
 // number or a string), members (an object's members in order) and
 // syntaxError (the words of the source's errors).
-
-// decodeOptions are the options of every decode. Like encoding/json (v1),
-// which the source has always matched, they accept a member name sent twice
-// (v2 refuses it by default) and invalid UTF-8 in strings, read as U+FFFD.
-var decodeOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 
 // page is one decoded list response.
 type page struct {
@@ -84,11 +78,11 @@ func (e *vendorError) auth() bool { return slices.Contains(authErrorCodes, e.err
 // without data is refused.
 func parsePage(body []byte) (page, error) {
 	var r reply
-	if err := json.Unmarshal(body, &r, decodeOptions); err != nil {
+	if err := json.Unmarshal(body, &r, source.DecodeOptions); err != nil {
 		if _, ok := errors.AsType[*jsontext.SyntacticError](err); ok {
-			return page{}, fetch.NotJSON(notDocumented(syntaxError(err), body))
+			return page{}, fetch.NotJSON(source.NotDocumented(syntaxError(err), body))
 		}
-		return page{}, notDocumented(syntaxError(err), body)
+		return page{}, source.NotDocumented(syntaxError(err), body)
 	}
 	code, ok := scalar(r.Code)
 	if !ok {
@@ -96,7 +90,7 @@ func parsePage(body []byte) (page, error) {
 	}
 	if code != "1" {
 		errorCode, _ := scalar(r.ErrorCode)
-		if errorCode == "" && !isNull(r.ErrorCode) {
+		if errorCode == "" && !source.IsNull(r.ErrorCode) {
 			errorCode = string(r.ErrorCode)
 		}
 		return page{}, &vendorError{code: code, errorCode: errorCode, messages: messageText(r.Messages)}
@@ -106,7 +100,7 @@ func parsePage(body []byte) (page, error) {
 		err = fmt.Errorf("data is %s, want an array", source.JSONTypeArticle(r.Data.other))
 	}
 	if err != nil {
-		return page{}, notDocumented(err, body)
+		return page{}, source.NotDocumented(err, body)
 	}
 	if r.Data.list == nil {
 		return page{}, fmt.Errorf("response has code 1 but no data: %s", source.Quote(body))
@@ -150,10 +144,10 @@ func (r *reply) next() (jsontext.Value, error) {
 	var p struct {
 		Next jsontext.Value `json:"next"`
 	}
-	if err := json.Unmarshal(r.Paginator, &p, decodeOptions); err != nil {
+	if err := json.Unmarshal(r.Paginator, &p, source.DecodeOptions); err != nil {
 		return nil, err // cannot happen: an object of any members fits
 	}
-	if isNull(p.Next) {
+	if source.IsNull(p.Next) {
 		return nil, nil
 	}
 	return compact(p.Next), nil
@@ -189,14 +183,11 @@ func (c *conversations) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 // cursor compare equal. Were v not valid, it would be returned as it is.
 func compact(v []byte) jsontext.Value {
 	c := jsontext.Value(bytes.Clone(v))
-	if c.Compact(decodeOptions) != nil {
+	if c.Compact(source.DecodeOptions) != nil {
 		return v
 	}
 	return c
 }
-
-// isNull reports whether the JSON value v is absent (nil) or null.
-func isNull(v jsontext.Value) bool { return len(v) == 0 || v.Kind() == 'n' }
 
 // scalar returns a JSON string's text or a JSON number's digits, and false
 // for anything else (absent, null, an object, an array, a boolean, a
@@ -205,11 +196,11 @@ func scalar(v jsontext.Value) (string, bool) {
 	switch v.Kind() {
 	case '"':
 		var s string
-		err := json.Unmarshal(v, &s, decodeOptions)
+		err := json.Unmarshal(v, &s, source.DecodeOptions)
 		return s, err == nil
 	case '0':
 		var f float64
-		err := json.Unmarshal(v, &f, decodeOptions)
+		err := json.Unmarshal(v, &f, source.DecodeOptions)
 		return string(v), err == nil
 	}
 	return "", false
@@ -220,7 +211,7 @@ func scalar(v jsontext.Value) (string, bool) {
 // accepted: a string, an array (of strings or anything else), an object
 // ("key: value" pairs in the order sent), or any other JSON value as sent.
 func messageText(v jsontext.Value) string {
-	if isNull(v) {
+	if source.IsNull(v) {
 		return ""
 	}
 	if s, ok := scalar(v); ok {
@@ -230,7 +221,7 @@ func messageText(v jsontext.Value) string {
 	switch v.Kind() {
 	case '[':
 		var items []jsontext.Value
-		_ = json.Unmarshal(v, &items, decodeOptions) // v is a valid array
+		_ = json.Unmarshal(v, &items, source.DecodeOptions) // v is a valid array
 		for _, item := range items {
 			parts = append(parts, messageText(item))
 		}
@@ -249,7 +240,7 @@ func messageText(v jsontext.Value) string {
 // A value is valid only until the next one is read.
 func members(v jsontext.Value) iter.Seq2[string, jsontext.Value] {
 	return func(yield func(string, jsontext.Value) bool) {
-		dec := jsontext.NewDecoder(bytes.NewReader(v), decodeOptions)
+		dec := jsontext.NewDecoder(bytes.NewReader(v), source.DecodeOptions)
 		if _, err := dec.ReadToken(); err != nil { // {
 			return
 		}
@@ -416,7 +407,7 @@ func decodeConversation(raw jsontext.Value) conversation {
 	w := wirePool.Get().(*wireConversation)
 	defer wirePool.Put(w)
 	w.reset()
-	if err := json.Unmarshal(raw, w, decodeOptions); err != nil {
+	if err := json.Unmarshal(raw, w, source.DecodeOptions); err != nil {
 		c.err = fmt.Errorf("conversation (id unknown): %w", syntaxError(err))
 		return c
 	}
@@ -460,7 +451,7 @@ func (w *wireConversation) convert(box *conversationBox, c *conversation) []erro
 	c.id, c.updated = v.ID, v.UpdatedAt
 	v.CreatedAt, err = seconds("createdAt", w.CreatedAt)
 	d.add(err)
-	if !isNull(w.LastSeenMessageAt) {
+	if !source.IsNull(w.LastSeenMessageAt) {
 		box.lastSeenMessageAt, err = seconds("lastSeenMessageAt", w.LastSeenMessageAt)
 		d.add(err)
 		v.LastSeenMessageAt = &box.lastSeenMessageAt
@@ -541,7 +532,7 @@ func readID(field string, v jsontext.Value, dst *string) error {
 		}
 		return nil
 	case '0':
-		if isInteger(v) {
+		if source.IsInteger(v) {
 			*dst = string(v)
 			return nil
 		}
@@ -553,7 +544,7 @@ func readID(field string, v jsontext.Value, dst *string) error {
 // string, or an integer whose digits are kept exactly; cell holds it.
 func optionalID(field string, v jsontext.Value, cell *string) (*string, error) {
 	switch {
-	case isNull(v):
+	case source.IsNull(v):
 		return nil, nil
 	case string(v) == `""`:
 		return cell, nil
@@ -564,21 +555,11 @@ func optionalID(field string, v jsontext.Value, cell *string) (*string, error) {
 	return cell, nil
 }
 
-// isInteger reports whether the JSON number v is an integer that fits in
-// 64 bits, signed or unsigned.
-func isInteger(v jsontext.Value) bool {
-	if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-		return true
-	}
-	_, err := strconv.ParseUint(string(v), 10, 64)
-	return err == nil
-}
-
 // seconds reads a required unix-seconds time: a JSON number or a numeric
 // string (source.UnixSeconds). v2's unix time format reads neither the
 // string nor only whole seconds.
 func seconds(field string, v jsontext.Value) (time.Time, error) {
-	if isNull(v) {
+	if source.IsNull(v) {
 		return time.Time{}, fmt.Errorf("%s is missing", field)
 	}
 	return source.UnixSeconds(field, []byte(v))
@@ -600,9 +581,4 @@ func syntaxError(err error) error {
 		what += fmt.Sprintf(" within %q", serr.JSONPointer)
 	}
 	return fmt.Errorf("%s at offset %d", what, serr.ByteOffset)
-}
-
-// notDocumented is the error for a body that is not the documented JSON.
-func notDocumented(err error, body []byte) error {
-	return fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // TestWhatV2DoesNotDo shows, case by case, what encoding/json/v2 does not
@@ -40,35 +42,35 @@ func TestWhatV2DoesNotDo(t *testing.T) {
 	t.Run("of a member sent twice the last counts: member", func(t *testing.T) {
 		raw := `{"id":"c1","status":"read","status":2}`
 		var v typed
-		if err := json.Unmarshal([]byte(raw), &v, decodeOptions); err == nil {
+		if err := json.Unmarshal([]byte(raw), &v, source.DecodeOptions); err == nil {
 			t.Fatalf("v2 now reads %s as %+v", raw, v)
 		}
 		var w wireConversation
-		if err := json.Unmarshal([]byte(raw), &w, decodeOptions); err != nil || !w.Status.set || w.Status.value != 2 || w.Status.wrong != nil {
+		if err := json.Unmarshal([]byte(raw), &w, source.DecodeOptions); err != nil || !w.Status.set || w.Status.value != 2 || w.Status.wrong != nil {
 			t.Fatalf("wireConversation: %+v, %v", w.Status, err)
 		}
 	})
 
-	t.Run("a member name sent twice is accepted: decodeOptions", func(t *testing.T) {
+	t.Run("a member name sent twice is accepted: source.DecodeOptions", func(t *testing.T) {
 		raw := `{"id":"a","id":"b"}`
 		var v typed
 		err := json.Unmarshal([]byte(raw), &v)
 		if serr, ok := errors.AsType[*jsontext.SyntacticError](err); !ok || serr.Err != jsontext.ErrDuplicateName {
 			t.Fatalf("v2 now reads %s by default: %+v, %v", raw, v, err)
 		}
-		if err := json.Unmarshal([]byte(raw), &v, decodeOptions); err != nil || v.ID != "b" {
-			t.Fatalf("with decodeOptions: %+v, %v", v, err)
+		if err := json.Unmarshal([]byte(raw), &v, source.DecodeOptions); err != nil || v.ID != "b" {
+			t.Fatalf("with source.DecodeOptions: %+v, %v", v, err)
 		}
 	})
 
-	t.Run("invalid UTF-8 is read as U+FFFD: decodeOptions", func(t *testing.T) {
+	t.Run("invalid UTF-8 is read as U+FFFD: source.DecodeOptions", func(t *testing.T) {
 		raw := "{\"id\":\"a\xffb\"}"
 		var v typed
 		if err := json.Unmarshal([]byte(raw), &v); err == nil {
 			t.Fatalf("v2 now reads invalid UTF-8 by default: %+v", v)
 		}
-		if err := json.Unmarshal([]byte(raw), &v, decodeOptions); err != nil || v.ID != "a\ufffdb" {
-			t.Fatalf("with decodeOptions: %+v, %v", v, err)
+		if err := json.Unmarshal([]byte(raw), &v, source.DecodeOptions); err != nil || v.ID != "a\ufffdb" {
+			t.Fatalf("with source.DecodeOptions: %+v, %v", v, err)
 		}
 	})
 
@@ -86,7 +88,7 @@ func TestWhatV2DoesNotDo(t *testing.T) {
 			t.Fatalf(`a field tagged ",unknown" no longer reads the member of its name: %s, %v`, old.Extra, err)
 		}
 		var w wireConversation
-		if err := json.Unmarshal([]byte(`{"id":"a","tags":[7],"Extra":1}`), &w, decodeOptions); err != nil || string(w.Extra) != `{"tags":[7],"Extra":1}` {
+		if err := json.Unmarshal([]byte(`{"id":"a","tags":[7],"Extra":1}`), &w, source.DecodeOptions); err != nil || string(w.Extra) != `{"tags":[7],"Extra":1}` {
 			t.Fatalf(`",embed": %s, %v`, w.Extra, err)
 		}
 	})

@@ -78,14 +78,14 @@ func decodeCustomer(raw jsontext.Value, loc *time.Location, tenant int64) custom
 	}
 	var w wireCustomer
 	var errs []error
-	err := json.Unmarshal(raw, &w, decodeOptions)
+	err := json.Unmarshal(raw, &w, source.DecodeOptions)
 	if _, ok := errors.AsType[*json.SemanticError](err); ok {
 		// A member of the wrong JSON type stops the decoding. Decode again,
 		// noting such members instead, so that the others (the id and
 		// updated_at above all) are still read and every error is told.
 		wrong := new(wrongTypes)
 		w = wireCustomer{}
-		err = json.Unmarshal(raw, &w, decodeOptions, json.WithUnmarshalers(wrong.unmarshalers()))
+		err = json.Unmarshal(raw, &w, source.DecodeOptions, json.WithUnmarshalers(wrong.unmarshalers()))
 		errs = wrong.errs
 	}
 	if err != nil {
@@ -115,7 +115,7 @@ func decodeCustomer(raw jsontext.Value, loc *time.Location, tenant int64) custom
 		c.updated, c.updatedOK = v.UpdatedAt, true
 	}
 	v.TenantID = tenant
-	if !isNull(w.TenantID) {
+	if !source.IsNull(w.TenantID) {
 		if v.TenantID, err = integer("tenant_id", w.TenantID); err != nil {
 			errs = append(errs, err)
 		}
@@ -211,7 +211,7 @@ func stamp(field string, v jsontext.Value, loc *time.Location) (time.Time, error
 		return time.Time{}, fmt.Errorf("%s is a JSON %s, want a string", field, source.JSONType(v))
 	}
 	var buf [64]byte
-	b := appendUnquote(buf[:0], v)
+	b := source.AppendUnquote(buf[:0], v)
 	layout := "2006-01-02T15:04:05.999999999"
 	if len(b) > 10 && b[10] == ' ' {
 		layout = "2006-01-02 15:04:05.999999999"
@@ -234,7 +234,7 @@ func customize(v jsontext.Value, s *string) (*string, error) {
 	case 0, 'n':
 		return nil, nil
 	case '"':
-		*s = unquote(v)
+		*s = source.Unquote(v)
 		return s, nil
 	case '{', '[':
 		*s = string(v)

@@ -62,14 +62,6 @@ func (e *vendorError) reason() fetch.Reason {
 	return fetch.ReasonVendor
 }
 
-// decodeOptions are the options of every decoding: RFC 8259 JSON as
-// encoding/json (and the decoder before this one) reads it, so that one
-// customer's repeated member name or invalid UTF-8 does not refuse its
-// page. A repeated member takes the last value (repeated objects merge,
-// member by member); invalid UTF-8 in a string becomes U+FFFD. Member
-// names match exactly, as v2 does by default.
-var decodeOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-
 // reply is a query answer: {"code", "message", "traceId", "data":
 // {"paging": {"after", "before", "previous", "next"}, "customer_list":
 // [...]}}. Every member is read whatever its JSON type, so that an
@@ -133,14 +125,14 @@ func (l *customerList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 func parsePage(body []byte) (page, error) {
 	if jsontext.Value(body).Kind() != '{' {
 		var v jsontext.Value
-		if err := json.Unmarshal(body, &v, decodeOptions); err != nil {
-			return page{}, fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
+		if err := json.Unmarshal(body, &v, source.DecodeOptions); err != nil {
+			return page{}, source.NotDocumented(err, body)
 		}
 		return page{}, fmt.Errorf("response is not a JSON object: %s", source.Quote(body))
 	}
 	var r reply
-	if err := json.Unmarshal(body, &r, decodeOptions); err != nil {
-		return page{}, fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
+	if err := json.Unmarshal(body, &r, source.DecodeOptions); err != nil {
+		return page{}, source.NotDocumented(err, body)
 	}
 	c, err := integer("code", r.Code)
 	if err != nil {
@@ -158,12 +150,12 @@ func parsePage(body []byte) (page, error) {
 		return page{}, fmt.Errorf("response has no \"data\".\"paging\" object: %s", source.Quote(body))
 	case !list.sent:
 		return page{}, fmt.Errorf("response has no \"data\".\"customer_list\": %s", source.Quote(body))
-	case !list.isArray && !isNull(list.other):
+	case !list.isArray && !source.IsNull(list.other):
 		return page{}, fmt.Errorf("customer_list %s is not an array", source.Quote(list.other))
 	}
 	paging := &data.Paging.v
-	p := page{customers: list.elems, more: !isNull(paging.Next)}
-	if !isNull(paging.After) {
+	p := page{customers: list.elems, more: !source.IsNull(paging.Next)}
+	if !source.IsNull(paging.After) {
 		if p.after.id, err = integer("paging.after", paging.After); err != nil {
 			return page{}, fmt.Errorf("response %w: %s", err, source.Quote(body))
 		}
@@ -175,34 +167,13 @@ func parsePage(body []byte) (page, error) {
 // text is the content of a JSON string, the JSON text of another value,
 // or "" for null or missing.
 func text(v jsontext.Value) string {
-	if isNull(v) {
+	if source.IsNull(v) {
 		return ""
 	}
 	if v.Kind() == '"' {
-		return unquote(v)
+		return source.Unquote(v)
 	}
 	return string(v)
-}
-
-// isNull reports whether a member is missing or null.
-func isNull(v jsontext.Value) bool {
-	k := v.Kind()
-	return k == 0 || k == 'n'
-}
-
-// unquote returns the content of v, a JSON string read with
-// decodeOptions.
-func unquote(v jsontext.Value) string {
-	var buf [128]byte
-	return string(appendUnquote(buf[:0], v))
-}
-
-// appendUnquote appends the content of v, a JSON string read with
-// decodeOptions, to b: invalid UTF-8 becomes U+FFFD, as decodeOptions
-// allow, which is all AppendUnquote's error could report.
-func appendUnquote(b []byte, v jsontext.Value) []byte {
-	b, _ = jsontext.AppendUnquote(b, v)
-	return b
 }
 
 // integer reads a signed 64-bit integer sent as a JSON number or a numeric
@@ -214,7 +185,7 @@ func integer(field string, v jsontext.Value) (int64, error) {
 		return 0, fmt.Errorf("%s is missing", field)
 	case '"':
 		var buf [32]byte
-		digits = appendUnquote(buf[:0], v)
+		digits = source.AppendUnquote(buf[:0], v)
 	}
 	n, err := strconv.ParseInt(string(digits), 10, 64)
 	if err != nil {

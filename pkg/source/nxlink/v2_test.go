@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // TestWhatV2CannotDo shows what encoding/json/v2 does not do by itself
@@ -37,7 +39,7 @@ func TestWhatV2CannotDo(t *testing.T) {
 	// are not read. Hence the second decoding with wrongTypes.
 	raw := `{"gender":"male","id":7,"updated_at":"2024-07-30T17:56:39"}`
 	var w wireCustomer
-	err := json.Unmarshal([]byte(raw), &w, decodeOptions)
+	err := json.Unmarshal([]byte(raw), &w, source.DecodeOptions)
 	if _, ok := errors.AsType[*json.SemanticError](err); !ok || w.ID != nil || w.UpdatedAt != nil {
 		t.Errorf("decoding went on after a member of the wrong type: %v, id %s", err, w.ID)
 	}

@@ -15,21 +15,15 @@ import (
 )
 
 // Tiki's JSON is decoded with encoding/json/v2 (go-json-experiment/json)
-// into tagged structs. Members are matched by their exact names (v2's
-// default). decodeOptions keeps two things encoding/json (v1) accepted and
-// the source always has: of a member sent twice the last counts, and a
-// string that is not valid UTF-8 is taken (its bad bytes become U+FFFD
-// where it is read as a string; kept as sent in inputs and extra_json)
-// rather than refusing the whole page over one lead's bad byte.
-var decodeOptions = json.JoinOptions(
-	jsontext.AllowDuplicateNames(true),
-	jsontext.AllowInvalidUTF8(true),
-)
+// into tagged structs, with source.DecodeOptions: a string that is not
+// valid UTF-8 becomes U+FFFD where it is read as a string and is kept as
+// sent in inputs and extra_json, rather than refusing the whole page over
+// one lead's bad byte.
 
-// pageOptions are decodeOptions plus one rule: a "data" object sent twice
-// replaces the first instead of merging into it (v2 decodes into the value
-// already there, which would keep members of the first).
-var pageOptions = json.JoinOptions(decodeOptions,
+// pageOptions are source.DecodeOptions plus one rule: a "data" object
+// sent twice replaces the first instead of merging into it (v2 decodes
+// into the value already there, which would keep members of the first).
+var pageOptions = json.JoinOptions(source.DecodeOptions,
 	json.WithUnmarshalers(json.JoinUnmarshalers(
 		json.UnmarshalFromFunc(func(_ *jsontext.Decoder, d *pageData[jsontext.Value]) error {
 			*d = pageData[jsontext.Value]{}
@@ -110,7 +104,7 @@ func decodeEach(body []byte) ([]decoded, error) {
 func parsePage(body []byte) ([]jsontext.Value, error) {
 	var p page[jsontext.Value]
 	if err := json.Unmarshal(body, &p, pageOptions); err != nil {
-		return nil, notDocumented(pageError(err), body)
+		return nil, source.NotDocumented(pageError(err), body)
 	}
 	switch {
 	case p.Data == nil:
@@ -191,7 +185,7 @@ func (d *responseDecoder) decode(raw jsontext.Value) (id string, r response) {
 	if raw.Kind() != '{' {
 		// v2 would decode null into an empty record and report an array
 		// without checking the rest is JSON: read it whole to tell.
-		if err := json.Unmarshal(raw, new(jsontext.Value), decodeOptions); err != nil {
+		if err := json.Unmarshal(raw, new(jsontext.Value), source.DecodeOptions); err != nil {
 			r.err = fmt.Errorf("form response (id unknown): %w", syntaxError(err))
 		} else {
 			r.err = fmt.Errorf("form response (id unknown): the record is %s, want a JSON object", source.JSONTypeArticle(raw))
@@ -202,7 +196,7 @@ func (d *responseDecoder) decode(raw jsontext.Value) (id string, r response) {
 	// absent member stays empty, a member sent is never empty.
 	rec := &d.rec
 	*rec = record{ID: rec.ID[:0], FormID: rec.FormID[:0], CreatedAt: rec.CreatedAt[:0], Inputs: rec.Inputs[:0], Extra: rec.Extra[:0]}
-	if err := json.Unmarshal(raw, rec, decodeOptions); err != nil {
+	if err := json.Unmarshal(raw, rec, source.DecodeOptions); err != nil {
 		r.err = fmt.Errorf("form response (id unknown): %w", syntaxError(err))
 		return "", r
 	}
@@ -289,7 +283,7 @@ func (f *fastRecord) convert() (decoded, bool) {
 func decimal(field string, v jsontext.Value) (string, error) {
 	var s string
 	if v.Kind() == '"' {
-		s = unquote(v)
+		s = source.Unquote(v)
 	} else {
 		s = string(v)
 	}
@@ -310,7 +304,7 @@ func createdAt(v jsontext.Value) (time.Time, error) {
 	s := ""
 	switch v.Kind() {
 	case '"':
-		s = unquote(v)
+		s = source.Unquote(v)
 	case 'n', 0: // null, absent
 	default:
 		return time.Time{}, fmt.Errorf("created_at is %s, want an RFC 3339 time string", source.JSONTypeArticle(v))
@@ -322,15 +316,6 @@ func createdAt(v jsontext.Value) (time.Time, error) {
 	return t, nil
 }
 
-// unquote decodes the JSON string v, which v2 has read as valid but for
-// bad UTF-8: bad bytes become U+FFFD, as encoding/json makes them (the
-// error only reports them).
-func unquote(v jsontext.Value) string {
-	var buf [64]byte
-	b, _ := jsontext.AppendUnquote(buf[:0], v)
-	return string(b)
-}
-
 // syntaxError is v2's account of a body that is not JSON. A cut body is
 // also worded as encoding/json words it, "unexpected end of JSON input",
 // as the source's errors always have.
@@ -339,9 +324,4 @@ func syntaxError(err error) error {
 		return fmt.Errorf("unexpected end of JSON input (%w)", err)
 	}
 	return err
-}
-
-// notDocumented is the error for a body that is not the documented JSON.
-func notDocumented(err error, body []byte) error {
-	return fmt.Errorf("response is not the documented JSON: %w; body %s", err, source.Quote(body))
 }

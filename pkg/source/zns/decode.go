@@ -145,7 +145,7 @@ func (d *decoder) decode(raw []byte) message {
 		// v2 would read null as an empty object: refuse it, and every
 		// other value, before decoding.
 		r := message{raw: raw}
-		if v.IsValid(decodeOptions) {
+		if v.IsValid(source.DecodeOptions) {
 			r.err = fmt.Errorf("zns message (id unknown) is %s, want a JSON object", source.JSONTypeArticle(v))
 		} else {
 			r.err = errors.New("zns message (id unknown) is not valid JSON")
@@ -153,7 +153,7 @@ func (d *decoder) decode(raw []byte) message {
 		return r
 	}
 	d.w.reset()
-	if err := jsonv2.Unmarshal(raw, &d.w, decodeOptions); err != nil {
+	if err := jsonv2.Unmarshal(raw, &d.w, source.DecodeOptions); err != nil {
 		// Every member takes any JSON value: only the syntax can fail.
 		return message{raw: raw, err: fmt.Errorf("zns message (id unknown) is not valid JSON: %w", err)}
 	}
@@ -291,7 +291,7 @@ func (d *decoder) problems(raw []byte) error {
 // names again; only a record with several problems needs it.
 func memberOrder(raw []byte) map[string]int {
 	order := make(map[string]int)
-	dec := jsontext.NewDecoder(bytes.NewReader(raw), decodeOptions)
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), source.DecodeOptions)
 	if _, err := dec.ReadToken(); err != nil {
 		return order
 	}
@@ -347,9 +347,9 @@ func (d *decoder) optID(name string, v jsontext.Value, dst **string, cell *strin
 func (d *decoder) appendID(v jsontext.Value) error {
 	switch v.Kind() {
 	case '"':
-		d.buf = appendText(d.buf, v)
+		d.buf = source.AppendUnquote(d.buf, v)
 	case '0':
-		if !isInteger(v) {
+		if !source.IsInteger(v) {
 			return fmt.Errorf("%s is not a 64-bit integer", v)
 		}
 		d.buf = append(d.buf, v...)
@@ -359,23 +359,13 @@ func (d *decoder) appendID(v jsontext.Value) error {
 	return nil
 }
 
-// isInteger reports whether the JSON number v is an integer that fits in
-// 64 bits, signed or unsigned.
-func isInteger(v jsontext.Value) bool {
-	if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-		return true
-	}
-	_, err := strconv.ParseUint(string(v), 10, 64)
-	return err == nil
-}
-
 // optString reads an optional JSON string.
 func (d *decoder) optString(name string, v jsontext.Value, dst **string, cell *string) {
 	switch v.Kind() {
 	case 0, 'n':
 	case '"':
 		start := len(d.buf)
-		d.buf = appendText(d.buf, v)
+		d.buf = source.AppendUnquote(d.buf, v)
 		d.keep(cell, start)
 		*dst = cell
 	default:
@@ -466,7 +456,7 @@ func (d *decoder) parseTime(v jsontext.Value, dst *time.Time) error {
 	if v.Kind() != '"' {
 		return fmt.Errorf("is %s, want an RFC 3339 time string", source.JSONTypeArticle(v))
 	}
-	d.tmp = appendText(d.tmp[:0], v)
+	d.tmp = source.AppendUnquote(d.tmp[:0], v)
 	t, err := time.Parse(time.RFC3339Nano, string(d.tmp))
 	if err != nil {
 		return fmt.Errorf("%s is not an RFC 3339 time", source.Quote(v))

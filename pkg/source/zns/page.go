@@ -12,15 +12,6 @@ import (
 	"github.com/vnstream/connector/pkg/source"
 )
 
-// decodeOptions relax what v2 refuses and encoding/json accepts, so that
-// the vendor's JSON is judged as before: a repeated member (the last one
-// wins) and invalid UTF-8 (U+FFFD in the strings kept). Member names stay
-// matched exactly, case included: v2's default.
-var decodeOptions = jsonv2.JoinOptions(
-	jsontext.AllowDuplicateNames(true),
-	jsontext.AllowInvalidUTF8(true),
-)
-
 // page is one list answer: {"messages": [...], "paging": {"next": ..}}.
 type page struct {
 	// messages are the records, decoded; their raw bytes are slices of
@@ -124,13 +115,13 @@ func parsePage(body []byte, d *decoder) (page, error) {
 	if jsontext.Value(body).Kind() != '{' {
 		// v2 would read null as an empty object: refuse it, and every
 		// other value, before decoding.
-		if jsontext.Value(body).IsValid(decodeOptions) {
+		if jsontext.Value(body).IsValid(source.DecodeOptions) {
 			return page{}, fmt.Errorf("response is not a JSON object: %s", source.Quote(body))
 		}
 		return page{}, notJSON(body)
 	}
 	a := pageJSON{Messages: messageList{body: body, d: d}}
-	if err := jsonv2.Unmarshal(body, &a, decodeOptions); err != nil {
+	if err := jsonv2.Unmarshal(body, &a, source.DecodeOptions); err != nil {
 		// Every member takes any JSON value: only the syntax can fail.
 		return page{}, notJSON(body)
 	}
@@ -167,7 +158,7 @@ func notJSON(body []byte) error {
 	var v struct{}
 	err := json.Unmarshal(body, &v)
 	if err == nil { // v2 and encoding/json disagree: say v2's reason
-		err = jsonv2.Unmarshal(body, new(jsontext.Value), decodeOptions)
+		err = jsonv2.Unmarshal(body, new(jsontext.Value), source.DecodeOptions)
 	}
 	return fetch.NotJSON(fmt.Errorf("response is not JSON: %v; body %s", err, source.Quote(body)))
 }
@@ -178,14 +169,14 @@ func pagingNext(v jsontext.Value) (string, error) {
 		return "", fmt.Errorf("paging is %s, want an object", source.JSONTypeArticle(v))
 	}
 	var p pagingJSON
-	if err := jsonv2.Unmarshal(v, &p, decodeOptions); err != nil {
+	if err := jsonv2.Unmarshal(v, &p, source.DecodeOptions); err != nil {
 		return "", fmt.Errorf("paging: %w", err) // v is valid JSON: not reached
 	}
 	switch p.Next.Kind() {
 	case 0, 'n':
 		return "", nil
 	case '"':
-		return string(appendText(nil, p.Next)), nil
+		return string(source.AppendUnquote(nil, p.Next)), nil
 	}
 	return "", fmt.Errorf("paging.next is %s, want a string", source.JSONTypeArticle(p.Next))
 }
@@ -207,17 +198,7 @@ func isErrorCode(v jsontext.Value) bool {
 // JSON; "" for nil.
 func text(v jsontext.Value) string {
 	if v.Kind() == '"' {
-		return string(appendText(nil, v))
+		return string(source.AppendUnquote(nil, v))
 	}
 	return string(v)
-}
-
-// appendText appends the content of the JSON string v, which has been
-// validated with its page or record, to dst, unescaped. Invalid UTF-8 and
-// lone surrogates become U+FFFD, as encoding/json and v2 with
-// AllowInvalidUTF8 decode them; AppendUnquote's error then only says that
-// it replaced some.
-func appendText(dst []byte, v jsontext.Value) []byte {
-	dst, _ = jsontext.AppendUnquote(dst, v)
-	return dst
 }

@@ -13,6 +13,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 
@@ -31,7 +32,7 @@ func TestV2StopsAtTheFirstWrongType(t *testing.T) {
 		Note           *string `json:"note"`
 		UpdatedAt      string  `json:"updated_at"`
 	}
-	err := jsonv2.Unmarshal([]byte(raw), &typed, decodeOptions)
+	err := jsonv2.Unmarshal([]byte(raw), &typed, source.DecodeOptions)
 	if err == nil || typed.ID != "" || typed.UpdatedAt != "" {
 		t.Fatalf("v2 into Go types: %v, id %q, updated_at %q; the workaround may no longer be needed", err, typed.ID, typed.UpdatedAt)
 	}
