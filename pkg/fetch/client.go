@@ -90,24 +90,14 @@ func NewClient(cfg Config) *Client {
 	}
 }
 
-// Do sends the request that build makes and returns the body of a 2xx
-// answer. build is called afresh for every attempt, so signatures and
-// timestamps are current. A 2xx answer that is HTML is an error.
-func (c *Client) Do(ctx context.Context, build func(ctx context.Context) (*http.Request, error)) ([]byte, error) {
-	var body []byte
-	err := c.DoJSON(ctx, build, func(b []byte) error {
-		body = b
-		return nil
-	})
-	return body, err
-}
-
-// DoJSON is Do for a JSON API: decode reads the body of the 2xx answer.
-// An answer decode refuses fails with ReasonDecode; when the body is not
-// well-formed JSON at all (decode's error wraps a
-// jsontext.SyntacticError or io.ErrUnexpectedEOF: a truncated or garbled
-// page), the request is retried like a 5xx, so one bad page costs one
-// request rather than the poll.
+// DoJSON sends the request that build makes and hands the body of a 2xx
+// answer to decode. build is called afresh for every attempt, so
+// signatures and timestamps are current. A 2xx answer that is HTML is an
+// error, and so is one decode refuses (ReasonDecode); when the body is not
+// well-formed JSON at all (decode's error wraps a jsontext.SyntacticError
+// or io.ErrUnexpectedEOF, or is marked with NotJSON: a truncated or
+// garbled page), the request is retried like a 5xx, so one bad page costs
+// one request rather than the poll.
 func (c *Client) DoJSON(ctx context.Context, build func(ctx context.Context) (*http.Request, error), decode func(body []byte) error) error {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = c.cfg.BackoffInitial

@@ -34,6 +34,17 @@ func server(t *testing.T, statuses ...int) (*httptest.Server, *atomic.Int32) {
 	return srv, &n
 }
 
+// do is the client's answer to the request build makes: the body of a
+// 2xx answer, decoded by nothing.
+func do(c *Client, build func(ctx context.Context) (*http.Request, error)) ([]byte, error) {
+	var body []byte
+	err := c.DoJSON(context.Background(), build, func(b []byte) error {
+		body = b
+		return nil
+	})
+	return body, err
+}
+
 func get(url string) func(ctx context.Context) (*http.Request, error) {
 	return func(ctx context.Context) (*http.Request, error) {
 		return http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -61,7 +72,7 @@ func TestClientRetries(t *testing.T) {
 			c := NewClient(Config{Source: "s1", MaxAttempts: 3, BackoffInitial: time.Millisecond, BackoffMax: 5 * time.Millisecond,
 				RateLimit: 1000, OnFailure: func(r Reason) { failures = append(failures, r) }})
 			start := time.Now()
-			body, err := c.Do(context.Background(), get(srv.URL+"/list?page=1"))
+			body, err := do(c, get(srv.URL+"/list?page=1"))
 			if got := n.Load(); got != tc.attempts {
 				t.Errorf("%d attempts, want %d", got, tc.attempts)
 			}
@@ -100,11 +111,11 @@ func TestClientCapsBodyAndRejectsHTML(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := NewClient(Config{Source: "s", MaxBodyBytes: 4096, RateLimit: 1000})
-	_, err := c.Do(context.Background(), get(srv.URL+"/big"))
+	_, err := do(c, get(srv.URL+"/big"))
 	if ReasonOf(err) != ReasonTooLarge || !strings.Contains(err.Error(), "4096-byte cap") {
 		t.Fatalf("big body: %v", err)
 	}
-	_, err = c.Do(context.Background(), get(srv.URL+"/html"))
+	_, err = do(c, get(srv.URL+"/html"))
 	if ReasonOf(err) != ReasonDecode || !strings.Contains(err.Error(), "HTML instead of JSON") {
 		t.Fatalf("html body: %v", err)
 	}
@@ -119,13 +130,13 @@ func TestClientTimeoutAndNetworkErrors(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := NewClient(Config{Source: "s", Timeout: 50 * time.Millisecond, MaxAttempts: 2, BackoffInitial: time.Millisecond, RateLimit: 1000})
-	if _, err := c.Do(context.Background(), get(srv.URL)); ReasonOf(err) != ReasonTimeout {
+	if _, err := do(c, get(srv.URL)); ReasonOf(err) != ReasonTimeout {
 		t.Fatalf("slow server: %v", err)
 	}
 	closed := httptest.NewServer(http.NotFoundHandler())
 	url := closed.URL
 	closed.Close()
-	if _, err := c.Do(context.Background(), get(url)); ReasonOf(err) != ReasonNetwork {
+	if _, err := do(c, get(url)); ReasonOf(err) != ReasonNetwork {
 		t.Fatalf("closed server: %v", err)
 	}
 }
@@ -133,7 +144,7 @@ func TestClientTimeoutAndNetworkErrors(t *testing.T) {
 func TestErrorsRedactSecretsInQuery(t *testing.T) {
 	srv, _ := server(t, 400)
 	c := NewClient(Config{Source: "s", RateLimit: 1000})
-	_, err := c.Do(context.Background(), get(srv.URL+"/x?access_token=SECRET1&appId=42&sign=SECRET2"))
+	_, err := do(c, get(srv.URL+"/x?access_token=SECRET1&appId=42&sign=SECRET2"))
 	var e *Error
 	if !errors.As(err, &e) {
 		t.Fatal(err)

@@ -167,12 +167,6 @@ type responseBox struct {
 	extra string
 }
 
-// decodeResponse converts one raw record (see responseDecoder.decode).
-func decodeResponse(raw jsontext.Value) (id string, r response) {
-	var d responseDecoder
-	return d.decode(raw)
-}
-
 // A responseDecoder converts records one after another, reusing the
 // buffers its record was decoded into last time.
 type responseDecoder struct{ rec record }

@@ -364,3 +364,9 @@ func FuzzDecodePage(f *testing.F) {
 		}
 	})
 }
+
+// decodeResponse converts one raw record (see responseDecoder.decode).
+func decodeResponse(raw jsontext.Value) (id string, r response) {
+	var d responseDecoder
+	return d.decode(raw)
+}
