@@ -30,11 +30,7 @@ type Settings struct {
 	// BaseURL is the Twirp service prefix that ".Zalo/ListMessages" is
 	// appended to, e.g. https://api.etelecom.vn/v1/shop. Required: the
 	// document does not name one.
-	BaseURL string `yaml:"base_url"`
-	// APIKey is the Bearer key (a shop key for partner accounts); it must
-	// come from ${ENV} or APIKeyFile.
-	APIKey       config.Secret `yaml:"api_key"`
-	APIKeyFile   string        `yaml:"api_key_file"`
+	BaseURL      string `yaml:"base_url"`
 	zns.Settings `yaml:",inline"`
 }
 
@@ -48,6 +44,5 @@ func (s *Settings) Check(add func(setting, problem string)) {
 	} else {
 		config.CheckURL(add, "base_url", s.BaseURL)
 	}
-	config.RequireSecret(add, "api_key", s.APIKey)
 	s.Settings.Check(add)
 }

@@ -29,8 +29,8 @@ func TestRequest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
-			cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath + tc.base, APIKey: "shop-key",
-				Settings: zns.Settings{OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+			cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath + tc.base,
+				Settings: zns.Settings{APIKey: "shop-key", OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
 			s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
 			if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
@@ -67,8 +67,8 @@ func TestAgainstSimulator(t *testing.T) {
 		key    string
 		reason fetch.Reason
 	}{{"shop-key", ""}, {"stolen-key", fetch.ReasonAuth}} {
-		cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath, APIKey: config.Secret(tc.key),
-			Settings: zns.Settings{PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+		cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath,
+			Settings: zns.Settings{APIKey: config.Secret(tc.key), PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
 		s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
 		recs, _, _, err := s.Poll(context.Background(), nil)
 		if tc.reason != "" {

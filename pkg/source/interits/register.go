@@ -31,11 +31,7 @@ func init() {
 // the ZNS messages of one InterITS CPaaS account.
 type Settings struct {
 	// BaseURL is the CPaaS base. Default https://cpaas.interits.com.
-	BaseURL string `yaml:"base_url"`
-	// APIKey is the account's API-KEY; it must come from ${ENV} or
-	// APIKeyFile.
-	APIKey       config.Secret `yaml:"api_key"`
-	APIKeyFile   string        `yaml:"api_key_file"`
+	BaseURL      string `yaml:"base_url"`
 	zns.Settings `yaml:",inline"`
 }
 
@@ -47,6 +43,5 @@ func NewSettings() *Settings {
 // Check implements config.Settings.
 func (s *Settings) Check(add func(setting, problem string)) {
 	config.CheckURL(add, "base_url", s.BaseURL)
-	config.RequireSecret(add, "api_key", s.APIKey)
 	s.Settings.Check(add)
 }

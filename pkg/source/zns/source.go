@@ -73,6 +73,11 @@ import (
 // Settings are the settings InterITS and eTelecom share, inline in
 // theirs: the walk uses them.
 type Settings struct {
+	// APIKey is the account's key (InterITS's API-KEY header, eTelecom's
+	// Bearer key, a shop key for partner accounts); it must come from
+	// ${ENV} or APIKeyFile.
+	APIKey     config.Secret `yaml:"api_key"`
+	APIKeyFile string        `yaml:"api_key_file"`
 	// OAID limits the messages to one Zalo Official Account (filter.oa_id).
 	// Optional: "" reads every Official Account.
 	OAID string `yaml:"oa_id"`
@@ -91,6 +96,7 @@ func DefaultSettings() Settings {
 
 // Check reports what is wrong with s to add, by setting name.
 func (s Settings) Check(add func(setting, problem string)) {
+	config.RequireSecret(add, "api_key", s.APIKey)
 	config.CheckRange(add, "page_size", s.PageSize, 1000)
 	s.Windowing.Check(add)
 }
