@@ -7,9 +7,11 @@ import "fmt"
 const DefaultMaxEmptyPages = 3
 
 // Pages guards one walk through a cursor-paged API so it always ends:
-// a cursor the walk has already requested, or more than MaxEmpty empty
-// pages in a row that still point to a next page, is reported as an error
-// instead of being followed forever.
+// a page of records pointing to a cursor the walk has already requested,
+// or more than MaxEmpty empty pages in a row that still point to a next
+// page, is reported as an error instead of being followed forever. An
+// empty page may point to a cursor already requested (the API is asked
+// again, as some do while data is being written).
 type Pages struct {
 	// MaxEmpty is the most empty pages in a row that may still carry a
 	// next cursor; 0 means DefaultMaxEmptyPages.
@@ -20,18 +22,18 @@ type Pages struct {
 
 // Follow is called before requesting the page at cursor (the vendor's
 // "next" as given) after a page of n records. It returns an error saying
-// what is wrong when the cursor does not advance. The caller reports it as
-// a ReasonCursor Error.
+// what is wrong when the cursor does not advance.
 func (p *Pages) Follow(cursor string, n int) error {
 	if p.requested == nil {
 		p.requested = map[string]struct{}{}
 	}
-	if _, again := p.requested[cursor]; again {
-		return fmt.Errorf("next cursor %s was already requested in this walk: paging does not advance", cursor)
-	}
+	_, again := p.requested[cursor]
 	p.requested[cursor] = struct{}{}
 	if n > 0 {
 		p.empty = 0
+		if again {
+			return fmt.Errorf("next cursor %s was already requested in this walk: paging does not advance", cursor)
+		}
 		return nil
 	}
 	p.empty++

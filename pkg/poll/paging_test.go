@@ -37,3 +37,15 @@ func TestPagesEmptyPages(t *testing.T) {
 		}
 	}
 }
+
+func TestPagesEmptyPageMayRepeatACursor(t *testing.T) {
+	p := Pages{MaxEmpty: 2}
+	for i := range 2 {
+		if err := p.Follow("a", 0); err != nil {
+			t.Fatalf("empty page %d asking for a again: %v", i+1, err)
+		}
+	}
+	if err := p.Follow("a", 0); err == nil || !strings.Contains(err.Error(), "3 empty pages in a row") {
+		t.Fatalf("a third empty page: %v", err)
+	}
+}

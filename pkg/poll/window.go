@@ -1,15 +1,14 @@
-// Package poll is the polling machinery every source shares: the offset a
-// source commits and the c/u/r decision (cursor.go, its seen versions
-// packed by pack.go, bounded by MaxSeen), the time windows with lag,
-// overlap and halving a time-filtered API is read in (window.go,
-// windowing.go: the settings providers embed), and the guard that keeps
-// cursor paging from looping (paging.go).
+// Package poll is the one polling engine every provider runs (engine.go):
+// a provider supplies how to fetch one page (API) and the Engine does the
+// rest, in window mode (walk.go) or keyset mode (keyset.go). Beside it:
+// the offset a source commits and the c/u/r decision (cursor.go, its seen
+// versions packed by pack.go, bounded by MaxSeen), the time windows with
+// lag, overlap and halving (window.go, windowing.go: the settings
+// providers embed), and the guard that keeps paging from looping
+// (paging.go).
 package poll
 
 import (
-	"context"
-	"errors"
-	"math"
 	"time"
 
 	"github.com/vnstream/connector/pkg/source"
@@ -25,8 +24,8 @@ import (
 //   - the offset remembers which (id, time) pairs were emitted inside the
 //     overlap, so reading them again emits nothing.
 //
-// Memory is bounded by one window: a source halves a window that holds more
-// records than it is willing to keep (see Halve).
+// Memory is bounded by one window: the Engine halves a window that holds
+// more than MaxRecords new versions (see Halve).
 type Windows struct {
 	// Start is where the initial backfill begins.
 	Start time.Time
@@ -39,7 +38,7 @@ type Windows struct {
 	// Granularity is the resolution of the API's time filter (a second for
 	// unix-second filters); window bounds are multiples of it.
 	Granularity time.Duration
-	// MaxRecords is the most versions a walk keeps before ReadWindow
+	// MaxRecords is the most new versions a walk keeps before the Engine
 	// halves the window.
 	MaxRecords int
 }
@@ -54,57 +53,6 @@ func WindowsFor(c Windowing) Windows {
 		Overlap:     c.Overlap,
 		Granularity: time.Second,
 		MaxRecords:  c.MaxWindowRecords,
-	}
-}
-
-// ErrWindowFull is what a Walk returns once a window holds more versions
-// than its limit; ReadWindow then halves the window.
-var ErrWindowFull = errors.New("window holds more versions than max_window_records")
-
-// Walk reads every version in win not yet emitted (see Versions.Emitted),
-// following the API's paging to its end, and returns them; ErrWindowFull
-// as soon as they are more than limit.
-type Walk[T any] func(ctx context.Context, win Window, vs *Versions, limit int) ([]T, error)
-
-// WindowRead is one window read by ReadWindow.
-type WindowRead[T any] struct {
-	// Cursor is the committed cursor the window follows.
-	Cursor Cursor
-	// Window is the window read, halved as often as MaxRecords required.
-	Window Window
-	// Versions decides the operation of what was found.
-	Versions *Versions
-	// Found is what the walk returned.
-	Found []T
-}
-
-// ReadWindow reads the window that follows offset at time now with walk,
-// halving it while it holds more than w.MaxRecords versions; a window as
-// short as the granularity is read whole whatever it holds. ok is false
-// when no time has passed the lag since the last window.
-func ReadWindow[T any](ctx context.Context, w Windows, offset source.Offset, now time.Time, walk Walk[T]) (r WindowRead[T], ok bool, err error) {
-	cur, err := w.Decode(offset, now)
-	if err != nil {
-		return r, false, err
-	}
-	win, ok := w.Next(cur, now)
-	if !ok {
-		return r, false, nil
-	}
-	vs := cur.Versions(win.From)
-	for {
-		found, err := walk(ctx, win, vs, w.MaxRecords)
-		if errors.Is(err, ErrWindowFull) {
-			if half, ok := w.Halve(win); ok {
-				win = half
-				continue
-			}
-			found, err = walk(ctx, win, vs, math.MaxInt)
-		}
-		if err != nil {
-			return r, false, err
-		}
-		return WindowRead[T]{Cursor: cur, Window: win, Versions: vs, Found: found}, true, nil
 	}
 }
 

@@ -2,6 +2,7 @@ package poll
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -81,40 +82,61 @@ func TestWindows(t *testing.T) {
 	}
 }
 
-// ReadWindow halves a window while its walk is full, never behind the
+// listAPI serves items filtered by the request's window, two to a page,
+// and records the windows asked for.
+type listAPI struct {
+	items  []Item
+	walked []Window
+}
+
+func (l *listAPI) Describe(req Request) string { return "list " + req.Token }
+
+func (l *listAPI) Page(_ context.Context, req Request) (Page, error) {
+	if req.Token == "" {
+		l.walked = append(l.walked, req.Window)
+	}
+	var in []Item
+	for _, it := range l.items {
+		if !it.Time.Before(req.Window.From) && !it.Time.After(req.Window.To) {
+			in = append(in, it)
+		}
+	}
+	from, _ := strconv.Atoi(req.Token)
+	to := min(from+2, len(in))
+	return Page{Items: in[from:to], More: to < len(in), Next: strconv.Itoa(to)}, nil
+}
+
+// The engine halves a window while its walk is full, never behind the
 // watermark, and reads a one-second window whole.
-func TestReadWindowHalves(t *testing.T) {
+func TestEngineHalves(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	w := Windows{Start: t0, Size: time.Hour, Overlap: time.Minute, Granularity: time.Second, MaxRecords: 3}
 	cur := Cursor{Watermark: t0.Add(10 * time.Minute), BackfillUntil: t0}
-	var walked []Window
 	dense := t0.Add(10*time.Minute + time.Second) // five versions in the second after the watermark
-	walk := func(_ context.Context, win Window, _ *Versions, limit int) ([]time.Time, error) {
-		walked = append(walked, win)
-		var found []time.Time
-		for range 5 {
-			if !dense.Before(win.From) && !dense.After(win.To) {
-				found = append(found, dense)
-			}
-		}
-		if len(found) > limit {
-			return nil, ErrWindowFull
-		}
-		return found, nil
+	api := &listAPI{}
+	for i := range 5 {
+		api.items = append(api.items, Item{ID: strconv.Itoa(i), Time: dense, Created: dense, Value: i})
 	}
-	r, ok, err := ReadWindow(context.Background(), w, cur.Encode(), t0.Add(2*time.Hour), walk)
-	if err != nil || !ok {
-		t.Fatalf("ReadWindow = %v, %v", ok, err)
+	now := t0.Add(2 * time.Hour)
+	e := NewWindowed("s", w, api, WithClock(func() time.Time { return now }))
+	recs, next, more, err := e.Poll(context.Background(), cur.Encode())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !r.Window.To.Equal(dense) || !r.Window.More || len(r.Found) != 5 || !r.Cursor.Watermark.Equal(cur.Watermark) {
-		t.Fatalf("read %+v (%d found), want the one second after the watermark read whole", r.Window, len(r.Found))
+	got, err := DecodeCursor(next)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, win := range walked {
+	if len(recs) != 5 || !more || !got.Watermark.Equal(dense) {
+		t.Fatalf("read %d records, more %v, watermark %v; want the one second after the watermark read whole", len(recs), more, got.Watermark)
+	}
+	for _, win := range api.walked {
 		if !win.To.After(cur.Watermark) {
 			t.Fatalf("walked %+v, ending at or before the watermark", win)
 		}
 	}
-	if _, ok, err := ReadWindow(context.Background(), w, cur.Encode(), cur.Watermark.Add(500*time.Millisecond), walk); ok || err != nil {
-		t.Fatalf("before a second has passed: ok %v, err %v", ok, err)
+	now = cur.Watermark.Add(500 * time.Millisecond)
+	if recs, next, _, err := e.Poll(context.Background(), cur.Encode()); len(recs) != 0 || string(next) != string(cur.Encode()) || err != nil {
+		t.Fatalf("before a second has passed: %d records, offset %s, err %v", len(recs), next, err)
 	}
 }

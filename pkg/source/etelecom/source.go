@@ -18,9 +18,9 @@ package etelecom
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source/zns"
 )
 
@@ -40,16 +40,11 @@ type (
 	Key = zns.Key
 	// Source reads one eTelecom shop.
 	Source = zns.Source
-	// Option tunes a Source.
-	Option = zns.Option
 )
-
-// WithClock replaces time.Now, for tests.
-func WithClock(now func() time.Time) Option { return zns.WithClock(now) }
 
 // New returns the source named name for cfg, sending requests through
 // client.
-func New(name string, cfg Settings, client *fetch.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *fetch.Client, opts ...poll.Option) *Source {
 	key := cfg.APIKey
 	return zns.New(name, zns.Dialect{
 		Endpoint:  strings.TrimRight(cfg.BaseURL, "/") + Method,

@@ -31,7 +31,7 @@ func TestRequest(t *testing.T) {
 			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
 			cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath + tc.base,
 				Settings: zns.Settings{APIKey: "shop-key", OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
-			s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
+			s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), poll.WithClock(now))
 			if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestAgainstSimulator(t *testing.T) {
 	}{{"shop-key", ""}, {"stolen-key", fetch.ReasonAuth}} {
 		cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath,
 			Settings: zns.Settings{APIKey: config.Secret(tc.key), PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
-		s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), etelecom.WithClock(now))
+		s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), poll.WithClock(now))
 		recs, _, _, err := s.Poll(context.Background(), nil)
 		if tc.reason != "" {
 			if fetch.ReasonOf(err) != tc.reason || strings.Contains(err.Error(), tc.key) {

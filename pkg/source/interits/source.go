@@ -20,9 +20,9 @@ package interits
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source/zns"
 )
 
@@ -39,16 +39,11 @@ type (
 	Key = zns.Key
 	// Source reads one InterITS account.
 	Source = zns.Source
-	// Option tunes a Source.
-	Option = zns.Option
 )
-
-// WithClock replaces time.Now, for tests.
-func WithClock(now func() time.Time) Option { return zns.WithClock(now) }
 
 // New returns the source named name for cfg, sending requests through
 // client.
-func New(name string, cfg Settings, client *fetch.Client, opts ...Option) *Source {
+func New(name string, cfg Settings, client *fetch.Client, opts ...poll.Option) *Source {
 	key := cfg.APIKey
 	return zns.New(name, zns.Dialect{
 		Endpoint:  strings.TrimRight(cfg.BaseURL, "/") + Path,

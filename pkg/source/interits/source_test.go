@@ -31,7 +31,7 @@ func TestRequest(t *testing.T) {
 			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
 			cfg := interits.Settings{BaseURL: srv.URL + tc.base,
 				Settings: zns.Settings{APIKey: "its-key", OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
-			s := interits.New("its", cfg, fetch.NewClient(fetch.Config{Source: "its", RateLimit: 1e6}), interits.WithClock(now))
+			s := interits.New("its", cfg, fetch.NewClient(fetch.Config{Source: "its", RateLimit: 1e6}), poll.WithClock(now))
 			if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +72,7 @@ func TestAgainstSimulator(t *testing.T) {
 	}{{"its-key", ""}, {"stolen-key", fetch.ReasonAuth}} {
 		cfg := interits.Settings{BaseURL: srv.URL,
 			Settings: zns.Settings{APIKey: config.Secret(tc.key), PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
-		s := interits.New("its", cfg, fetch.NewClient(fetch.Config{Source: "its", RateLimit: 1e6}), interits.WithClock(now))
+		s := interits.New("its", cfg, fetch.NewClient(fetch.Config{Source: "its", RateLimit: 1e6}), poll.WithClock(now))
 		recs, _, _, err := s.Poll(context.Background(), nil)
 		if tc.reason != "" {
 			if fetch.ReasonOf(err) != tc.reason || strings.Contains(err.Error(), tc.key) {

@@ -56,7 +56,7 @@ func newSource(t *testing.T, clk *sourcetest.Clock, cfg nhanh.Settings, opts ...
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	cfg = configFor(srv.URL, cfg)
-	return nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now)), sim, cfg
+	return nhanh.New("n", cfg, newClient(), poll.WithClock(clk.Now)), sim, cfg
 }
 
 // conv is a valid conversation with the given id and times.
@@ -229,7 +229,7 @@ func TestVendorErrors(t *testing.T) {
 	}
 	// A request the vendor refuses: messages is an object.
 	cfg.PageSize = 60
-	big := nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now))
+	big := nhanh.New("n", cfg, newClient(), poll.WithClock(clk.Now))
 	_, _, _, err = big.Poll(context.Background(), nil)
 	if fetch.ReasonOf(err) != fetch.ReasonVendor || !strings.Contains(err.Error(), "errorCode ERR_INVALID_DATA: paginator.size: must be an integer from 1 to 50") {
 		t.Fatalf("Poll = %v, want the vendor's validation error", err)
@@ -257,7 +257,7 @@ func TestAuthErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := configFor(srv.URL, nhanh.Settings{})
 			tc.edit(&cfg)
-			s := nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now))
+			s := nhanh.New("n", cfg, newClient(), poll.WithClock(clk.Now))
 			_, _, _, err := s.Poll(context.Background(), nil)
 			if fetch.ReasonOf(err) != fetch.ReasonAuth || !strings.Contains(err.Error(), tc.code) {
 				t.Fatalf("Poll = %v, want an auth error %s", err, tc.code)
@@ -342,7 +342,7 @@ func TestOpaqueNext(t *testing.T) {
 	}}
 	srv := httptest.NewServer(st)
 	defer srv.Close()
-	s := nhanh.New("n", configFor(srv.URL, nhanh.Settings{PageSize: 2}), newClient(), nhanh.WithClock(clk.Now))
+	s := nhanh.New("n", configFor(srv.URL, nhanh.Settings{PageSize: 2}), newClient(), poll.WithClock(clk.Now))
 
 	recs, off, more := pollOnce(t, s, nil)
 	if len(recs) != 0 || more || string(cursorOf(t, off).Next) != `["k",5]` {
@@ -461,7 +461,7 @@ func restartsAndFaults(t *testing.T, seed uint64) {
 	for range 40 {
 		sim.Create(t0.Add(time.Duration(rng.IntN(3600)) * time.Second))
 	}
-	newSrc := func() *nhanh.Source { return nhanh.New("n", cfg, newClient(), nhanh.WithClock(clk.Now)) }
+	newSrc := func() *nhanh.Source { return nhanh.New("n", cfg, newClient(), poll.WithClock(clk.Now)) }
 	s := newSrc()
 	var committed source.Offset
 	var emitted []source.Record

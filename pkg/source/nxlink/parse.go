@@ -28,6 +28,14 @@ type cursor struct {
 	ok bool
 }
 
+// token is the cursor as a poll.Request's Token: "" when unset.
+func (c cursor) token() string {
+	if !c.ok {
+		return ""
+	}
+	return strconv.FormatInt(c.id, 10)
+}
+
 func (c cursor) String() string {
 	if !c.ok {
 		return "none"

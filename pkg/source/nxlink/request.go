@@ -31,38 +31,40 @@ type query struct {
 	After     *int64 `json:"after,omitempty"`
 }
 
-// fetch reads one page of win after after (from the start when unset).
-// The body is marshalled once; each attempt signs it with a fresh ts.
-func (s *Source) fetch(ctx context.Context, win poll.Window, after cursor) (page, error) {
+// fetch reads the page req asks for, after after (from the start when
+// unset). The body is marshalled once; each attempt signs it with a fresh
+// ts.
+func (a *api) fetch(ctx context.Context, req poll.Request, after cursor) (page, error) {
+	win := req.Window
 	q := query{
-		TenantID:  s.cfg.TenantID,
-		AppKey:    s.cfg.AppKey.Value(),
-		StartTime: win.From.In(s.loc).Format(TimeLayout),
-		EndTime:   win.To.In(s.loc).Format(TimeLayout),
-		Limit:     s.cfg.PageSize,
+		TenantID:  a.cfg.TenantID,
+		AppKey:    a.cfg.AppKey.Value(),
+		StartTime: win.From.In(a.loc).Format(TimeLayout),
+		EndTime:   win.To.In(a.loc).Format(TimeLayout),
+		Limit:     a.cfg.PageSize,
 	}
 	if after.ok {
 		q.After = &after.id
 	}
 	body, err := json.Marshal(q)
 	if err != nil {
-		return page{}, fmt.Errorf("source %s: encoding the query: %w", s.name, err)
+		return page{}, fmt.Errorf("source %s: encoding the query: %w", a.name, err)
 	}
 	var p page
-	err = s.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
+	err = a.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, a.url, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
-		ts := s.now().UnixMilli()
+		ts := a.now().UnixMilli()
 		// Set directly, the names keep the document's spelling.
-		req.Header["Content-Type"] = []string{"application/json"}
-		req.Header["accessKey"] = []string{s.cfg.AccessKey}
-		req.Header["ts"] = []string{strconv.FormatInt(ts, 10)}
-		req.Header["bizType"] = []string{BizType}
-		req.Header["action"] = []string{Action}
-		req.Header["sign"] = []string{Sign(s.cfg.AccessKey, s.cfg.AccessSecret.Value(), ts, body)}
-		return req, nil
+		r.Header["Content-Type"] = []string{"application/json"}
+		r.Header["accessKey"] = []string{a.cfg.AccessKey}
+		r.Header["ts"] = []string{strconv.FormatInt(ts, 10)}
+		r.Header["bizType"] = []string{BizType}
+		r.Header["action"] = []string{Action}
+		r.Header["sign"] = []string{Sign(a.cfg.AccessKey, a.cfg.AccessSecret.Value(), ts, body)}
+		return r, nil
 	}, func(answer []byte) (err error) {
 		p, err = parsePage(answer)
 		var ve *vendorError
@@ -72,14 +74,18 @@ func (s *Source) fetch(ctx context.Context, win poll.Window, after cursor) (page
 		return err
 	})
 	if err != nil {
-		return page{}, fetch.Describe(err, s.describe(win, after))
+		return page{}, fetch.Describe(err, a.Describe(req))
 	}
 	return p, nil
 }
 
-// describe renders the request for win after after, without the headers
-// and the app_key, for errors.
-func (s *Source) describe(win poll.Window, after cursor) string {
-	return fmt.Sprintf("POST %s (tenant_id %d, start_time %q, end_time %q, after %s)", s.url, s.cfg.TenantID,
-		win.From.In(s.loc).Format(TimeLayout), win.To.In(s.loc).Format(TimeLayout), after)
+// Describe implements poll.API: the request without the headers and the
+// app_key, for errors.
+func (a *api) Describe(req poll.Request) string {
+	after := req.Token
+	if after == "" {
+		after = "none"
+	}
+	return fmt.Sprintf("POST %s (tenant_id %d, start_time %q, end_time %q, after %s)", a.url, a.cfg.TenantID,
+		req.Window.From.In(a.loc).Format(TimeLayout), req.Window.To.In(a.loc).Format(TimeLayout), after)
 }

@@ -79,11 +79,11 @@ func TestRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{answers: []*http.Response{answer(http.StatusOK, emptyPage)}}
 			clock := time.UnixMilli(1_700_000_000_123)
-			s := New("t", Settings{BaseURL: "https://api.example/", AccessKey: "fme2na3kdi3ki", AccessSecret: "sec",
+			s := newAPI("t", Settings{BaseURL: "https://api.example/", AccessKey: "fme2na3kdi3ki", AccessSecret: "sec",
 				TenantID: 123, AppKey: "46oKF=os", TimeZone: tc.zone, PageSize: 25},
 				fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6, Transport: rec}),
-				WithClock(func() time.Time { return clock }))
-			if _, err := s.fetch(context.Background(), win, tc.after); err != nil {
+				func() time.Time { return clock })
+			if _, err := s.fetch(context.Background(), poll.Request{Window: win, Token: tc.after.token()}, tc.after); err != nil {
 				t.Fatal(err)
 			}
 			got := rec.attempts[0]
@@ -121,12 +121,12 @@ func TestRetrySignsAgain(t *testing.T) {
 		clock = clock.Add(time.Second)
 		return clock
 	}
-	s := New("t", Settings{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "sec", TenantID: 1,
+	s := newAPI("t", Settings{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "sec", TenantID: 1,
 		AppKey: "k", TimeZone: "UTC", PageSize: 50},
 		fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond, Transport: rec}),
-		WithClock(now))
+		now)
 	win := poll.Window{From: time.Unix(0, 0), To: time.Unix(3600, 0)}
-	if _, err := s.fetch(context.Background(), win, cursor{id: 5, ok: true}); err != nil {
+	if _, err := s.fetch(context.Background(), poll.Request{Window: win, Token: "5"}, cursor{id: 5, ok: true}); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.attempts) != 2 {
@@ -160,11 +160,11 @@ func TestErrorsKeepSecrets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{answers: []*http.Response{answer(http.StatusOK, tc.body)}}
-			s := New("src", Settings{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "top-secret",
+			s := newAPI("src", Settings{BaseURL: "https://api.example", AccessKey: "ak", AccessSecret: "top-secret",
 				TenantID: 77, AppKey: "app-key-secret", TimeZone: "UTC", PageSize: 50},
-				fetch.NewClient(fetch.Config{Source: "src", RateLimit: 1e6, Transport: rec}))
+				fetch.NewClient(fetch.Config{Source: "src", RateLimit: 1e6, Transport: rec}), time.Now)
 			win := poll.Window{From: time.Date(2024, 5, 7, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 5, 7, 1, 0, 0, 0, time.UTC)}
-			_, err := s.fetch(context.Background(), win, cursor{id: 42, ok: true})
+			_, err := s.fetch(context.Background(), poll.Request{Window: win, Token: "42"}, cursor{id: 42, ok: true})
 			if fetch.ReasonOf(err) != tc.reason || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want %s mentioning %q", err, tc.reason, tc.want)
 			}

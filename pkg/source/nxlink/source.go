@@ -2,9 +2,9 @@
 // NXCLOUD nxlink tenant (POST /saas/cdp/openapi/customers/query), signed
 // with NXCLOUD's md5 sign header (see Sign).
 //
-// Customers change, so the source reads bounded windows of update time
-// (poll.Windows, one-second granularity): each window is asked for with
-// start_time/end_time and walked in id order with the `after` keyset
+// Customers change, so the source is the poll.Engine in window mode: it
+// reads bounded windows of update time (one-second granularity), each
+// asked for with start_time/end_time and walked in id order with the `after` keyset
 // cursor (limit = page_size, default 50), then emitted in write order
 // (updated_at, then id) in one batch. A version already emitted in an
 // earlier window's overlap is skipped; a customer seen before comes out as
@@ -54,168 +54,96 @@
 package nxlink
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
-	"github.com/vnstream/connector/pkg/source"
 )
 
-// Source reads one tenant's customers.
-type Source struct {
-	name    string
-	cfg     Settings
-	client  *fetch.Client
-	windows poll.Windows
-	loc     *time.Location
-	locErr  error
-	url     string
-	now     func() time.Time
-}
-
-// Option tunes a Source.
-type Option func(*Source)
-
-// WithClock replaces time.Now, for tests: it stamps the ts header and
-// places the windows.
-func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
+// Source reads one tenant's customers: the polling engine in window mode
+// over the query API.
+type Source = poll.Engine
 
 // New returns the source named name for cfg, sending requests through
 // client. cfg is expected validated (config.Load): an unknown TimeZone
 // makes every Poll fail.
-func New(name string, cfg Settings, client *fetch.Client, opts ...Option) *Source {
-	s := &Source{
-		name:    name,
-		cfg:     cfg,
-		client:  client,
-		windows: poll.WindowsFor(cfg.Windowing),
-		url:     strings.TrimRight(cfg.BaseURL, "/") + Path,
-		now:     time.Now,
-	}
+func New(name string, cfg Settings, client *fetch.Client, opts ...poll.Option) *Source {
+	return poll.NewWindowed(name, poll.WindowsFor(cfg.Windowing), newAPI(name, cfg, client, poll.Clock(opts)), opts...)
+}
+
+// newAPI returns the API of the source named name, stamping its requests
+// with now.
+func newAPI(name string, cfg Settings, client *fetch.Client, now func() time.Time) *api {
+	a := &api{name: name, cfg: cfg, client: client, url: strings.TrimRight(cfg.BaseURL, "/") + Path, now: now}
 	if cfg.TimeZone == "" {
-		s.locErr = errors.New("time_zone is required")
-	} else if s.loc, s.locErr = time.LoadLocation(cfg.TimeZone); s.locErr != nil {
-		s.locErr = fmt.Errorf("time_zone %q: %w", cfg.TimeZone, s.locErr)
+		a.locErr = errors.New("time_zone is required")
+	} else if a.loc, a.locErr = time.LoadLocation(cfg.TimeZone); a.locErr != nil {
+		a.locErr = fmt.Errorf("time_zone %q: %w", cfg.TimeZone, a.locErr)
 	}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+	return a
 }
 
-// Poll implements source.Source: it reads the next window after offset.
-func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
-	if s.locErr != nil {
-		return nil, nil, false, fmt.Errorf("source %s: %w", s.name, s.locErr)
-	}
-	read, ok, err := poll.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
-	if err != nil || !ok {
-		return nil, offset, false, err
-	}
-	win, got := read.Window, read.Found
-	records, emitted := batch(got, win, read.Versions)
-	return records, s.windows.Advance(read.Cursor, win, emitted).Encode(), win.More, nil
+// api is nxlink's query API as the engine reads it.
+type api struct {
+	name   string
+	cfg    Settings
+	client *fetch.Client
+	loc    *time.Location
+	locErr error
+	url    string
+	now    func() time.Time
 }
 
-// batch orders the customers of window win by (updated_at, id), drops
-// the repeats of a walk that re-read a page, and turns them into records.
-// A customer whose updated_at is unreadable is placed at the window's end.
-// It returns the versions emitted.
-func batch(got []customer, win poll.Window, vs *poll.Versions) ([]source.Record, []poll.Seen) {
-	at := func(c *customer) time.Time {
-		if c.updatedOK {
-			return c.updated
-		}
-		return win.To
+// Page implements poll.API: the customers of req.Window after the id
+// req.Token ("" from the start), in id order; the next page continues
+// from paging.after, or the last customer id when nxlink sent none, and
+// a null paging.next ends the window.
+func (a *api) Page(ctx context.Context, req poll.Request) (poll.Page, error) {
+	if a.locErr != nil {
+		return poll.Page{}, fmt.Errorf("source %s: %w", a.name, a.locErr)
 	}
-	slices.SortStableFunc(got, func(a, b customer) int {
-		if c := at(&a).Compare(at(&b)); c != 0 {
-			return c
+	var after cursor
+	if req.Token != "" {
+		id, err := strconv.ParseInt(req.Token, 10, 64)
+		if err != nil {
+			return poll.Page{}, fmt.Errorf("source %s: cursor %q is not a customer id: %w", a.name, req.Token, err)
 		}
-		return cmp.Compare(a.id, b.id)
-	})
-	position := win.From.Format(time.RFC3339) + "/" + win.To.Format(time.RFC3339)
-	records := make([]source.Record, 0, len(got))
-	emitted := make([]poll.Seen, 0, len(got))
-	for i := range got {
-		c := &got[i]
-		if i > 0 {
-			p := &got[i-1]
-			if c.idOK && p.idOK && c.id == p.id && c.updatedOK == p.updatedOK && at(c).Equal(at(p)) {
-				continue
-			}
+		after = cursor{id: id, ok: true}
+	}
+	p, err := a.fetch(ctx, req, after)
+	if err != nil {
+		return poll.Page{}, err
+	}
+	items := make([]poll.Item, len(p.customers))
+	var last cursor
+	for i, raw := range p.customers {
+		c := decodeCustomer(raw, a.loc, a.cfg.TenantID)
+		it := poll.Item{Raw: c.raw, Err: c.err}
+		if c.idOK {
+			last = cursor{id: c.id, ok: true}
+			it.ID = strconv.FormatInt(c.id, 10)
 		}
-		rec := source.Record{Op: source.OpCreate, Position: position, Raw: c.raw, Err: c.err}
 		if c.updatedOK {
-			rec.Time = c.updated
-			if c.idOK {
-				emitted = append(emitted, poll.Seen{ID: strconv.FormatInt(c.id, 10), Time: c.updated})
-			}
+			it.Time = c.updated
 		}
 		if v := c.value; v != nil {
-			rec.Op = vs.Op(strconv.FormatInt(v.ID, 10), v.CreatedAt, v.UpdatedAt)
-			rec.Key = &Key{TenantID: v.TenantID, ID: v.ID}
-			rec.Value = v
+			it.Created, it.Key, it.Value = v.CreatedAt, &Key{TenantID: v.TenantID, ID: v.ID}, v
 		}
-		records = append(records, rec)
+		items[i] = it
 	}
-	return records, emitted
-}
-
-// walk reads every customer of win page by page with the after cursor and
-// returns those stamped inside win and not yet emitted; poll.ErrWindowFull when
-// more than limit.
-func (s *Source) walk(ctx context.Context, win poll.Window, vs *poll.Versions, limit int) ([]customer, error) {
-	var out []customer
-	var after cursor
-	var pages poll.Pages
-	empty := 0
-	for {
-		p, err := s.fetch(ctx, win, after)
-		if err != nil {
-			return nil, err
-		}
-		var last cursor
-		for _, raw := range p.customers {
-			c := decodeCustomer(raw, s.loc, s.cfg.TenantID)
-			if c.idOK {
-				last = cursor{id: c.id, ok: true}
-			}
-			if c.updatedOK && (c.updated.Before(win.From) || c.updated.After(win.To) ||
-				(c.idOK && vs.Emitted(strconv.FormatInt(c.id, 10), c.updated))) {
-				continue
-			}
-			out = append(out, c)
-		}
-		if len(out) > limit {
-			return nil, poll.ErrWindowFull
-		}
-		if !p.more {
-			return out, nil
-		}
-		next, err := advance(after, p, last)
-		if err != nil {
-			return nil, s.cursorError(win, after, err.Error())
-		}
-		key := "after=" + next.String()
-		if len(p.customers) == 0 {
-			empty++
-			key += fmt.Sprintf(" (empty page %d)", empty)
-		} else {
-			empty = 0
-		}
-		if err := pages.Follow(key, len(p.customers)); err != nil {
-			return nil, s.cursorError(win, after, err.Error())
-		}
-		after = next
+	if !p.more {
+		return poll.Page{Items: items}, nil
 	}
+	next, err := advance(after, p, last)
+	if err != nil {
+		return poll.Page{}, &fetch.Error{Source: a.name, Request: a.Describe(req), Reason: fetch.ReasonCursor, Msg: err.Error()}
+	}
+	return poll.Page{Items: items, More: true, Next: next.token()}, nil
 }
 
 // advance returns the cursor to continue from after page p, asked for
@@ -238,9 +166,4 @@ func advance(after cursor, p page, last cursor) (cursor, error) {
 		return cursor{}, fmt.Errorf("paging.after %d does not advance past the request's after: paging is stuck", next.id)
 	}
 	return next, nil
-}
-
-// cursorError is a ReasonCursor error of the request for win after after.
-func (s *Source) cursorError(win poll.Window, after cursor, msg string) error {
-	return &fetch.Error{Source: s.name, Request: s.describe(win, after), Reason: fetch.ReasonCursor, Msg: msg}
 }

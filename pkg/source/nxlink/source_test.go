@@ -70,7 +70,7 @@ func newSource(t *testing.T, clk *sourcetest.Clock, cfg nxlink.Settings, opts ..
 		cfg.MaxWindowRecords = 1000
 	}
 	client := fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
-	return nxlink.New("t", cfg, client, nxlink.WithClock(clk.Now)), sim
+	return nxlink.New("t", cfg, client, poll.WithClock(clk.Now)), sim
 }
 
 // windowing is the tests' usual windows from t0.

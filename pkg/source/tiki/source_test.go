@@ -34,7 +34,7 @@ func newSource(t *testing.T, clk *sourcetest.Clock, cfg tiki.Settings, opts ...t
 		cfg.MaxWindowRecords = 1000
 	}
 	client := fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
-	return tiki.New("t", cfg, client, tiki.WithClock(clk.Now)), sim
+	return tiki.New("t", cfg, client, poll.WithClock(clk.Now)), sim
 }
 
 func ids(recs []source.Record) string {
@@ -156,7 +156,7 @@ func TestBadSignatureIsAnAuthError(t *testing.T) {
 	defer srv.Close()
 	cfg := tiki.Settings{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
 		Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 10}}
-	s := tiki.New("t", cfg, fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
+	s := tiki.New("t", cfg, fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6}), poll.WithClock(clk.Now))
 	_, _, _, err := s.Poll(context.Background(), nil)
 	if fetch.ReasonOf(err) != fetch.ReasonAuth {
 		t.Fatalf("Poll = %v, want an auth error", err)
@@ -177,7 +177,7 @@ func TestUndecodableRecords(t *testing.T) {
 		`{"data":{"total":4,"data":[]}}`)
 	cfg := tiki.Settings{BaseURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", FormIDs: []string{"1"}, PageSize: 10,
 		Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: time.Second, Overlap: time.Second, MaxWindowRecords: 100}}
-	s := tiki.New("t", cfg, fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6}), tiki.WithClock(clk.Now))
+	s := tiki.New("t", cfg, fetch.NewClient(fetch.Config{Source: "t", RateLimit: 1e6}), poll.WithClock(clk.Now))
 	recs, _, _, err := s.Poll(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)

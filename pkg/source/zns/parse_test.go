@@ -221,26 +221,6 @@ func TestVendorExamples(t *testing.T) {
 	}
 }
 
-func TestOrder(t *testing.T) {
-	at := func(s int) time.Time { return time.Date(2026, 3, 1, 0, 0, s, 0, time.UTC) }
-	v := func(id string, s int, note string) message {
-		return message{id: id, updated: at(s), value: &Message{ID: id, Note: &note}}
-	}
-	bad := message{err: errors.New("unreadable")}
-	got := order([]message{v("100", 2, "a"), v("99", 2, ""), bad, v("7", 1, ""), v("100", 2, "b"), v("text", 2, ""), v("7", 3, ""), v("9", 2, "")})
-	var b []string
-	for _, m := range got {
-		s := m.id + "@" + m.updated.Format("05")
-		if m.value != nil && *m.value.Note != "" {
-			s += *m.value.Note
-		}
-		b = append(b, s)
-	}
-	if want := "@00 7@01 9@02 99@02 100@02b text@02 7@03"; strings.Join(b, " ") != want {
-		t.Fatalf("order = %s, want %s", strings.Join(b, " "), want)
-	}
-}
-
 func TestRequestBody(t *testing.T) {
 	win := poll.Window{From: time.Date(2026, 3, 1, 7, 0, 0, 0, time.FixedZone("ICT", 7*3600)), To: time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)}
 	for _, tc := range []struct {
@@ -256,8 +236,8 @@ func TestRequestBody(t *testing.T) {
 			`{"filter":{"date_from":"2026-03-01T00:00:00Z","date_to":"2026-03-01T01:00:00Z","time_type":"updated_time","oa_id":"4318529470172498734"},"paging":{"limit":7,"after":"MS4x\""}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := New("t", tc.dialect, tc.settings, nil)
-			if got := string(s.body(win, tc.after)); got != tc.want {
+			a := &api{dialect: tc.dialect, settings: tc.settings}
+			if got := string(a.body(win, tc.after)); got != tc.want {
 				t.Errorf("body\n%s\nwant\n%s", got, tc.want)
 			}
 		})

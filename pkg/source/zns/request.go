@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
@@ -48,10 +47,10 @@ const timeLayout = "2006-01-02T15:04:05Z"
 
 // body is the JSON body asking for the page of win after the cursor after
 // ("" for the first page).
-func (s *Source) body(win poll.Window, after string) []byte {
+func (a *api) body(win poll.Window, after string) []byte {
 	b, err := json.Marshal(request{
-		Filter: filter{DateFrom: win.From.UTC().Format(timeLayout), DateTo: win.To.UTC().Format(timeLayout), TimeType: s.dialect.TimeType, OAID: s.settings.OAID},
-		Paging: paging{Limit: s.settings.PageSize, After: after},
+		Filter: filter{DateFrom: win.From.UTC().Format(timeLayout), DateTo: win.To.UTC().Format(timeLayout), TimeType: a.dialect.TimeType, OAID: a.settings.OAID},
+		Paging: paging{Limit: a.settings.PageSize, After: after},
 	})
 	if err != nil {
 		panic("zns: the request body does not marshal: " + err.Error())
@@ -59,30 +58,30 @@ func (s *Source) body(win poll.Window, after string) []byte {
 	return b
 }
 
-// describe names a list call in errors: the endpoint, the window and the
-// cursor; never a credential.
-func (s *Source) describe(win poll.Window, after string) string {
-	d := fmt.Sprintf("POST %s (date_from=%s, date_to=%s", s.endpoint, win.From.UTC().Format(timeLayout), win.To.UTC().Format(timeLayout))
-	if after != "" {
-		d += fmt.Sprintf(", after=%q", after)
+// Describe implements poll.API: the endpoint, the window and the cursor;
+// never a credential.
+func (a *api) Describe(req poll.Request) string {
+	win := req.Window
+	d := fmt.Sprintf("POST %s (date_from=%s, date_to=%s", a.endpoint, win.From.UTC().Format(timeLayout), win.To.UTC().Format(timeLayout))
+	if req.Token != "" {
+		d += fmt.Sprintf(", after=%q", req.Token)
 	}
 	return d + ")"
 }
 
-// fetch reads the page of win after the cursor after, its records decoded
-// by dec.
-func (s *Source) fetch(ctx context.Context, win poll.Window, after string, dec *decoder) (page, error) {
-	body := s.body(win, after)
+// fetch reads the page req asks for, its records decoded by dec.
+func (a *api) fetch(ctx context.Context, req poll.Request, dec *decoder) (page, error) {
+	body := a.body(req.Window, req.Token)
 	var p page
-	err := s.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.dialect.Endpoint, bytes.NewReader(body))
+	err := a.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, a.dialect.Endpoint, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json")
-		s.dialect.Authorize(req.Header)
-		return req, nil
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Accept", "application/json")
+		a.dialect.Authorize(r.Header)
+		return r, nil
 	}, func(resp []byte) (err error) {
 		p, err = parsePage(resp, dec)
 		var ve *vendorError
@@ -92,12 +91,7 @@ func (s *Source) fetch(ctx context.Context, win poll.Window, after string, dec *
 		return err
 	})
 	if err != nil {
-		return page{}, fetch.Describe(err, s.describe(win, after))
+		return page{}, fetch.Describe(err, a.Describe(req))
 	}
 	return p, nil
-}
-
-// windowBounds is for Position: the window read, "from/to" in RFC 3339.
-func windowBounds(win poll.Window) string {
-	return win.From.UTC().Format(time.RFC3339) + "/" + win.To.UTC().Format(time.RFC3339)
 }

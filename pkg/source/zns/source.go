@@ -8,12 +8,13 @@
 //
 // A message changes after it is sent (delivery status, then the
 // recipient's rating, feedback and note), and each change stamps a new
-// updated_at: (id, updated_at) is one version. The source reads bounded
-// windows of update time (poll.Windows: lag, overlap, halving above
-// MaxWindowRecords), follows the cursor through each window, and emits the
-// window's versions in write order, (updated_at, id), as one batch: op r
-// during the initial backfill, c for a message new to the connector, u for
-// a newer version of one it has seen.
+// updated_at: (id, updated_at) is one version. The source is the
+// poll.Engine in window mode: it reads bounded windows of update time
+// (lag, overlap, halving above MaxWindowRecords), follows the cursor
+// through each window, and emits the window's versions in write order,
+// (updated_at, id), as one batch: op r during the initial backfill, c for
+// a message new to the connector, u for a newer version of one it has
+// seen.
 //
 // Assumptions where the vendor documents are silent or wrong:
 //   - date_from and date_to filter on updated_at and are inclusive, sent
@@ -60,14 +61,11 @@ package zns
 import (
 	"context"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
-	"github.com/vnstream/connector/pkg/source"
 )
 
 // Settings are the settings InterITS and eTelecom share, inline in
@@ -101,160 +99,44 @@ func (s Settings) Check(add func(setting, problem string)) {
 	s.Windowing.Check(add)
 }
 
-// Source reads the ZNS messages of one vendor account.
-type Source struct {
-	name     string
-	dialect  Dialect
-	settings Settings
-	endpoint string // dialect.Endpoint without user info, for errors
-	client   *fetch.Client
-	windows  poll.Windows
-	now      func() time.Time
-}
-
-// Option tunes a Source.
-type Option func(*Source)
-
-// WithClock replaces time.Now, for tests: it places the windows and the
-// lag.
-func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
+// Source reads the ZNS messages of one vendor account: the polling engine
+// in window mode over the list API.
+type Source = poll.Engine
 
 // New returns the source named name that lists messages the way dialect
 // says, sending requests through client.
-func New(name string, dialect Dialect, settings Settings, client *fetch.Client, opts ...Option) *Source {
+func New(name string, dialect Dialect, settings Settings, client *fetch.Client, opts ...poll.Option) *Source {
 	endpoint := dialect.Endpoint
 	if u, err := url.Parse(endpoint); err == nil {
 		u.User = nil
 		endpoint = u.String()
 	}
-	s := &Source{
-		name:     name,
-		dialect:  dialect,
-		settings: settings,
-		endpoint: endpoint,
-		client:   client,
-		windows:  poll.WindowsFor(settings.Windowing),
-		now:      time.Now,
-	}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+	a := &api{dialect: dialect, settings: settings, endpoint: endpoint, client: client}
+	return poll.NewWindowed(name, poll.WindowsFor(settings.Windowing), a, opts...)
 }
 
-// Poll implements source.Source: it reads the next window after offset.
-func (s *Source) Poll(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
-	read, ok, err := poll.ReadWindow(ctx, s.windows, offset, s.now(), s.walk)
-	if err != nil || !ok {
-		return nil, offset, false, err
-	}
-	win, vs, got := read.Window, read.Versions, read.Found
-	got = order(got)
+// api is the platform's list API as the engine reads it.
+type api struct {
+	dialect  Dialect
+	settings Settings
+	endpoint string // dialect.Endpoint without user info, for errors
+	client   *fetch.Client
+}
 
-	position := windowBounds(win)
-	records := make([]source.Record, 0, len(got))
-	emitted := make([]poll.Seen, 0, len(got))
-	for _, m := range got {
-		rec := source.Record{Time: m.updated, Position: position, Raw: m.raw, Err: m.err}
-		if m.known() {
-			emitted = append(emitted, poll.Seen{ID: m.id, Time: m.updated})
-		}
+// Page implements poll.API: the page of req.Window after the cursor
+// req.Token; an empty or absent paging.next ends the window.
+func (a *api) Page(ctx context.Context, req poll.Request) (poll.Page, error) {
+	var dec decoder
+	p, err := a.fetch(ctx, req, &dec)
+	if err != nil {
+		return poll.Page{}, err
+	}
+	items := make([]poll.Item, len(p.messages))
+	for i, m := range p.messages {
+		items[i] = poll.Item{ID: m.id, Time: m.updated, Raw: m.raw, Err: m.err}
 		if m.value != nil {
-			rec.Op = vs.Op(m.id, m.value.CreatedAt, m.updated)
-			rec.Key, rec.Value = m.key, m.value
-		}
-		records = append(records, rec)
-	}
-	return records, s.windows.Advance(read.Cursor, win, emitted).Encode(), win.More, nil
-}
-
-// walk reads every page of win and returns the versions in it not yet
-// emitted; poll.ErrWindowFull when they are more than limit.
-func (s *Source) walk(ctx context.Context, win poll.Window, vs *poll.Versions, limit int) ([]message, error) {
-	var (
-		out   []message
-		pages poll.Pages
-		dec   decoder
-		after string
-	)
-	for {
-		p, err := s.fetch(ctx, win, after, &dec)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range p.messages {
-			if m.known() && (m.updated.Before(win.From) || m.updated.After(win.To) || vs.Emitted(m.id, m.updated)) {
-				continue
-			}
-			out = append(out, m)
-		}
-		if len(out) > limit {
-			return nil, poll.ErrWindowFull
-		}
-		if p.next == "" {
-			return out, nil
-		}
-		if err := pages.Follow(p.next, len(p.messages)); err != nil {
-			return nil, &fetch.Error{Source: s.name, Request: s.describe(win, after), Reason: fetch.ReasonCursor, Msg: err.Error()}
-		}
-		after = p.next
-	}
-}
-
-// order sorts the versions read in one window into write order, updated_at
-// then id. A version served twice (the same id and updated_at) is kept
-// once, as last read. (A version with an older one in the window is an
-// update: Versions.Op remembers the older one.)
-func order(ms []message) []message {
-	slices.SortStableFunc(ms, func(a, b message) int {
-		if c := compareIDs(a.id, b.id); c != 0 {
-			return c
-		}
-		return a.updated.Compare(b.updated)
-	})
-	out := ms[:0]
-	for _, m := range ms {
-		if n := len(out); n > 0 && m.known() && out[n-1].known() && out[n-1].id == m.id && out[n-1].updated.Equal(m.updated) {
-			out[n-1] = m
-			continue
-		}
-		out = append(out, m)
-	}
-	slices.SortStableFunc(out, func(a, b message) int {
-		if c := a.updated.Compare(b.updated); c != 0 {
-			return c
-		}
-		return compareIDs(a.id, b.id)
-	})
-	return out
-}
-
-// compareIDs orders ids: numeric ones as integers (ties broken by their
-// text, so "007" and "7" stay apart), then the others as text.
-func compareIDs(a, b string) int {
-	an, bn := numeric(a), numeric(b)
-	switch {
-	case an && bn:
-		if c := source.CompareIDs(a, b); c != 0 {
-			return c
-		}
-	case an:
-		return -1
-	case bn:
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
-// numeric reports whether s is a non-empty run of ASCII digits.
-func numeric(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
+			items[i].Created, items[i].Key, items[i].Value = m.value.CreatedAt, m.key, m.value
 		}
 	}
-	return true
+	return poll.Page{Items: items, More: p.next != "", Next: p.next}, nil
 }

@@ -64,10 +64,10 @@ func newSource(t *testing.T, d znssim.Dialect, clk *sourcetest.Clock, st setup) 
 	client := fetch.NewClient(fetch.Config{Source: "zns-test", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
 	if d == znssim.InterITS {
 		cfg := interits.Settings{BaseURL: srv.URL, Settings: zns.Settings{APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}}
-		return interits.New("zns-test", cfg, client, interits.WithClock(clk.Now)), sim
+		return interits.New("zns-test", cfg, client, poll.WithClock(clk.Now)), sim
 	}
 	cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath, Settings: zns.Settings{APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}}
-	return etelecom.New("zns-test", cfg, client, etelecom.WithClock(clk.Now)), sim
+	return etelecom.New("zns-test", cfg, client, poll.WithClock(clk.Now)), sim
 }
 
 // summary renders records as "id@updated-second op" for comparisons.

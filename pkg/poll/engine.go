@@ -1,0 +1,141 @@
+package poll
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/source"
+)
+
+// API is what a provider supplies to the engine: how to fetch one page of
+// its list API. Everything else (windows, lag, overlap, halving, paging
+// guards, ordering, the c/u/r decision and the offset) is the Engine's.
+type API interface {
+	// Page fetches the page req asks for. Its errors are the provider's
+	// own (fetch.Error, with the request described).
+	Page(ctx context.Context, req Request) (Page, error)
+	// Describe names req in errors: method, URL, window and token, never
+	// a credential.
+	Describe(req Request) string
+}
+
+// Request is one page to fetch.
+type Request struct {
+	// Window is the time range asked for (window mode); zero in keyset
+	// mode.
+	Window Window
+	// Token is the page's cursor: "" for a window's first page, then the
+	// previous Page.Next. In keyset mode it is the committed keyset
+	// cursor, JSON text as the vendor gave it ("" before the first page).
+	Token string
+}
+
+// Page is one answer of a list API.
+type Page struct {
+	// Items are the page's records, decoded, in the order served.
+	Items []Item
+	// More says whether a page follows this one; Next is its token. In
+	// keyset mode Next is the vendor's cursor as JSON text and "" means
+	// none (More is not used).
+	More bool
+	Next string
+}
+
+// Item is one record of a page as the provider decoded it.
+type Item struct {
+	// ID and Time name the record's version (its id and update time)
+	// whenever they could be read, even when the rest of the record is
+	// bad; "" and zero otherwise.
+	ID   string
+	Time time.Time
+	// Created is the record's creation time (Time for a record that never
+	// changes); used only with Value.
+	Created time.Time
+	// Key is the Avro key, set when the id could be read; Value is the
+	// entity, nil when the record could not be converted (Err says why).
+	Key, Value any
+	// Raw is the record's JSON as sent, for the dead-letter topic.
+	Raw []byte
+	Err error
+}
+
+// known reports whether the item's version (ID, Time) could be read.
+func (it *Item) known() bool { return it.ID != "" && !it.Time.IsZero() }
+
+// record is the source.Record of it at position, op from vs.
+func (it *Item) record(vs *Versions, position string) source.Record {
+	rec := source.Record{Op: source.OpCreate, Key: it.Key, Time: it.Time, Position: position, Raw: json.RawMessage(it.Raw), Err: it.Err}
+	if it.Value != nil {
+		rec.Op = vs.Op(it.ID, it.Created, it.Time)
+		rec.Value = it.Value
+	}
+	return rec
+}
+
+// Engine is the one polling algorithm every provider runs, a source.Source.
+// It has two modes:
+//
+//   - window mode (NewWindowed) for APIs filtered by update time: each poll
+//     reads the window after the committed watermark (Windows: lag,
+//     overlap, halving above MaxRecords), follows the API's paging to the
+//     window's end, skips the versions already emitted, and emits the rest
+//     in write order (time, then id) in one batch;
+//   - keyset mode (NewKeyset) for APIs with a forward cursor and no time
+//     filter: each poll reads one page after the committed cursor, emits
+//     it up to now − lag, and adopts the page's next cursor only when the
+//     whole page was read.
+type Engine struct {
+	name    string
+	api     API
+	windows Windows       // window mode
+	lag     time.Duration // keyset mode
+	keyset  bool
+	now     func() time.Time
+}
+
+// Option tunes an Engine (and the provider's requests, see Clock).
+type Option func(*options)
+
+type options struct{ now func() time.Time }
+
+// WithClock replaces time.Now, for tests: it places the windows and the
+// lag, and providers sign requests with it (see Clock).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// Clock returns the clock opts set (time.Now by default), for a provider
+// that stamps its requests with the engine's time.
+func Clock(opts []Option) func() time.Time {
+	o := options{now: time.Now}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o.now
+}
+
+// NewWindowed returns the engine of the source named name that reads api
+// in the windows w.
+func NewWindowed(name string, w Windows, api API, opts ...Option) *Engine {
+	return &Engine{name: name, api: api, windows: w, now: Clock(opts)}
+}
+
+// NewKeyset returns the engine of the source named name that follows
+// api's keyset cursor, never emitting a version stamped later than
+// now − lag.
+func NewKeyset(name string, lag time.Duration, api API, opts ...Option) *Engine {
+	return &Engine{name: name, api: api, lag: lag, keyset: true, now: Clock(opts)}
+}
+
+// Poll implements source.Source.
+func (e *Engine) Poll(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
+	if e.keyset {
+		return e.pollKeyset(ctx, offset)
+	}
+	return e.pollWindow(ctx, offset)
+}
+
+// cursorError is a fetch.ReasonCursor error of req.
+func (e *Engine) cursorError(req Request, msg string) error {
+	return &fetch.Error{Source: e.name, Request: e.api.Describe(req), Reason: fetch.ReasonCursor, Msg: msg}
+}
