@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/vnstream/connector/pkg/source"
@@ -110,7 +109,7 @@ func order(items []Item, win Window) []Item {
 		if c := at(&a).Compare(at(&b)); c != 0 {
 			return c
 		}
-		return CompareIDs(a.ID, b.ID)
+		return source.OrderIDs(a.ID, b.ID)
 	})
 	out := items[:0]
 	for i := range items {
@@ -122,35 +121,4 @@ func order(items []Item, win Window) []Item {
 		out = append(out, *it)
 	}
 	return out
-}
-
-// CompareIDs orders record ids: numeric ones as integers (ties broken by
-// their text, so "007" and "7" stay apart), before the others, which
-// order as text.
-func CompareIDs(a, b string) int {
-	an, bn := numeric(a), numeric(b)
-	switch {
-	case an && bn:
-		if c := source.CompareIDs(a, b); c != 0 {
-			return c
-		}
-	case an:
-		return -1
-	case bn:
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
-// numeric reports whether s is a non-empty run of ASCII digits.
-func numeric(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

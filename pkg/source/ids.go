@@ -1,5 +1,7 @@
 package source
 
+import "strings"
+
 // CompareIDs compares two non-negative decimal ids as integers, whatever
 // their length ("99" < "100"), without parsing them into a fixed width.
 // Leading zeros are ignored.
@@ -25,4 +27,35 @@ func trimZeros(s string) string {
 		s = s[1:]
 	}
 	return s
+}
+
+// OrderIDs orders record ids of any shape: numeric ones as integers (ties broken by
+// their text, so "007" and "7" stay apart), before the others, which
+// order as text.
+func OrderIDs(a, b string) int {
+	an, bn := numeric(a), numeric(b)
+	switch {
+	case an && bn:
+		if c := CompareIDs(a, b); c != 0 {
+			return c
+		}
+	case an:
+		return -1
+	case bn:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// numeric reports whether s is a non-empty run of ASCII digits.
+func numeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

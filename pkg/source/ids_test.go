@@ -1,6 +1,10 @@
 package source
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestCompareIDs(t *testing.T) {
 	for _, tc := range []struct {
@@ -14,5 +18,13 @@ func TestCompareIDs(t *testing.T) {
 		if got := CompareIDs(tc.a, tc.b); got != tc.want {
 			t.Errorf("CompareIDs(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+func TestOrderIDs(t *testing.T) {
+	ids := []string{"99", "100", "0099", "a", "", "B", "7"}
+	slices.SortFunc(ids, OrderIDs)
+	if got, want := strings.Join(ids, " "), "7 0099 99 100  B a"; got != want {
+		t.Fatalf("sorted %q, want %q", got, want)
 	}
 }
