@@ -126,7 +126,54 @@ sources:
 			name: "wrong type",
 			yaml: valid + "    poll_interval: often\n",
 			env:  map[string]string{"TIKI_SECRET": "x"},
-			want: []string{"line 13: cannot unmarshal !!str `often` into time.Duration"},
+			want: []string{`sources[0].poll_interval: "often" is not a duration: want a number with a unit, e.g. 500ms, 30s, 5m, 1h (line 13)`},
+		},
+		{
+			name: "duration without a unit",
+			yaml: valid + "    poll_interval: 5\n",
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{`sources[0].poll_interval: "5" is not a duration`},
+		},
+		{
+			name: "number too large",
+			yaml: valid + "    http:\n      max_attempts: 99999999999999999999\n",
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{`sources[0].http.max_attempts: "99999999999999999999" is not an integer that fits 64 bits (line 14)`},
+		},
+		{
+			name: "explicit zeros are not defaults",
+			yaml: strings.Replace(valid, "      form_ids:", "      page_size: 0\n      form_ids:", 1) + "    poll_interval: 0s\n",
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{"sources[0].poll_interval: must be at least 100ms", "sources[0].tiki.page_size: must be 1..500"},
+		},
+		{
+			name: "kind typo",
+			yaml: strings.Replace(valid, "kind: tiki_lead", "kind: tiki_leads", 1),
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{`sources[0].kind: "tiki_leads": unknown, want one of etelecom_zns, interits_zns, nhanh_conversation, nxlink_customer, tiki_lead (its tiki: section is for kind tiki_lead)`},
+		},
+		{
+			name: "empty variable",
+			yaml: valid,
+			env:  map[string]string{"TIKI_SECRET": ""},
+			want: []string{"sources[0].tiki.client_secret: required: set it from the environment (${VAR}) or client_secret_file (environment variable TIKI_SECRET is set but empty)"},
+		},
+		{
+			name: "a default is plain text",
+			yaml: strings.Replace(valid, "${TIKI_SECRET}", "${TIKI_SECRET:-hunter2}", 1),
+			env:  map[string]string{},
+			want: []string{"sources[0].tiki.client_secret: a secret must come from the environment (${VAR}) or client_secret_file, not plain text"},
+		},
+		{
+			name: "two kinds on one topic",
+			yaml: valid + `    topic: leads
+  - name: nhanh
+    kind: nhanh_conversation
+    topic: leads
+    nhanh: {app_id: "1", business_id: "2", access_token: "${TIKI_SECRET}"}
+`,
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{`sources[1].topic: "leads" already receives the tiki_lead events of sources[0]: a topic holds one kind's schema`},
 		},
 		{
 			name: "bad time",
@@ -166,6 +213,22 @@ func TestEnvExpansionTypesValuesAndKeepsStructure(t *testing.T) {
 	s := cfg.Sources[0]
 	if s.PollInterval != 5*time.Second || s.HTTP.MaxAttempts != 3 || s.Settings.(*tiki.Settings).ClientSecret.Value() != "a: b\nc: [d" {
 		t.Fatalf("got poll %v, tries %d, secret %q", s.PollInterval, s.HTTP.MaxAttempts, s.Settings.(*tiki.Settings).ClientSecret.Value())
+	}
+}
+
+func TestEnvDefaults(t *testing.T) {
+	y := valid + "    poll_interval: ${EVERY:-7s}\n    topic: ${TOPIC:-}leads\n    http:\n      max_attempts: ${TRIES:-4}\n"
+	cfg, err := config.Parse([]byte(y), env(map[string]string{"TIKI_SECRET": "x", "TRIES": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sources[0]
+	if s.PollInterval != 7*time.Second || s.Topic != "leads" || s.HTTP.MaxAttempts != 4 {
+		t.Fatalf("got poll %v, topic %q, tries %d; want the defaults 7s, leads, 4", s.PollInterval, s.Topic, s.HTTP.MaxAttempts)
+	}
+	cfg, err = config.Parse([]byte(y), env(map[string]string{"TIKI_SECRET": "x", "EVERY": "1m", "TRIES": "2"}))
+	if err != nil || cfg.Sources[0].PollInterval != time.Minute || cfg.Sources[0].HTTP.MaxAttempts != 2 {
+		t.Fatalf("set variables: %v, %+v", err, cfg)
 	}
 }
 

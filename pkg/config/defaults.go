@@ -28,43 +28,53 @@ const (
 	DefaultHTTPBackoffMax     = 30 * time.Second
 )
 
-// applyDefaults fills every setting left empty.
-func (c *Config) applyDefaults() {
-	k := &c.Kafka
-	setDefault(&k.OffsetsTopic, DefaultOffsetsTopic)
-	setDefault(&k.OffsetsPartitions, DefaultOffsetsPartitions)
-	setDefault(&k.TopicPartitions, DefaultTopicPartitions)
-	setDefault(&k.ReplicationFactor, DefaultReplicationFactor)
-	setDefault(&k.TransactionTimeout, DefaultTransactionTimeout)
-	setDefault(&k.Group.SessionTimeout, DefaultSessionTimeout)
-	setDefault(&k.Group.RebalanceTimeout, DefaultRebalanceTimeout)
-	if k.TLS.CAFile != "" || k.TLS.CertFile != "" {
-		k.TLS.Enabled = true
-	}
-	setDefault(&c.HTTP.Listen, DefaultHTTPListen)
-	setDefault(&c.DLQ.Mode, DefaultDLQMode)
-	setDefault(&c.DLQ.Topic, c.Name+".dlq")
-	setDefault(&c.SchemaRegistry.Compatibility, DefaultCompatibility)
-	for i := range c.Sources {
-		s := &c.Sources[i]
-		setDefault(&s.PollInterval, DefaultPollInterval)
-		setDefault(&s.ErrorBackoffMax, DefaultErrorBackoffMax)
-		h := &s.HTTP
-		setDefault(&h.Timeout, DefaultHTTPTimeout)
-		setDefault(&h.RateLimit, DefaultHTTPRateLimit)
-		setDefault(&h.MaxBodyBytes, DefaultHTTPMaxBodyBytes)
-		setDefault(&h.MaxAttempts, DefaultHTTPMaxAttempts)
-		setDefault(&h.BackoffInitial, DefaultHTTPBackoffInitial)
-		setDefault(&h.BackoffMax, DefaultHTTPBackoffMax)
-		if k, ok := KindNamed(s.Kind); ok {
-			setDefault(&s.Topic, k.Topic)
-		}
+// newConfig returns a Config holding the defaults, which the file is
+// decoded onto: a setting the file gives, zero included, replaces its
+// default (and validation says when it is out of range).
+func newConfig() Config {
+	return Config{
+		Kafka: Kafka{
+			OffsetsTopic:       DefaultOffsetsTopic,
+			OffsetsPartitions:  DefaultOffsetsPartitions,
+			TopicPartitions:    DefaultTopicPartitions,
+			ReplicationFactor:  DefaultReplicationFactor,
+			TransactionTimeout: DefaultTransactionTimeout,
+			Group:              Group{SessionTimeout: DefaultSessionTimeout, RebalanceTimeout: DefaultRebalanceTimeout},
+		},
+		HTTP:           HTTP{Listen: DefaultHTTPListen},
+		DLQ:            DLQ{Mode: DefaultDLQMode},
+		SchemaRegistry: SchemaRegistry{Compatibility: DefaultCompatibility},
 	}
 }
 
-func setDefault[T comparable](p *T, v T) {
-	var zero T
-	if *p == zero {
-		*p = v
+// newSource returns a Source holding the defaults (see newConfig).
+func newSource() Source {
+	return Source{
+		PollInterval:    DefaultPollInterval,
+		ErrorBackoffMax: DefaultErrorBackoffMax,
+		HTTP: SourceHTTP{
+			Timeout:        DefaultHTTPTimeout,
+			RateLimit:      DefaultHTTPRateLimit,
+			MaxBodyBytes:   DefaultHTTPMaxBodyBytes,
+			MaxAttempts:    DefaultHTTPMaxAttempts,
+			BackoffInitial: DefaultHTTPBackoffInitial,
+			BackoffMax:     DefaultHTTPBackoffMax,
+		},
+	}
+}
+
+// applyDefaults fills the defaults that depend on other settings.
+func (c *Config) applyDefaults() {
+	if c.Kafka.TLS.CAFile != "" || c.Kafka.TLS.CertFile != "" {
+		c.Kafka.TLS.Enabled = true
+	}
+	if c.DLQ.Topic == "" {
+		c.DLQ.Topic = c.Name + ".dlq"
+	}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if k, ok := KindNamed(s.Kind); ok && s.Topic == "" {
+			s.Topic = k.Topic
+		}
 	}
 }

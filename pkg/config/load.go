@@ -33,65 +33,90 @@ func Load(path string) (*Config, error) {
 // references (os.LookupEnv in production).
 //
 // References are expanded inside scalar values only, so a variable's value
-// can never change the document's structure. Secret fields must be a
-// reference or come from their *_file setting: a secret written in plain
-// text in the file is refused.
+// can never change the document's structure. ${VAR:-default} gives default
+// when VAR is unset or empty. Secret fields must be a reference to a set
+// variable or come from their *_file setting: a secret written in plain
+// text in the file, default included, is refused.
 func Parse(b []byte, lookup func(string) (string, bool)) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, err
 	}
-	var probs Problems
 	if len(doc.Content) == 0 {
-		probs.add("", "the file is empty")
-		return nil, probs.err()
+		return nil, Problems{{Msg: "the file is empty"}}
 	}
-	root := doc.Content[0]
-	external := map[string]bool{}
-	expand(root, "", lookup, external, &probs)
-	checkKnown(root, reflect.TypeFor[Config](), "", &probs)
-	var cfg Config
+	e := expansion{lookup: lookup, external: map[string]bool{}, empty: map[string]string{}}
+	cfg, err := e.parse(doc.Content[0])
+	var probs Problems
+	if errors.As(err, &probs) {
+		for i, p := range probs {
+			if name, ok := e.empty[p.Path]; ok {
+				probs[i].Msg += fmt.Sprintf(" (environment variable %s is set but empty)", name)
+			}
+		}
+	}
+	return cfg, err
+}
+
+// expansion is the ${VAR} expansion of one file.
+type expansion struct {
+	lookup func(string) (string, bool)
+	// external holds the paths of the scalars whose value came from the
+	// environment; empty maps a scalar's path to a variable of it that
+	// is set but empty.
+	external map[string]bool
+	empty    map[string]string
+	probs    Problems
+}
+
+func (e *expansion) parse(root *yaml.Node) (*Config, error) {
+	e.expand(root, "")
+	checkKnown(root, reflect.TypeFor[Config](), "", &e.probs)
+	if len(e.probs) > 0 {
+		return nil, e.probs
+	}
+	cfg := newConfig()
 	if err := root.Decode(&cfg); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			if len(probs) > 0 {
-				return nil, probs.err()
-			}
 			return nil, err
 		}
-		for _, e := range te.Errors {
-			probs.add("", e)
+		for _, msg := range te.Errors {
+			e.probs.add("", msg)
 		}
+		return nil, e.probs
 	}
-	if len(probs) > 0 {
-		return nil, probs.err()
-	}
-	cfg.readSecretFiles(external, &probs)
+	cfg.readSecretFiles(e.external, &e.probs)
 	cfg.applyDefaults()
-	cfg.validate(external, &probs)
-	if len(probs) > 0 {
-		return nil, probs.err()
+	cfg.validate(e.external, &e.probs)
+	if len(e.probs) > 0 {
+		return nil, e.probs
 	}
 	return &cfg, nil
 }
 
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)
 
-// expand replaces ${VAR} in every scalar below n and records in external
-// the paths of the scalars whose value came from the environment.
-func expand(n *yaml.Node, path string, lookup func(string) (string, bool), external map[string]bool, probs *Problems) {
+// expand replaces ${VAR} and ${VAR:-default} in every scalar below n.
+func (e *expansion) expand(n *yaml.Node, path string) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if !strings.Contains(n.Value, "${") {
 			return
 		}
-		external[path] = true
 		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
-			name := envRef.FindStringSubmatch(ref)[1]
-			v, ok := lookup(name)
-			if !ok {
-				probs.add(path, fmt.Sprintf("environment variable %s is not set (line %d)", name, n.Line))
+			m := envRef.FindStringSubmatch(ref)
+			name, def, hasDefault := m[1], strings.TrimPrefix(m[2], ":-"), m[2] != ""
+			v, ok := e.lookup(name)
+			switch {
+			case (!ok || v == "") && hasDefault:
+				return def
+			case !ok:
+				e.probs.add(path, fmt.Sprintf("environment variable %s is not set (line %d)", name, n.Line))
+			case v == "":
+				e.empty[path] = name
 			}
+			e.external[path] = true
 			return v
 		})
 		if n.Style == 0 {
@@ -100,17 +125,18 @@ func expand(n *yaml.Node, path string, lookup func(string) (string, bool), exter
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			expand(n.Content[i+1], join(path, n.Content[i].Value), lookup, external, probs)
+			e.expand(n.Content[i+1], join(path, n.Content[i].Value))
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			expand(c, path+"["+strconv.Itoa(i)+"]", lookup, external, probs)
+			e.expand(c, path+"["+strconv.Itoa(i)+"]")
 		}
 	}
 }
 
-// checkKnown reports mapping keys that have no field in t, and times that
-// do not parse (the YAML decoder's own message would not say where).
+// checkKnown reports mapping keys that have no field in t, and values
+// that do not decode into their field's type, with their path (the YAML
+// decoder's own message would not say where).
 func checkKnown(n *yaml.Node, t reflect.Type, path string, probs *Problems) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -120,6 +146,14 @@ func checkKnown(n *yaml.Node, t reflect.Type, path string, probs *Problems) {
 		var v time.Time
 		if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
 			probs.add(path, fmt.Sprintf("%q is not a time: want RFC 3339, e.g. 2026-01-01T00:00:00Z (line %d)", n.Value, n.Line))
+		}
+	case t == reflect.TypeFor[time.Duration]():
+		if _, err := time.ParseDuration(n.Value); n.Kind != yaml.ScalarNode || err != nil {
+			probs.add(path, fmt.Sprintf("%q is not a duration: want a number with a unit, e.g. 500ms, 30s, 5m, 1h (line %d)", n.Value, n.Line))
+		}
+	case n.Kind == yaml.ScalarNode && t.Kind() != reflect.Struct && t.Kind() != reflect.Slice && t.Kind() != reflect.Map:
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			probs.add(path, fmt.Sprintf("%q is not %s (line %d)", n.Value, kindName(t), n.Line))
 		}
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
 		fields := map[string]reflect.Type{}
@@ -143,6 +177,21 @@ func checkKnown(n *yaml.Node, t reflect.Type, path string, probs *Problems) {
 			checkKnown(c, t.Elem(), path+"["+strconv.Itoa(i)+"]", probs)
 		}
 	}
+}
+
+// kindName says what a scalar of type t must be, for an error.
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return fmt.Sprintf("an integer that fits %d bits", t.Bits())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return fmt.Sprintf("a non-negative integer that fits %d bits", t.Bits())
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a " + t.Kind().String()
 }
 
 // addFields maps the YAML names of t's fields to their types, flattening
@@ -225,10 +274,11 @@ func eachSecret(v reflect.Value, prefix string, fn func(path string, secret *Sec
 	}
 }
 
-// UnmarshalYAML decodes a source and the provider sections it has onto
-// their kinds' default settings.
+// UnmarshalYAML decodes a source onto the defaults, and the provider
+// sections it has onto their kinds' default settings.
 func (s *Source) UnmarshalYAML(n *yaml.Node) error {
 	type plain Source
+	*s = newSource()
 	var terrs []string
 	collect := func(err error) error {
 		var te *yaml.TypeError

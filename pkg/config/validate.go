@@ -63,6 +63,7 @@ func (c *Config) validate(external map[string]bool, p *Problems) {
 		p.add("sources", "at least one source is required")
 	}
 	names := map[string]int{}
+	topics := map[string]int{}
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		path := fmt.Sprintf("sources[%d]", i)
@@ -73,6 +74,11 @@ func (c *Config) validate(external map[string]bool, p *Problems) {
 		names[s.Name] = i
 		if s.Topic == c.Kafka.OffsetsTopic || s.Topic == c.DLQ.Topic {
 			p.add(path+".topic", fmt.Sprintf("%q is the offsets or dead-letter topic", s.Topic))
+		}
+		if j, shared := topics[s.Topic]; shared && s.Topic != "" && c.Sources[j].Kind != s.Kind {
+			p.add(path+".topic", fmt.Sprintf("%q already receives the %s events of sources[%d]: a topic holds one kind's schema", s.Topic, c.Sources[j].Kind, j))
+		} else if !shared {
+			topics[s.Topic] = i
 		}
 	}
 }
@@ -136,24 +142,27 @@ func (s *Source) validate(path string, external map[string]bool, p *Problems) {
 		p.add(path+".name", "use letters, digits, '.', '_' and '-' only")
 	}
 	k, known := KindNamed(s.Kind)
-	for _, sec := range s.sections {
-		spath := path + "." + sec.kind.Section
-		if sec.kind.Name != s.Kind {
-			p.add(spath, "only for kind "+sec.kind.Name)
-			continue
-		}
-		sec.settings.Check(func(setting, problem string) { p.add(spath+"."+setting, problem) })
-		eachSecret(reflect.ValueOf(sec.settings), spath+".", func(path string, secret *Secret, _ string) {
-			checkSecret(p, external, path, *secret, false)
-		})
-	}
 	switch {
 	case s.Kind == "":
-		p.add(path+".kind", "required: one of "+kindNames())
+		p.add(path+".kind", "required: one of "+kindNames()+sectionHint(s.sections))
 	case !known:
-		p.add(path+".kind", fmt.Sprintf("%q: unknown, want one of %s", s.Kind, kindNames()))
+		p.add(path+".kind", fmt.Sprintf("%q: unknown, want one of %s%s", s.Kind, kindNames(), sectionHint(s.sections)))
 	case s.Settings == nil:
 		p.add(path+"."+k.Section, "required for kind "+k.Name)
+	}
+	for _, sec := range s.sections {
+		spath := path + "." + sec.kind.Section
+		switch {
+		case !known:
+			// The kind's own problem, above, says which kind the section is for.
+		case sec.kind.Name != s.Kind:
+			p.add(spath, "only for kind "+sec.kind.Name)
+		default:
+			sec.settings.Check(func(setting, problem string) { p.add(spath+"."+setting, problem) })
+			eachSecret(reflect.ValueOf(sec.settings), spath+".", func(path string, secret *Secret, _ string) {
+				checkSecret(p, external, path, *secret, false)
+			})
+		}
 	}
 	if s.Topic != "" { // empty only for an unknown kind, reported above
 		checkTopic(p, path+".topic", s.Topic)
@@ -178,6 +187,19 @@ func (s *Source) validate(path string, external map[string]bool, p *Problems) {
 	if h.BackoffInitial <= 0 || h.BackoffMax < h.BackoffInitial {
 		p.add(path+".http", "need 0 < backoff_initial <= backoff_max")
 	}
+}
+
+// sectionHint names the kinds of the provider sections a source without a
+// known kind has, e.g. " (its tiki: section is for kind tiki_lead)".
+func sectionHint(sections []section) string {
+	var hints []string
+	for _, sec := range sections {
+		hints = append(hints, fmt.Sprintf("its %s: section is for kind %s", sec.kind.Section, sec.kind.Name))
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(hints, "; ") + ")"
 }
 
 // CheckRange reports setting unless 1 <= v <= max.
