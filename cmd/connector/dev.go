@@ -99,7 +99,7 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c, err := connector.New(cfg, connector.WithLogger(log), connector.WithVersion(version),
+	c, err := connector.New(cfg, connector.WithLogger(log), connector.WithVersion(buildVersion()),
 		connector.WithOnCommit(func(b connector.Batch) {
 			if b.Events+b.DLQ > 0 {
 				fmt.Fprintln(stdout, summary(b))

@@ -6,7 +6,7 @@
 //	connector validate -c FILE  check a configuration file and exit
 //	connector offsets ...       list, reset or set the sources' committed offsets
 //	connector schemas ...       print the embedded schemas, check them against the registry
-//	connector version           print the version
+//	connector version           print the version, VCS revision and Go version
 package main
 
 import (
@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
 	// The zone database is embedded so time zones such as nxlink's
 	// time_zone resolve on images without /usr/share/zoneinfo.
 	_ "time/tzdata"
@@ -27,9 +28,6 @@ import (
 	"github.com/vnstream/connector/pkg/connector"
 	_ "github.com/vnstream/connector/pkg/provider/all"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 const usage = `connector: Vietnamese marketing and customer-care APIs as Kafka change events
 
@@ -43,7 +41,7 @@ Usage:
   connector schemas print|check
                                the embedded Avro schemas; their compatibility
                                with the schema registry
-  connector version            print the version
+  connector version            print the version, VCS revision and Go version
 
 Run "connector COMMAND -h" for a command's flags.
 `
@@ -74,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "schemas":
 		err = schemasCmd(ctx, args[1:], stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, version)
+		fmt.Fprintln(stdout, versionLine())
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -110,11 +108,16 @@ func usageOrHelp(args []string, usage string, stdout, stderr io.Writer) (done bo
 	return false, nil
 }
 
-// configFlag parses the -c flag of run and validate.
-func configFlag(name string, args []string, stderr io.Writer) (string, error) {
+// configFlag parses the -c flag of run and validate, whose -h says what
+// the command does (about).
+func configFlag(name, about string, args []string, stderr io.Writer) (string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("c", "", "configuration file (YAML)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: connector %s -c FILE\n\n%s\n\nFlags:\n", name, about)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return "", err
@@ -129,7 +132,9 @@ func configFlag(name string, args []string, stderr io.Writer) (string, error) {
 }
 
 func validateCmd(args []string, stdout, stderr io.Writer) error {
-	file, err := configFlag("validate", args, stderr)
+	file, err := configFlag("validate", `Reads FILE as "run" would (environment variables, secret files, defaults),
+reports every problem with its path and line, and exits: 0 when FILE is
+valid, 1 otherwise. It connects to nothing.`, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -142,7 +147,12 @@ func validateCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
-	file, err := configFlag("run", args, stderr)
+	file, err := configFlag("run", `Runs the connector with the configuration in FILE until SIGTERM or SIGINT:
+joins the replicas' group on the offsets topic, and for each task it is given
+fences the task's transactional producer, reads its sources' committed
+offsets, and polls each source, writing its events and next offset in one
+Kafka transaction. Logs are JSON on stderr; /metrics, /healthz, /readyz and
+/status are served on http.listen.`, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -150,8 +160,8 @@ func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	c, err := connector.New(cfg, connector.WithLogger(log), connector.WithVersion(version))
+	log := slog.New(slog.NewJSONHandler(stderr, logOptions))
+	c, err := connector.New(cfg, connector.WithLogger(log), connector.WithVersion(buildVersion()))
 	if err != nil {
 		return err
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -63,8 +65,11 @@ func TestCommandsAndExitCodes(t *testing.T) {
 		{[]string{"validate"}, 2, "usage: connector validate -c FILE"},
 		{[]string{"validate", "-c", "/nonexistent.yaml"}, 1, "no such file"},
 		{[]string{"run", "-h"}, 0, "configuration file (YAML)"},
-		{[]string{"version"}, 0, "dev"},
-		{[]string{"schemas", "print", "--help"}, 0, "connector schemas print [ENTITY]"},
+		{[]string{"version"}, 0, "connector dev"},
+		{[]string{"version"}, 0, runtime.Version()},
+		{[]string{"run", "-h"}, 0, "fences the task's transactional producer"},
+		{[]string{"validate", "-h"}, 0, "reports every problem with its path and line"},
+		{[]string{"schemas", "print", "--help"}, 0, "connector schemas print [ENTITY [key|value]]"},
 		{[]string{"offsets", "list", "--help"}, 0, "configuration file (YAML)"},
 		{[]string{"offsets"}, 2, "connector offsets list"},
 		{[]string{"dev", "-h"}, 0, "where the embedded Kafka keeps its data"},
@@ -167,5 +172,14 @@ func TestDevBackfillsStreamsAndResumes(t *testing.T) {
 		if r := count(out, s, "r"); r != 0 {
 			t.Errorf("second run: %s re-read %d backfilled records:\n%s", s, r, out)
 		}
+	}
+}
+
+// The JSON log writes durations as Go does, not as nanoseconds.
+func TestLogDurations(t *testing.T) {
+	var b bytes.Buffer
+	slog.New(slog.NewJSONHandler(&b, logOptions)).Warn("x", "retry_in", 4515*time.Millisecond)
+	if !strings.Contains(b.String(), `"retry_in":"4.515s"`) {
+		t.Fatalf("log %s, want retry_in 4.515s", b.String())
 	}
 }

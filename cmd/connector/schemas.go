@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,8 +16,11 @@ import (
 )
 
 const schemasUsage = `usage:
-  connector schemas print [ENTITY]   the embedded key and value (envelope) schemas,
-                                     self-contained, as they are registered
+  connector schemas print [ENTITY [key|value]]
+                                     the embedded key and value (envelope) schemas,
+                                     self-contained, as they are registered: one
+                                     .avsc for ENTITY key or value, else one JSON
+                                     object {"ENTITY": {"key": ..., "value": ...}}
   connector schemas check -c FILE    check the embedded schemas of every configured
                                      source against the registry's latest versions
                                      (schema_registry.compatibility), registering nothing
@@ -39,17 +41,15 @@ func schemasCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			fmt.Fprint(stdout, schemasUsage)
 			return nil
 		}
-		if len(args) > 2 {
+		if len(args) > 3 || (len(args) == 3 && args[2] != "key" && args[2] != "value") {
 			fmt.Fprint(stderr, schemasUsage)
 			return errUsage
 		}
-		names := set.Names()
-		if len(args) == 2 {
-			names = []string{args[1]}
-		}
-		return printSchemas(set, names, stdout)
+		return printSchemas(set, args[1:], stdout)
 	case "check":
-		file, err := configFlag("schemas check", args[1:], stderr)
+		file, err := configFlag("schemas check", `Checks each embedded value schema against the latest version registered
+for its topic in the configuration's schema registry, at the configured
+compatibility, and registers nothing.`, args[1:], stderr)
 		if err != nil {
 			return err
 		}
@@ -63,21 +63,35 @@ func schemasCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return errUsage
 }
 
-func printSchemas(set *schema.Set, names []string, stdout io.Writer) error {
+// printSchemas writes, indented, the schema args names (ENTITY and key or
+// value), or an object of the key and value schemas of ENTITY, or of every
+// entity when args is empty.
+func printSchemas(set *schema.Set, args []string, stdout io.Writer) error {
+	names := set.Names()
+	if len(args) > 0 {
+		names = args[:1]
+	}
+	all := map[string]map[string]json.RawMessage{}
 	for _, name := range names {
 		e, err := set.Entity(name)
 		if err != nil {
 			return err
 		}
-		for _, part := range []struct{ what, text string }{{"key", e.KeyText}, {"value", e.ValueText}} {
-			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, []byte(part.text), "", "  "); err != nil {
-				return fmt.Errorf("%s %s: %w", name, part.what, err)
-			}
-			fmt.Fprintf(stdout, "# %s %s\n%s\n", name, part.what, pretty.String())
-		}
+		all[name] = map[string]json.RawMessage{"key": json.RawMessage(e.KeyText), "value": json.RawMessage(e.ValueText)}
 	}
-	return nil
+	var doc any = all
+	switch {
+	case len(args) == 2:
+		doc = all[args[0]][args[1]]
+	case len(args) == 1:
+		doc = all[args[0]]
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n", b)
+	return err
 }
 
 // errIncompatible makes `schemas check` exit 1 after it printed each result.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -176,8 +178,15 @@ func TestSchemasCommands(t *testing.T) {
 	e := newToolEnv(t, reg.URL())
 
 	code, out := cli("schemas", "print")
-	if code != 0 || !strings.Contains(out, "# tiki/form_response value") || !strings.Contains(out, `"name": "connector.tiki.form_response.Envelope"`) {
+	var all map[string]map[string]json.RawMessage
+	if code != 0 || json.Unmarshal([]byte(out), &all) != nil || !strings.Contains(string(all["tiki/form_response"]["value"]), `"name": "connector.tiki.form_response.Envelope"`) {
 		t.Fatalf("print = %d %q", code, out[:min(len(out), 300)])
+	}
+	code, out = cli("schemas", "print", "tiki/form_response", "key")
+	if ent, err := schema.Load(schemas.FS); err != nil || code != 0 {
+		t.Fatalf("print one = %d %q (%v)", code, out, err)
+	} else if e, _ := ent.Entity("tiki/form_response"); !jsonEqual(out, e.KeyText) {
+		t.Fatalf("print tiki/form_response key = %s, want the key schema %s", out, e.KeyText)
 	}
 	if code, out := cli("schemas", "print", "nope/nothing"); code != 1 || !strings.Contains(out, "nope/nothing") {
 		t.Fatalf("print unknown = %d %q", code, out)
@@ -361,4 +370,10 @@ func TestForceTakesEffectWhateverSharesTheTask(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run = %v", err)
 	}
+}
+
+// jsonEqual reports whether a and b are the same JSON value.
+func jsonEqual(a, b string) bool {
+	var x, y any
+	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
 }
