@@ -41,16 +41,25 @@ func offsetsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.SetOutput(stderr)
 	file := fs.String("c", "", "configuration file (YAML)")
 	force := fs.Bool("force", false, "write even while the connector is running (fences its task)")
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return errUsage
 	}
-	want := map[string]int{"list": 0, "reset": 1, "set": 2}
-	n, known := want[args[0]]
-	if !known || *file == "" || fs.NArg() != n {
-		fmt.Fprint(stderr, offsetsUsage)
+	want := map[string][]string{"list": nil, "reset": {"SOURCE"}, "set": {"SOURCE", "JSON"}}
+	names, known := want[args[0]]
+	switch {
+	case !known:
+		fmt.Fprintf(stderr, "connector offsets: unknown command %q\n\n%s", args[0], offsetsUsage)
+		return errUsage
+	case *file == "":
+		fmt.Fprintf(stderr, "connector offsets %s: -c FILE is required\n\n%s", args[0], offsetsUsage)
+		return errUsage
+	case len(pos) != len(names):
+		fmt.Fprintf(stderr, "connector offsets %s: want %d argument(s) (%s), got %d: %q\n\n%s",
+			args[0], len(names), strings.Join(names, " "), len(pos), pos, offsetsUsage)
 		return errUsage
 	}
 	cfg, err := config.Load(*file)
@@ -66,9 +75,25 @@ func offsetsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case "list":
 		return t.list(ctx, stdout)
 	case "reset":
-		return t.write(ctx, fs.Arg(0), nil, *force, stdout)
+		return t.write(ctx, pos[0], nil, *force, stdout)
 	default:
-		return t.write(ctx, fs.Arg(0), []byte(fs.Arg(1)), *force, stdout)
+		return t.write(ctx, pos[0], []byte(pos[1]), *force, stdout)
+	}
+}
+
+// parseInterleaved parses args with fs, flags before, between or after
+// the positional arguments, which it returns.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 }
 

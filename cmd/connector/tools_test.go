@@ -135,8 +135,11 @@ func TestOffsetsCommands(t *testing.T) {
 		{[]string{"offsets", "set", "-c", e.file, "leads", "not json"}, 1, "is not JSON"},
 		{[]string{"offsets", "set", "-c", e.file, "leads", `{"seen":[]}`}, 1, "has no watermark"},
 		{[]string{"offsets", "reset", "-c", e.file, "ghost"}, 1, `source "ghost" is neither configured nor in connector-offsets`},
-		{[]string{"offsets", "reset", "-c", e.file}, 2, "usage:"},
-		{[]string{"offsets", "frob", "-c", e.file}, 2, "usage:"},
+		{[]string{"offsets", "set", "-c", e.file, "leads", `{"watermark":"2026-01-01T00:00:00Z","backfill_until":"2026-01-01T00:00:00Z","seem":[]}`, "-force"}, 1, `unknown field "seem"`},
+		{[]string{"offsets", "set", "-c", e.file, "leads", `{"watermark":"2026-01-01T00:00:00Z"}`, "-force"}, 1, "has no backfill_until"},
+		{[]string{"offsets", "reset", "-c", e.file}, 2, "want 1 argument(s) (SOURCE), got 0"},
+		{[]string{"offsets", "set", "leads", "-c", e.file}, 2, "want 2 argument(s) (SOURCE JSON), got 1"},
+		{[]string{"offsets", "frob", "-c", e.file}, 2, `unknown command "frob"`},
 	} {
 		if code, out := cli(tc.args...); code != tc.code || !strings.Contains(out, tc.want) {
 			t.Errorf("connector %v = %d %q, want %d with %q", tc.args, code, out, tc.code, tc.want)

@@ -20,6 +20,5 @@ func CheckOffset(kind string, off source.Offset) error {
 	if _, ok := provider.Lookup(kind); !ok {
 		return fmt.Errorf("unknown source kind %q", kind)
 	}
-	_, err := poll.DecodeCursor(off)
-	return err
+	return poll.CheckCursor(off)
 }

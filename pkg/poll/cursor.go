@@ -82,6 +82,25 @@ func DecodeCursor(off source.Offset) (Cursor, error) {
 	return c, nil
 }
 
+// CheckCursor checks an offset a person wrote (connector offsets set):
+// what DecodeCursor refuses, and also members a cursor does not have and
+// a missing backfill_until.
+func CheckCursor(off source.Offset) error {
+	if _, err := DecodeCursor(off); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(off))
+	dec.DisallowUnknownFields()
+	var j cursorJSON
+	if err := dec.Decode(&j); err != nil {
+		return fmt.Errorf("offset %s is not a cursor: %w", quoteOffset(off), err)
+	}
+	if j.BackfillUntil.IsZero() {
+		return fmt.Errorf("offset %s has no backfill_until (versions stamped at or before it are emitted as op r; use the watermark to emit none as r)", quoteOffset(off))
+	}
+	return nil
+}
+
 // quoteOffset shortens an offset for an error message.
 func quoteOffset(off source.Offset) string {
 	if len(off) > 200 {
