@@ -3,6 +3,7 @@ package connector_test
 import (
 	"net"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,9 +56,16 @@ func TestBrokerUnreachableAtStartup(t *testing.T) {
 	if code, _ := get(t, r.c.Handler(), "/readyz"); code != 503 || r.c.Ready() {
 		t.Fatalf("/readyz = %d without a broker", code)
 	}
+	waitFor(t, "/status saying why it cannot start", 30*time.Second, func() bool {
+		_, body := get(t, r.c.Handler(), "/status")
+		return strings.Contains(body, `"start_error": `) && strings.Contains(body, "127.0.0.1:"+strconv.Itoa(port))
+	})
 	broker := startBroker(t, port, "")
 	defer broker.Close()
 	waitFor(t, "readiness once the broker is up", 60*time.Second, r.c.Ready)
+	if _, body := get(t, r.c.Handler(), "/status"); strings.Contains(body, "start_error") {
+		t.Fatalf("/status still has a start error once started:\n%s", body)
+	}
 	waitFor(t, "the events", 30*time.Second, func() bool { return got.count() >= 300 })
 	r.stop(t)
 	verifyExactlyOnce(t, sim, readTopic(t, addr, cfg.Sources[0].Topic, 300, 10*time.Second))

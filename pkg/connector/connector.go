@@ -65,6 +65,9 @@ type Connector struct {
 	mu      sync.Mutex
 	running map[int32]*runningTask
 	group   GroupStatus
+	// startErr is the last error of starting, while it is retried.
+	startErr   string
+	startErrAt time.Time
 }
 
 // runningTask is a task this replica runs.
@@ -245,6 +248,12 @@ func (c *Connector) prepareRetrying(ctx context.Context) (map[int32]*task, error
 	b := newBackoff(500*time.Millisecond, 10*time.Second)
 	for {
 		tasks, err := c.prepare(ctx)
+		c.mu.Lock()
+		c.startErr, c.startErrAt = "", time.Time{}
+		if err != nil {
+			c.startErr, c.startErrAt = err.Error(), time.Now().UTC()
+		}
+		c.mu.Unlock()
 		if err == nil {
 			return tasks, nil
 		}

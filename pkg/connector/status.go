@@ -62,11 +62,16 @@ type GroupStatus struct {
 
 // Status is the body of /status.
 type Status struct {
-	Connector string         `json:"connector"`
-	Version   string         `json:"version"`
-	Ready     bool           `json:"ready"`
-	Group     GroupStatus    `json:"group"`
-	Sources   []SourceStatus `json:"sources"`
+	Connector string `json:"connector"`
+	Version   string `json:"version"`
+	Ready     bool   `json:"ready"`
+	// StartError is why the replica cannot start yet (the broker is
+	// unreachable, a topic cannot be created...): set while it retries,
+	// absent once it started.
+	StartError   string         `json:"start_error,omitempty"`
+	StartErrorAt time.Time      `json:"start_error_at,omitzero"`
+	Group        GroupStatus    `json:"group"`
+	Sources      []SourceStatus `json:"sources"`
 }
 
 // statusBoard holds every source's status; workers write, /status and
@@ -153,6 +158,9 @@ func (b *statusBoard) failed(name string, state State, err error) {
 
 func (c *Connector) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	st := Status{Connector: c.cfg.Name, Version: c.version, Ready: c.ready.Load(), Group: c.GroupStatus(), Sources: c.status.snapshot(time.Now())}
+	c.mu.Lock()
+	st.StartError, st.StartErrorAt = c.startErr, c.startErrAt
+	c.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
