@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source/nhanh/nhanhsim"
-	"github.com/vnstream/connector/pkg/source/nxlink/nxlinksim"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
-	"github.com/vnstream/connector/pkg/source/zns/znssim"
+	nhanhsim "github.com/vnstream/connector/pkg/sim/nhanh"
+	nxlinksim "github.com/vnstream/connector/pkg/sim/nxlink"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
+	znssim "github.com/vnstream/connector/pkg/sim/zns"
 )
 
 // devSim is one vendor simulator of `connector dev`, served on 127.0.0.1.

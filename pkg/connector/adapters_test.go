@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source/nhanh/nhanhsim"
-	"github.com/vnstream/connector/pkg/source/nxlink/nxlinksim"
-	"github.com/vnstream/connector/pkg/source/zns/znssim"
+	nhanhsim "github.com/vnstream/connector/pkg/sim/nhanh"
+	nxlinksim "github.com/vnstream/connector/pkg/sim/nxlink"
+	znssim "github.com/vnstream/connector/pkg/sim/zns"
 )
 
 // changeCases lists the providers whose records change, each with an

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
 // BenchmarkEndToEnd measures the whole path, vendor HTTP body → Avro event

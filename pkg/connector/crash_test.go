@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
 // envInt reads a test knob from the environment.

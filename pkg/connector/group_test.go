@@ -10,7 +10,7 @@ import (
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/kafka"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
 // feed adds perSecond new responses to each simulator, stamped now, until

@@ -22,8 +22,8 @@ import (
 	"github.com/vnstream/connector/pkg/connector"
 	_ "github.com/vnstream/connector/pkg/provider/all"
 	"github.com/vnstream/connector/pkg/schema"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 	"github.com/vnstream/connector/pkg/source/tiki"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 	"github.com/vnstream/connector/schemas"
 )
 

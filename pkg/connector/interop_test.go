@@ -13,7 +13,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
 // TestPythonConsumerReadsTheEvents has a consumer that is not ours,

@@ -20,8 +20,8 @@ import (
 
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/schema"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 	"github.com/vnstream/connector/pkg/source/tiki"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 	"github.com/vnstream/connector/schemas"
 )
 

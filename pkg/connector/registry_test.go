@@ -13,7 +13,7 @@ import (
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/metrics"
 	"github.com/vnstream/connector/pkg/schema"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 	"github.com/vnstream/connector/schemas"
 )
 

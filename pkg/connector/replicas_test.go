@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/connector"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
 // replicaSet runs replicas of one connector as separate processes of the

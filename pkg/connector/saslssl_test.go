@@ -24,7 +24,7 @@ import (
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/kafka"
 	"github.com/vnstream/connector/pkg/schema"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 	"github.com/vnstream/connector/schemas"
 )
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
 // lockedBuffer collects the connector's logs from its goroutines.

@@ -11,11 +11,11 @@ import (
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
+	znssim "github.com/vnstream/connector/pkg/sim/zns"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/etelecom"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/zns"
-	"github.com/vnstream/connector/pkg/source/zns/znssim"
 )
 
 func TestRequest(t *testing.T) {

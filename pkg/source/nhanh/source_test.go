@@ -17,9 +17,9 @@ import (
 
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
+	nhanhsim "github.com/vnstream/connector/pkg/sim/nhanh"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nhanh"
-	"github.com/vnstream/connector/pkg/source/nhanh/nhanhsim"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 

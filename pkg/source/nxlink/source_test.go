@@ -14,9 +14,9 @@ import (
 
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
+	nxlinksim "github.com/vnstream/connector/pkg/sim/nxlink"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nxlink"
-	"github.com/vnstream/connector/pkg/source/nxlink/nxlinksim"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 

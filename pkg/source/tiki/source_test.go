@@ -10,10 +10,10 @@ import (
 
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
+	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/tiki"
-	"github.com/vnstream/connector/pkg/source/tiki/tikisim"
 )
 
 func newSource(t *testing.T, clk *sourcetest.Clock, cfg tiki.Settings, opts ...tikisim.Option) (*tiki.Source, *tikisim.Sim) {

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/poll"
+	znssim "github.com/vnstream/connector/pkg/sim/zns"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/zns"
-	"github.com/vnstream/connector/pkg/source/zns/znssim"
 )
 
 // TestCampaignOf100ChangesASecond runs a Zalo campaign for ten simulated
