@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/vnstream/connector/pkg/sim"
 )
 
 // ErrorWriter writes a simulator's own answer to fault f with HTTP status
@@ -54,6 +56,29 @@ func Write(w http.ResponseWriter, r *http.Request, f Fault, delay time.Duration,
 		return true
 	}
 	return false
+}
+
+// Serve answers a request that passed the simulator's checks with the
+// fault Next picks: Write's answer to it, or else the page that page
+// encodes for it (None, or a fault that shapes the page), JSON with
+// status 200, cut halfway through its records array for Malformed (see
+// Truncate). page returns the body and the offsets just inside the
+// array. A well-formed page (neither Malformed nor TrailingComma) counts
+// as served.
+func (in *Injector) Serve(w http.ResponseWriter, r *http.Request, vendor ErrorWriter,
+	page func(Fault) (body []byte, arrayStart, arrayEnd int)) {
+	f, delay := in.Next()
+	if !Write(w, r, f, delay, vendor) {
+		return
+	}
+	body, start, end := page(f)
+	if f == Malformed {
+		body = Truncate(body, start, end)
+	}
+	sim.WriteJSON(w, http.StatusOK, body)
+	if f != Malformed && f != TrailingComma {
+		in.CountServed()
+	}
 }
 
 // Truncate cuts body halfway between arrayStart and arrayEnd, the offsets

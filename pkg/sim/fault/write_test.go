@@ -127,3 +127,40 @@ func TestTruncate(t *testing.T) {
 		t.Errorf("Truncate() of an empty array = %s", got)
 	}
 }
+
+func TestServe(t *testing.T) {
+	in := fault.New("test", fault.RateLimit, fault.Malformed, fault.StuckCursor, fault.TrailingComma)
+	ctl := in.Controls()
+	for _, f := range []fault.Fault{fault.None, fault.RateLimit, fault.Malformed, fault.StuckCursor, fault.TrailingComma} {
+		ctl.FailNext(f, 1)
+	}
+	body := `{"data":[1,2,3,4],"next":"x"}`
+	start, end := len(`{"data":[`), len(`{"data":[1,2,3,4`)
+	for _, want := range []struct {
+		status int
+		body   string
+	}{{200, body}, {429, "limited"}, {200, `{"data":[1,2`}, {200, body + " stuck_cursor"}, {200, body + " trailing_comma"}} {
+		rec := httptest.NewRecorder()
+		vendor := func(w http.ResponseWriter, _ fault.Fault, status int) {
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte("limited"))
+		}
+		in.Serve(rec, httptest.NewRequest(http.MethodGet, "/", nil), vendor, func(f fault.Fault) ([]byte, int, int) {
+			if f == fault.StuckCursor || f == fault.TrailingComma {
+				return []byte(body + " " + f.String()), start, end
+			}
+			return []byte(body), start, end
+		})
+		if rec.Code != want.status || rec.Body.String() != want.body {
+			t.Errorf("answered %d %s, want %d %s", rec.Code, rec.Body, want.status, want.body)
+		}
+		if want.status == 200 && rec.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("Content-Type %q", rec.Header().Get("Content-Type"))
+		}
+	}
+	// Served: the normal page and the stuck cursor's, not the cut one nor
+	// the one with trailing commas.
+	if st := ctl.Stats(); st.Served != 2 {
+		t.Errorf("Stats().Served = %d, want 2", st.Served)
+	}
+}

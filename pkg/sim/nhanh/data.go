@@ -2,6 +2,7 @@ package nhanhsim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -9,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
+	"github.com/vnstream/connector/pkg/sim"
 )
 
 // Record is one stored conversation, with the fields Nhanh serves.
@@ -180,7 +181,7 @@ func (s *Sim) Records() []Record {
 	for _, e := range s.data.byID {
 		out = append(out, e.record())
 	}
-	slices.SortFunc(out, func(a, b Record) int { return compareInt(a.InternalID, b.InternalID) })
+	slices.SortFunc(out, func(a, b Record) int { return cmp.Compare(a.InternalID, b.InternalID) })
 	return out
 }
 
@@ -267,20 +268,10 @@ type key struct {
 }
 
 func compareKeys(a, b key) int {
-	if c := compareInt(a.unix, b.unix); c != 0 {
+	if c := cmp.Compare(a.unix, b.unix); c != 0 {
 		return c
 	}
-	return compareInt(a.iid, b.iid)
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.iid, b.iid)
 }
 
 // entry is a stored conversation with what serving it needs.
@@ -351,7 +342,7 @@ func render(r Record) []byte {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = quote(b, name)
+		b = sim.AppendString(b, name)
 		b = append(b, ':')
 		if v, ok := r.Extra[name]; ok {
 			b = append(b, v...)
@@ -359,7 +350,7 @@ func render(r Record) []byte {
 		}
 		b = value(b)
 	}
-	str := func(s string) func([]byte) []byte { return func(b []byte) []byte { return quote(b, s) } }
+	str := func(s string) func([]byte) []byte { return func(b []byte) []byte { return sim.AppendString(b, s) } }
 	num := func(n int64) func([]byte) []byte { return func(b []byte) []byte { return strconv.AppendInt(b, n, 10) } }
 	flag := func(v bool) func([]byte) []byte { return func(b []byte) []byte { return strconv.AppendBool(b, v) } }
 	member("id", str(r.ID))
@@ -393,13 +384,6 @@ func render(r Record) []byte {
 		}
 	}
 	return append(b, '}')
-}
-
-// quote appends s to b as a JSON string. Invalid UTF-8 is written as
-// U+FFFD, as encoding/json writes it; the error only says there was some.
-func quote(b []byte, s string) []byte {
-	b, _ = jsontext.AppendQuote(b, s)
-	return b
 }
 
 // deref returns *p, or the zero value for nil.

@@ -32,12 +32,6 @@ type FaultRates = fault.Rates
 // tokens, BadRequest the bodies that are not a valid list request.
 type Stats = fault.Stats
 
-// newFaults returns the fault injector of a new Sim.
-func newFaults() *fault.Injector {
-	return fault.New("nhanhsim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML,
-		FaultVendorError, FaultStuckCursor, FaultTrailingComma)
-}
-
 // writeFaultError answers a rate limit, server error or vendor error with
 // the vendor's error body.
 func writeFaultError(w http.ResponseWriter, f Fault, status int) {
@@ -49,10 +43,4 @@ func writeFaultError(w http.ResponseWriter, f Fault, status int) {
 	default:
 		writeError(w, status, CodeInternal, "internal server error")
 	}
-}
-
-// truncate cuts a page body halfway through its data array, which starts
-// at arrayStart and ends before the closing "]}".
-func truncate(body []byte, arrayStart int) []byte {
-	return fault.Truncate(body, arrayStart, len(body)-len("]}"))
 }

@@ -39,7 +39,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/vnstream/connector/pkg/sim"
 	"github.com/vnstream/connector/pkg/sim/fault"
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // ListPath is the path of the only endpoint the simulator serves, relative
@@ -97,7 +101,8 @@ type Option func(*Sim)
 // document's examples and no faults. The With functions panic on invalid
 // values.
 func New(appID, businessID, accessToken string, opts ...Option) *Sim {
-	faults := newFaults()
+	faults := fault.New("nhanhsim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML,
+		FaultVendorError, FaultStuckCursor, FaultTrailingComma)
 	s := &Sim{
 		Controls:   faults.Controls(),
 		appID:      appID,
@@ -185,18 +190,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusOK, CodeInvalidData, problems)
 		return
 	}
-	f, delay := s.faults.Next()
-	if !fault.Write(w, r, f, delay, writeFaultError) {
-		return
-	}
-	body, arrayStart := s.page(q, f)
-	if f == FaultMalformed {
-		body = truncate(body, arrayStart)
-	}
-	writeJSON(w, http.StatusOK, body)
-	if f != FaultMalformed && f != FaultTrailingComma {
-		s.faults.CountServed()
-	}
+	s.faults.Serve(w, r, writeFaultError, func(f fault.Fault) ([]byte, int, int) { return s.page(q, f) })
 }
 
 // authenticate checks appId, businessId and the Authorization header. It
@@ -255,7 +249,7 @@ func parseRequest(r *http.Request) (*query, map[string]string) {
 		if err := parseSort(p.Sort, q); err != "" {
 			problems["paginator.sort"] = err
 		}
-		if !isNull(p.Next) {
+		if !source.IsNull(jsontext.Value(p.Next)) {
 			var k []int64
 			if json.Unmarshal(p.Next, &k) != nil || len(k) != 2 {
 				problems["paginator.next"] = "must be the next array of a previous page: [updatedAt, id]"
@@ -304,7 +298,7 @@ func parseSort(sort map[string]string, q *query) string {
 // parseFilter reads one member of filters into q. It returns what is
 // wrong, or "".
 func parseFilter(name string, v json.RawMessage, q *query) string {
-	if isNull(v) {
+	if source.IsNull(jsontext.Value(v)) {
 		return ""
 	}
 	switch name {
@@ -344,16 +338,10 @@ func parseFilter(name string, v json.RawMessage, q *query) string {
 	return ""
 }
 
-// isNull reports whether raw is absent or the JSON null.
-func isNull(raw json.RawMessage) bool {
-	s := strings.TrimSpace(string(raw))
-	return s == "" || s == "null"
-}
-
 // page encodes the answer to q, shaped by fault f (FaultStuckCursor,
-// FaultTrailingComma). It returns the body and the offset just after the
-// opening bracket of the data array.
-func (s *Sim) page(q *query, f Fault) (body []byte, arrayStart int) {
+// FaultTrailingComma). It returns the body and the offsets just inside
+// the data array.
+func (s *Sim) page(q *query, f Fault) (body []byte, arrayStart, arrayEnd int) {
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
 	es := s.data.page(q, min(q.size, s.pageCap))
@@ -379,7 +367,7 @@ func (s *Sim) page(q *query, f Fault) (body []byte, arrayStart int) {
 		}
 		b = append(b, e.json...)
 	}
-	return append(b, "]}"...), arrayStart
+	return append(b, "]}"...), arrayStart, len(b)
 }
 
 // appendKey appends a keyset cursor: [updatedAt, internal id].
@@ -389,13 +377,6 @@ func appendKey(b []byte, k key) []byte {
 	b = append(b, ',')
 	b = strconv.AppendInt(b, k.iid, 10)
 	return append(b, ']')
-}
-
-// writeJSON writes a JSON answer.
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body) // a write error means the client is gone
 }
 
 // writeError writes a vendor style failure: {"code":0,"errorCode":..,
@@ -409,5 +390,5 @@ func writeError(w http.ResponseWriter, status int, code string, messages any) {
 	if err != nil {
 		panic("nhanhsim: encode error: " + err.Error())
 	}
-	writeJSON(w, status, body)
+	sim.WriteJSON(w, status, body)
 }

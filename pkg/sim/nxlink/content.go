@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/vnstream/connector/pkg/sim"
 )
 
 // The parts of generated customers. Names carry their ASCII form for
@@ -40,7 +42,7 @@ func ptr[T any](v T) *T { return &v }
 func generate(id, tenant int64, at time.Time, zone *time.Location) Record {
 	h := mix(uint64(id))
 	fam, mid, giv := families[h%16], middles[h>>8%10], givens[h>>16%26]
-	phone := "849" + pad(h>>24%100_000_000, 8)
+	phone := fmt.Sprintf("849%08d", h>>24%100_000_000)
 	r := Record{ID: strconv.FormatInt(id, 10), TenantID: tenant, CreatedAt: at, UpdatedAt: at}
 	box, n := new(fieldBox), 0
 	set := func(p **string, v string) {
@@ -55,7 +57,7 @@ func generate(id, tenant int64, at time.Time, zone *time.Location) Record {
 	set(&r.WhatsAppPhone, phone)
 	set(&r.Email, giv[1]+"."+fam[1]+strconv.FormatInt(id%10000, 10)+"@example.vn")
 	set(&r.Country, "VN")
-	set(&r.Birthday, strconv.FormatUint(1960+h>>32%45, 10)+"-"+pad(1+h>>40%12, 2)+"-"+pad(1+h>>44%28, 2))
+	set(&r.Birthday, fmt.Sprintf("%d-%02d-%02d", 1960+h>>32%45, 1+h>>40%12, 1+h>>44%28))
 	set(&r.SourceChannelKey, "84901234567")
 	set(&r.WhatAppSubscribe, "1")
 	set(&r.SMSSubscribe, strconv.FormatUint(h>>53%2, 10))
@@ -71,15 +73,6 @@ func generate(id, tenant int64, at time.Time, zone *time.Location) Record {
 	r.SourceType, r.Gender, r.Status, r.Weight = &box.ints[0], &box.ints[1], &box.ints[2], &box.ints[3]
 	r.Tags = addTag(nil, id, tenant, 0, at, zone)
 	return r
-}
-
-// pad formats n with at least width digits.
-func pad(n uint64, width int) string {
-	s := strconv.FormatUint(n, 10)
-	for len(s) < width {
-		s = "0" + s
-	}
-	return s
 }
 
 // change applies update number version of customer id at at.
@@ -113,7 +106,7 @@ func customize(h uint64, version int) string {
 	b := []byte(`{"customize_4_52":["`)
 	b = strconv.AppendUint(b, 1+h%3, 10)
 	b = append(b, `"],"city":`...)
-	b = appendQuoted(b, cities[h>>8%6])
+	b = sim.AppendString(b, cities[h>>8%6])
 	b = append(b, `,"updates":`...)
 	b = strconv.AppendInt(b, int64(version), 10)
 	return string(append(b, '}'))
@@ -124,7 +117,7 @@ func customize(h uint64, version int) string {
 // id is in every tag, as in nxlink's example.
 func addTag(tags []byte, id, tenant int64, n int, at time.Time, zone *time.Location) []byte {
 	name := tagNames[n%len(tagNames)]
-	key := appendQuoted([]byte(`"tag_name":`), name)
+	key := sim.AppendString([]byte(`"tag_name":`), name)
 	if bytes.Contains(tags, key) {
 		return tags
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-json-experiment/json/jsontext"
+	"github.com/vnstream/connector/pkg/sim"
 )
 
 // DefaultStartID is the first id Create assigns unless WithStartID says
@@ -290,7 +290,7 @@ func (e *entry) appendJSON(b []byte, zone *time.Location) []byte {
 	b = appendInt(b, "weight", r.Weight)
 	for _, k := range slices.Sorted(maps.Keys(r.Extra)) {
 		b = append(b, ',')
-		b = appendQuoted(b, k)
+		b = sim.AppendString(b, k)
 		b = append(b, ':')
 		b = append(b, r.Extra[k]...)
 	}
@@ -305,7 +305,7 @@ func appendString(b []byte, name string, s *string) []byte {
 	if s == nil {
 		return append(b, "null"...)
 	}
-	return appendQuoted(b, *s)
+	return sim.AppendString(b, *s)
 }
 
 // appendInt appends `,"name":` and n, or null.
@@ -317,12 +317,4 @@ func appendInt(b []byte, name string, n *int64) []byte {
 		return append(b, "null"...)
 	}
 	return strconv.AppendInt(b, *n, 10)
-}
-
-// appendQuoted appends s as a JSON string: the shortest escapes, other
-// UTF-8 as it is, invalid UTF-8 replaced with U+FFFD (all that
-// AppendQuote's error would report).
-func appendQuoted(b []byte, s string) []byte {
-	b, _ = jsontext.AppendQuote(b, s)
-	return b
 }

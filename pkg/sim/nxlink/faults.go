@@ -32,12 +32,6 @@ type FaultRates = fault.Rates
 // BadRequest code 1002, Served the code 0 pages.
 type Stats = fault.Stats
 
-// newFaults returns the fault injector of a new Sim.
-func newFaults() *fault.Injector {
-	return fault.New("nxlinksim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML,
-		FaultVendorError, FaultEmptyPage, FaultStuckCursor)
-}
-
 // faultErrorWriter returns the writer of the envelopes that answer a rate
 // limit, server error or vendor error with the request's traceId.
 func faultErrorWriter(trace string) fault.ErrorWriter {
@@ -51,10 +45,4 @@ func faultErrorWriter(trace string) fault.ErrorWriter {
 			writeEnvelope(w, status, CodeSystemBusy, "Internal server error", trace)
 		}
 	}
-}
-
-// truncate cuts a page body halfway through its customer list, which
-// starts at arrayStart and ends before the closing "]}}".
-func truncate(body []byte, arrayStart int) []byte {
-	return fault.Truncate(body, arrayStart, len(body)-len("]}}"))
 }

@@ -36,7 +36,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/vnstream/connector/pkg/sim"
 	"github.com/vnstream/connector/pkg/sim/fault"
+	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/nxlink"
 )
 
@@ -93,7 +97,8 @@ type Option func(*Sim)
 // DefaultStartID and no faults. The With functions panic on invalid
 // values.
 func New(accessKey, secret string, tenantID int64, appKey string, opts ...Option) *Sim {
-	faults := newFaults()
+	faults := fault.New("nxlinksim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML,
+		FaultVendorError, FaultEmptyPage, FaultStuckCursor)
 	s := &Sim{
 		Controls:  faults.Controls(),
 		accessKey: accessKey,
@@ -188,17 +193,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, http.StatusOK, code, msg, trace)
 		return
 	}
-	f, delay := s.faults.Next()
-	if !fault.Write(w, r, f, delay, faultErrorWriter(trace)) {
-		return
-	}
-	page, arrayStart := s.page(q, f, trace)
-	if f == FaultMalformed {
-		writeJSON(w, http.StatusOK, truncate(page, arrayStart))
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
-	s.faults.CountServed()
+	s.faults.Serve(w, r, faultErrorWriter(trace), func(f fault.Fault) ([]byte, int, int) { return s.page(q, f, trace) })
 }
 
 // begin counts a request and returns its traceId: 32 hex digits.
@@ -295,7 +290,7 @@ func (s *Sim) parseQuery(h http.Header, body []byte) (query, int, string) {
 		raw  json.RawMessage
 		dst  **int64
 	}{{"after", b.After, &q.after}, {"before", b.Before, &q.before}} {
-		if isNull(c.raw) {
+		if source.IsNull(jsontext.Value(c.raw)) {
 			continue
 		}
 		n, ok := integer(c.raw)
@@ -307,15 +302,10 @@ func (s *Sim) parseQuery(h http.Header, body []byte) (query, int, string) {
 	return q, CodeOK, ""
 }
 
-// isNull reports whether a raw member is missing or null.
-func isNull(raw json.RawMessage) bool {
-	return len(raw) == 0 || string(raw) == "null"
-}
-
 // integer reads a JSON integer (or a numeric string, as a Java backend
 // accepts for a Long) exactly.
 func integer(raw json.RawMessage) (int64, bool) {
-	if isNull(raw) {
+	if source.IsNull(jsontext.Value(raw)) {
 		return 0, false
 	}
 	s := string(raw)
@@ -329,9 +319,8 @@ func integer(raw json.RawMessage) (int64, bool) {
 }
 
 // page encodes the answer to q, bent by a paging trap fault. It returns
-// the body and the offset just after the opening bracket of the customer
-// list.
-func (s *Sim) page(q query, fault Fault, trace string) (body []byte, arrayStart int) {
+// the body and the offsets just inside the customer list.
+func (s *Sim) page(q query, fault Fault, trace string) (body []byte, arrayStart, arrayEnd int) {
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
 	l := s.data.list(q.f, q.after, q.before, min(q.limit, s.pageCap))
@@ -379,7 +368,7 @@ func (s *Sim) page(q query, fault Fault, trace string) (body []byte, arrayStart 
 		}
 		b = e.appendJSON(b, s.zone)
 	}
-	return append(b, "]}}"...), arrayStart
+	return append(b, "]}}"...), arrayStart, len(b)
 }
 
 // appendID appends an id or null.
@@ -390,18 +379,11 @@ func appendID(b []byte, id *int64) []byte {
 	return strconv.AppendInt(b, *id, 10)
 }
 
-// writeJSON writes a JSON answer.
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body) // a write error means the client is gone
-}
-
 // writeEnvelope writes the vendor's envelope with code != 0 and data null.
 func writeEnvelope(w http.ResponseWriter, status, code int, msg, trace string) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `{"code":%d,"message":`, code)
-	b.Write(appendQuoted(nil, msg))
+	b.Write(sim.AppendString(nil, msg))
 	fmt.Fprintf(&b, `,"traceId":%q,"data":null}`, trace)
-	writeJSON(w, status, b.Bytes())
+	sim.WriteJSON(w, status, b.Bytes())
 }

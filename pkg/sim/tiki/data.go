@@ -9,6 +9,9 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/vnstream/connector/pkg/sim"
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // timeLayout is how created_at is served.
@@ -103,10 +106,10 @@ type entry struct {
 // newEntry validates r and returns it ready to store, owning copies of its
 // JSON. It panics if r is invalid.
 func newEntry(r Response) *entry {
-	if !isNumeric(r.ID) || trimZeros(r.ID) != r.ID {
+	if !sim.Digits(r.ID) || trimZeros(r.ID) != r.ID {
 		panic(fmt.Sprintf("tikisim: response id %q is not a number without leading zeros", r.ID))
 	}
-	if !isNumeric(r.FormID) || trimZeros(r.FormID) != r.FormID {
+	if !sim.Digits(r.FormID) || trimZeros(r.FormID) != r.FormID {
 		panic(fmt.Sprintf("tikisim: form id %q is not a number without leading zeros", r.FormID))
 	}
 	r.CreatedAt = r.CreatedAt.UTC().Truncate(time.Second)
@@ -165,19 +168,6 @@ func (e *entry) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// isNumeric reports whether s is a non-empty string of ASCII digits.
-func isNumeric(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // trimZeros removes the leading zeros of a numeric string, keeping "0".
 func trimZeros(s string) string {
 	for len(s) > 1 && s[0] == '0' {
@@ -186,23 +176,8 @@ func trimZeros(s string) string {
 	return s
 }
 
-// compareIDs compares numeric strings without leading zeros as integers:
-// a longer string is a larger number, equal lengths compare bytewise.
-func compareIDs(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // byID is the comparison for binary searches of entries by id.
-func byID(e *entry, id string) int { return compareIDs(e.resp.ID, id) }
+func byID(e *entry, id string) int { return source.CompareIDs(e.resp.ID, id) }
 
 // store holds the responses. It is not safe for concurrent use; Sim guards
 // it with dataMu.
@@ -250,7 +225,7 @@ func (st *store) page(q query, limit int) (total int, out []*entry) {
 	for len(out) < limit && len(cursors) > 0 {
 		best := 0
 		for i := 1; i < len(cursors); i++ {
-			if compareIDs(cursors[i].entry().resp.ID, cursors[best].entry().resp.ID) > 0 {
+			if source.CompareIDs(cursors[i].entry().resp.ID, cursors[best].entry().resp.ID) > 0 {
 				best = i
 			}
 		}

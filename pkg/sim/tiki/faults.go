@@ -29,11 +29,6 @@ type FaultRates = fault.Rates
 // signature), BadRequest the 400s (bad query parameters).
 type Stats = fault.Stats
 
-// newFaults returns the fault injector of a new Sim.
-func newFaults() *fault.Injector {
-	return fault.New("tikisim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML)
-}
-
 // writeFaultError answers a rate limit or server error with the vendor's
 // error body.
 func writeFaultError(w http.ResponseWriter, f Fault, status int) {
@@ -42,10 +37,4 @@ func writeFaultError(w http.ResponseWriter, f Fault, status int) {
 		return
 	}
 	writeError(w, status, "INTERNAL_SERVER_ERROR", "internal server error")
-}
-
-// truncate cuts a page body halfway through its records array, which starts
-// at arrayStart and ends before the closing "]}}".
-func truncate(body []byte, arrayStart int) []byte {
-	return fault.Truncate(body, arrayStart, len(body)-len("]}}"))
 }

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vnstream/connector/pkg/sim"
 	"github.com/vnstream/connector/pkg/sim/fault"
 	"github.com/vnstream/connector/pkg/source/tiki"
 )
@@ -71,7 +72,7 @@ type Option func(*Sim)
 // name "data", a page cap of 500, the first id 1000 and no faults. The With
 // functions panic on invalid values.
 func New(clientID, secret string, opts ...Option) *Sim {
-	faults := newFaults()
+	faults := fault.New("tikisim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML)
 	s := &Sim{
 		Controls: faults.Controls(),
 		clientID: clientID,
@@ -165,17 +166,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
 		return
 	}
-	f, delay := s.faults.Next()
-	if !fault.Write(w, r, f, delay, writeFaultError) {
-		return
-	}
-	body, arrayStart := s.page(q)
-	if f == FaultMalformed {
-		writeJSON(w, http.StatusOK, truncate(body, arrayStart))
-		return
-	}
-	writeJSON(w, http.StatusOK, body)
-	s.faults.CountServed()
+	s.faults.Serve(w, r, writeFaultError, func(fault.Fault) ([]byte, int, int) { return s.page(q) })
 }
 
 // authenticate checks the client id, timestamp and signature headers. It
@@ -230,7 +221,7 @@ func parseQuery(raw string) (query, error) {
 		return query{}, errors.New("form_ids is required")
 	}
 	for f := range strings.SplitSeq(ids, ",") {
-		if !isNumeric(f) {
+		if !sim.Digits(f) {
 			return query{}, errors.New("form_ids must be comma separated numeric ids")
 		}
 		if f = trimZeros(f); !slices.Contains(q.forms, f) {
@@ -244,7 +235,7 @@ func parseQuery(raw string) (query, error) {
 		return query{}, errors.New("size must be between 1 and 500")
 	}
 	if v.Has("lt_id") {
-		if q.ltID = v.Get("lt_id"); !isNumeric(q.ltID) {
+		if q.ltID = v.Get("lt_id"); !sim.Digits(q.ltID) {
 			return query{}, errors.New("lt_id must be a numeric id")
 		}
 		q.ltID = trimZeros(q.ltID)
@@ -262,9 +253,9 @@ func parseQuery(raw string) (query, error) {
 	return q, nil
 }
 
-// page encodes the answer to q. It returns the body and the offset just after
-// the opening bracket of the records array.
-func (s *Sim) page(q query) (body []byte, arrayStart int) {
+// page encodes the answer to q. It returns the body and the offsets just
+// inside the records array.
+func (s *Sim) page(q query) (body []byte, arrayStart, arrayEnd int) {
 	s.dataMu.RLock()
 	total, es := s.data.page(q, min(q.size, s.pageCap))
 	s.dataMu.RUnlock()
@@ -282,14 +273,7 @@ func (s *Sim) page(q query) (body []byte, arrayStart int) {
 		}
 		b = e.appendJSON(b)
 	}
-	return append(b, "]}}"...), arrayStart
-}
-
-// writeJSON writes a JSON answer.
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body) // a write error means the client is gone
+	return append(b, "]}}"...), arrayStart, len(b)
 }
 
 // writeError writes a vendor style error: {"error":{"code":..,"message":..}}.
@@ -304,5 +288,5 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	if err != nil {
 		panic("tikisim: encode error: " + err.Error())
 	}
-	writeJSON(w, status, body)
+	sim.WriteJSON(w, status, body)
 }

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/vnstream/connector/pkg/sim"
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // defaultStartID is the first id Create assigns: beyond 2^53, so a client
@@ -165,11 +168,11 @@ func (s *Sim) Records() []Record {
 // validate checks a record given to Add.
 func (r *Record) validate() error {
 	switch {
-	case !isNumeric(r.ID) || (len(r.ID) > 1 && r.ID[0] == '0'):
+	case !sim.Digits(r.ID) || (len(r.ID) > 1 && r.ID[0] == '0'):
 		return fmt.Errorf("message id %q is not a number without leading zeros", r.ID)
 	case r.CreatedAt.IsZero() || r.UpdatedAt.IsZero():
 		return fmt.Errorf("message %s has no created_at or updated_at", r.ID)
-	case r.TemplateID != "" && !isNumeric(r.TemplateID):
+	case r.TemplateID != "" && !sim.Digits(r.TemplateID):
 		return fmt.Errorf("template_id %q of message %s is not a number", r.TemplateID, r.ID)
 	case r.TemplateData != nil && !validJSON(r.TemplateData, '{'):
 		return fmt.Errorf("template_data of message %s is not a JSON object", r.ID)
@@ -244,7 +247,7 @@ func (st *store) byKeyTime(timeType string) []*entry {
 		if c := keyTime(&a.rec, timeType).Compare(keyTime(&b.rec, timeType)); c != 0 {
 			return c
 		}
-		return compareIDs(a.rec.ID, b.rec.ID)
+		return source.CompareIDs(a.rec.ID, b.rec.ID)
 	})
 	return out
 }
@@ -254,34 +257,7 @@ func compareEntries(a, b *entry) int {
 	if c := a.rec.UpdatedAt.Compare(b.rec.UpdatedAt); c != 0 {
 		return c
 	}
-	return compareIDs(a.rec.ID, b.rec.ID)
-}
-
-// compareIDs compares decimal ids without leading zeros as integers.
-func compareIDs(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// isNumeric reports whether s is a non-empty string of ASCII digits.
-func isNumeric(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return source.CompareIDs(a.rec.ID, b.rec.ID)
 }
 
 // validJSON reports whether v is one JSON value opening with open (any

@@ -7,17 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
+	"github.com/vnstream/connector/pkg/sim"
 )
-
-// appendString appends s to b as a JSON string, as v2 writes it: quotes,
-// backslashes and control characters escaped, other UTF-8 as it is.
-// Invalid UTF-8 is written as U+FFFD, and AppendQuote's error then only
-// says that it was.
-func appendString(b []byte, s string) []byte {
-	b, _ = jsontext.AppendQuote(b, s)
-	return b
-}
 
 // ict is the zone InterITS writes times in (Indochina Time, UTC+7).
 var ict = time.FixedZone("ICT", 7*3600)
@@ -41,7 +32,7 @@ func (o *object) key(name string) {
 	if o.n > 0 {
 		o.b = append(o.b, ',')
 	}
-	o.b = appendString(o.b, name)
+	o.b = sim.AppendString(o.b, name)
 	o.b = append(o.b, ':')
 	o.members[o.n].name, o.members[o.n].start = name, len(o.b)
 }
@@ -55,7 +46,7 @@ func (o *object) done() {
 func (o *object) str(name, v string) {
 	if v != "" {
 		o.key(name)
-		o.b = appendString(o.b, v)
+		o.b = sim.AppendString(o.b, v)
 		o.done()
 	}
 }
@@ -63,7 +54,7 @@ func (o *object) str(name, v string) {
 // id writes an id as a JSON number when asNumber and it is numeric, as a
 // string otherwise.
 func (o *object) id(name, v string, asNumber bool) {
-	if asNumber && isNumeric(v) {
+	if asNumber && sim.Digits(v) {
 		o.key(name)
 		o.b = append(o.b, v...)
 		o.done()
@@ -180,7 +171,7 @@ func (o *object) merge(extra map[string]json.RawMessage) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, m.name)
+		b = sim.AppendString(b, m.name)
 		b = append(b, ':')
 		b = append(b, m.value...)
 	}

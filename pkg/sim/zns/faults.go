@@ -1,9 +1,9 @@
 package znssim
 
 import (
-	"bytes"
 	"net/http"
 
+	"github.com/vnstream/connector/pkg/sim"
 	"github.com/vnstream/connector/pkg/sim/fault"
 )
 
@@ -46,12 +46,6 @@ type FaultRates = fault.Rates
 // key), BadRequest the 400s (a body that is not a valid list request).
 type Stats = fault.Stats
 
-// newFaults returns the fault injector of a new Sim.
-func newFaults() *fault.Injector {
-	return fault.New("znssim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML,
-		FaultVendorError, FaultEmptyPage, FaultStuckCursor)
-}
-
 // writeFaultError answers a rate limit, server error or vendor error with
 // the dialect's error object.
 func (s *Sim) writeFaultError(w http.ResponseWriter, f Fault, status int) {
@@ -59,14 +53,8 @@ func (s *Sim) writeFaultError(w http.ResponseWriter, f Fault, status int) {
 	case FaultRateLimit:
 		s.writeError(w, status, "resource_exhausted", "quá nhiều yêu cầu, vui lòng thử lại sau")
 	case FaultVendorError:
-		writeJSON(w, status, s.errorBody(http.StatusServiceUnavailable, "unavailable", "Zalo API tạm thời không phản hồi"))
+		sim.WriteJSON(w, status, s.errorBody(http.StatusServiceUnavailable, "unavailable", "Zalo API tạm thời không phản hồi"))
 	default:
 		s.writeError(w, status, "internal", "lỗi hệ thống")
 	}
-}
-
-// truncate cuts a page body halfway through its messages array, which
-// starts at arrayStart and ends before `],"paging"`.
-func truncate(body []byte, arrayStart int) []byte {
-	return fault.Truncate(body, arrayStart, bytes.LastIndex(body, []byte(`],"paging"`)))
 }

@@ -4,8 +4,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/vnstream/connector/pkg/sim"
 )
 
 // shopID is the account every generated message belongs to.
@@ -33,7 +36,7 @@ var (
 func generate(n uint64, at time.Time) Record {
 	at = at.UTC().Truncate(time.Millisecond)
 	tpl := templates[n%uint64(len(templates))]
-	order := "DH" + padded(n%100_000_000, 8)
+	order := fmt.Sprintf("DH%08d", n%100_000_000)
 
 	td := make([]byte, 0, 160)
 	td = append(td, `{"customer_name":"`...)
@@ -69,7 +72,7 @@ func generate(n uint64, at time.Time) Record {
 		TemplateID:     tpl.id,
 		Type:           "template",
 		Status:         "P",
-		Phone:          "849" + padded(n*7919%100_000_000, 8),
+		Phone:          fmt.Sprintf("849%08d", n*7919%100_000_000),
 		TemplateData:   td,
 		ZlUserID:       strconv.FormatUint(7_000_000_000_000_000_000+n*7919%1_000_000_000_000_000_000, 10),
 		IsCharged:      true,
@@ -85,15 +88,6 @@ func generate(n uint64, at time.Time) Record {
 		r.CampaignID = strconv.FormatUint(1_050_000_000_000_000_000+n%7, 10)
 	}
 	return r
-}
-
-// padded formats n with at least width digits.
-func padded(n uint64, width int) string {
-	s := strconv.FormatUint(n, 10)
-	for len(s) < width {
-		s = "0" + s
-	}
-	return s
 }
 
 // advance applies the next step of a message's life at at (see Update).
@@ -128,7 +122,7 @@ func feedback(n uint64, k int) json.RawMessage {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, feedbacks[(n+uint64(i))%uint64(len(feedbacks))])
+		b = sim.AppendString(b, feedbacks[(n+uint64(i))%uint64(len(feedbacks))])
 	}
 	return append(b, ']')
 }

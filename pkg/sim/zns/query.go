@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vnstream/connector/pkg/sim"
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // maxBody caps a request body.
@@ -234,7 +237,7 @@ func decodeCursor(c string) (position, error) {
 	}
 	serial, err1 := strconv.Atoi(parts[0])
 	nanos, err2 := strconv.ParseInt(parts[1], 10, 64)
-	if err1 != nil || err2 != nil || serial < 0 || (parts[2] != "" && !isNumeric(parts[2])) {
+	if err1 != nil || err2 != nil || serial < 0 || (parts[2] != "" && !sim.Digits(parts[2])) {
 		return position{}, bad
 	}
 	p := position{serial: serial, id: parts[2]}
@@ -257,9 +260,9 @@ func keyTime(r *Record, timeType string) time.Time {
 }
 
 // page encodes the answer to q under fault (FaultEmptyPage and
-// FaultStuckCursor change it). It returns the body and the offset just
-// after the opening bracket of the messages array.
-func (s *Sim) page(q query, fault Fault) (body []byte, arrayStart int) {
+// FaultStuckCursor change it). It returns the body and the offsets just
+// inside the messages array.
+func (s *Sim) page(q query, fault Fault) (body []byte, arrayStart, arrayEnd int) {
 	now := s.now()
 	var es []*entry
 	more := false
@@ -297,18 +300,19 @@ func (s *Sim) page(q query, fault Fault) (body []byte, arrayStart int) {
 		}
 		b = append(b, e.json...)
 	}
+	arrayEnd = len(b)
 	b = append(b, `],"paging":{"after":`...)
-	b = appendString(b, last)
+	b = sim.AppendString(b, last)
 	b = append(b, `,"before":`...)
-	b = appendString(b, first)
+	b = sim.AppendString(b, first)
 	b = append(b, `,"limit":`...)
 	b = strconv.AppendInt(b, int64(q.limit), 10)
 	b = append(b, `,"next":`...)
-	b = appendString(b, next)
+	b = sim.AppendString(b, next)
 	b = append(b, `,"prev":`...)
-	b = appendString(b, q.cursor)
+	b = sim.AppendString(b, q.cursor)
 	b = append(b, `,"sort":""}}`...)
-	return b, arrayStart
+	return b, arrayStart, arrayEnd
 }
 
 // list returns the page of q as of now, and whether more messages match
@@ -364,5 +368,5 @@ func comparePosition(t time.Time, id string, p position) int {
 	if c := t.Compare(p.t); c != 0 {
 		return c
 	}
-	return compareIDs(id, p.id)
+	return source.CompareIDs(id, p.id)
 }

@@ -38,6 +38,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vnstream/connector/pkg/sim"
 	"github.com/vnstream/connector/pkg/sim/fault"
 )
 
@@ -112,7 +113,8 @@ func New(dialect Dialect, apiKey string, opts ...Option) *Sim {
 	if dialect != InterITS && dialect != ETelecom {
 		panic("znssim: unknown dialect " + dialect.String())
 	}
-	faults := newFaults()
+	faults := fault.New("znssim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML,
+		FaultVendorError, FaultEmptyPage, FaultStuckCursor)
 	s := &Sim{
 		Controls: faults.Controls(),
 		dialect:  dialect,
@@ -184,17 +186,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusBadRequest, "invalid_argument", err.Error())
 		return
 	}
-	f, delay := s.faults.Next()
-	if !fault.Write(w, r, f, delay, s.writeFaultError) {
-		return
-	}
-	body, arrayStart := s.page(q, f)
-	if f == FaultMalformed {
-		writeJSON(w, http.StatusOK, truncate(body, arrayStart))
-		return
-	}
-	writeJSON(w, http.StatusOK, body)
-	s.faults.CountServed()
+	s.faults.Serve(w, r, s.writeFaultError, func(f fault.Fault) ([]byte, int, int) { return s.page(q, f) })
 }
 
 // authenticate checks the dialect's credential header. It returns why the
@@ -233,13 +225,6 @@ func checkContentType(r *http.Request) error {
 	return nil
 }
 
-// writeJSON writes a JSON answer.
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body) // a write error means the client is gone
-}
-
 // errorBody is the dialect's error object: Twirp's {"code": code, "msg":
 // msg} for eTelecom, {"code": status, "message": msg} for InterITS.
 func (s *Sim) errorBody(status int, code, msg string) []byte {
@@ -264,5 +249,5 @@ func (s *Sim) errorBody(status int, code, msg string) []byte {
 
 // writeError writes the dialect's error object with status.
 func (s *Sim) writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, s.errorBody(status, code, msg))
+	sim.WriteJSON(w, status, s.errorBody(status, code, msg))
 }

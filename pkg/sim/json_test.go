@@ -1,15 +1,17 @@
-package nxlinksim
+package sim_test
 
 import (
 	"testing"
 
 	"github.com/go-json-experiment/json"
+
+	"github.com/vnstream/connector/pkg/sim"
 )
 
-// TestAppendQuoted: the strings the simulator serves read back as they
+// TestAppendString: the strings the simulators serve read back as they
 // were, quotes, backslashes, control characters and Vietnamese included;
 // invalid UTF-8 is served as U+FFFD.
-func TestAppendQuoted(t *testing.T) {
+func TestAppendString(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                       "",
 		"Nguyễn Văn An":          "Nguyễn Văn An",
@@ -18,10 +20,18 @@ func TestAppendQuoted(t *testing.T) {
 		"<b>&</b>\u2028":         "<b>&</b>\u2028",
 		"bad \xff byte":          "bad \uFFFD byte",
 	} {
-		b := appendQuoted([]byte(`x`), in)
+		b := sim.AppendString([]byte(`x`), in)
 		var got string
 		if b[0] != 'x' || json.Unmarshal(b[1:], &got) != nil || got != want {
-			t.Errorf("appendQuoted(%q) = %s, reads back as %q", in, b, got)
+			t.Errorf("AppendString(%q) = %s, reads back as %q", in, b, got)
+		}
+	}
+}
+
+func TestDigits(t *testing.T) {
+	for s, want := range map[string]bool{"0": true, "0123456789": true, "": false, "12a": false, "-1": false, " 1": false, "١": false} {
+		if got := sim.Digits(s); got != want {
+			t.Errorf("Digits(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -1,0 +1,36 @@
+package sim
+
+import (
+	"net/http"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// WriteJSON answers with status and body, a JSON document.
+func WriteJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body) // a write error means the client is gone
+}
+
+// AppendString appends s to b as a JSON string, as encoding/json/v2
+// writes it: quotes, backslashes and control characters escaped, other
+// UTF-8 as it is, invalid UTF-8 as U+FFFD (all that AppendQuote's error
+// would report).
+func AppendString(b []byte, s string) []byte {
+	b, _ = jsontext.AppendQuote(b, s)
+	return b
+}
+
+// Digits reports whether s is a non-empty string of ASCII digits.
+func Digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
