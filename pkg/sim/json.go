@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -20,6 +22,19 @@ func WriteJSON(w http.ResponseWriter, status int, body []byte) {
 func AppendString(b []byte, s string) []byte {
 	b, _ = jsontext.AppendQuote(b, s)
 	return b
+}
+
+// CloneJSON returns a copy of m, a record's extra members, that shares no
+// memory with it; nil stays nil.
+func CloneJSON(m map[string]json.RawMessage) map[string]json.RawMessage {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = bytes.Clone(v)
+	}
+	return out
 }
 
 // Digits reports whether s is a non-empty string of ASCII digits.

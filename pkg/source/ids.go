@@ -6,7 +6,7 @@ import "strings"
 // their length ("99" < "100"), without parsing them into a fixed width.
 // Leading zeros are ignored.
 func CompareIDs(a, b string) int {
-	a, b = trimZeros(a), trimZeros(b)
+	a, b = TrimZeros(a), TrimZeros(b)
 	if len(a) != len(b) {
 		if len(a) < len(b) {
 			return -1
@@ -22,7 +22,8 @@ func CompareIDs(a, b string) int {
 	return 0
 }
 
-func trimZeros(s string) string {
+// TrimZeros removes the leading zeros of a decimal id, keeping "0".
+func TrimZeros(s string) string {
 	for len(s) > 1 && s[0] == '0' {
 		s = s[1:]
 	}

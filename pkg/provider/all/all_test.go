@@ -9,13 +9,15 @@ import (
 	"github.com/vnstream/connector/pkg/provider"
 	_ "github.com/vnstream/connector/pkg/provider/all"
 	"github.com/vnstream/connector/pkg/schema"
+	"github.com/vnstream/connector/pkg/sim"
+	_ "github.com/vnstream/connector/pkg/sim/all"
 	"github.com/vnstream/connector/schemas"
 )
 
 // TestEveryProviderIsComplete: each registered provider has its schema,
 // a codec for its entity type, settings whose defaults name no problem
-// that a user could not fix, and a section in the README's configuration
-// reference that states its default topic.
+// that a user could not fix, a section in the README's configuration
+// reference that states its default topic, and a registered simulator.
 func TestEveryProviderIsComplete(t *testing.T) {
 	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
@@ -44,6 +46,9 @@ func TestEveryProviderIsComplete(t *testing.T) {
 		_, section, ok := strings.Cut(string(readme), "### `"+p.Kind+"`\n")
 		if section, _, _ = strings.Cut(section, "\n### "); !ok || !strings.Contains(section, p.Topic) {
 			t.Errorf("README.md has no section ### `%s` stating its default topic %s", p.Kind, p.Topic)
+		}
+		if _, ok := sim.Lookup(p.Kind); !ok {
+			t.Errorf("%s: no simulator registered (see package sim)", p.Kind)
 		}
 	}
 }

@@ -27,11 +27,6 @@ const (
 // above may have a probability.
 type FaultRates = fault.Rates
 
-// Stats counts the requests a Sim received, by outcome (see
-// fault.Stats): AuthFailed counts bad appIds, businessIds and access
-// tokens, BadRequest the bodies that are not a valid list request.
-type Stats = fault.Stats
-
 // writeFaultError answers a rate limit, server error or vendor error with
 // the vendor's error body.
 func writeFaultError(w http.ResponseWriter, f Fault, status int) {

@@ -25,7 +25,8 @@
 // every shape.
 //
 // Mount a Sim at the server root, e.g. httptest.NewServer(nhanhsim.New(app,
-// business, token)), and use the server URL as the API base URL.
+// business, token)), and use the server URL as the API base URL. A Sim is a
+// sim.Simulator; register.go registers it for `connector dev`.
 package nhanhsim
 
 import (
@@ -167,7 +168,8 @@ func WithPages(ids ...string) Option {
 // ServeHTTP answers POST ListPath like the vendor. Unknown paths get 404
 // and other methods 405. Then, in order: authentication and request
 // validation (HTTP 200 with code 0), an injected fault if one is due, and
-// finally the page of conversations.
+// finally the page of conversations. Stats counts bad appIds, businessIds
+// and access tokens as AuthFailed, invalid bodies as BadRequest.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.faults.CountRequest()
 	if r.URL.Path != ListPath {

@@ -82,13 +82,7 @@ func (r Record) clone() Record {
 	}
 	r.Tags = bytes.Clone(r.Tags)
 	r.Raw = bytes.Clone(r.Raw)
-	if r.Extra != nil {
-		extra := make(map[string]json.RawMessage, len(r.Extra))
-		for k, v := range r.Extra {
-			extra[k] = bytes.Clone(v)
-		}
-		r.Extra = extra
-	}
+	r.Extra = sim.CloneJSON(r.Extra)
 	return r
 }
 
@@ -188,6 +182,21 @@ func (s *Sim) Records() []Record {
 		out[i] = e.rec.clone()
 	}
 	return out
+}
+
+// NewRecord stores a new customer created at at, as Create does, and
+// returns its id.
+func (s *Sim) NewRecord(at time.Time) string { return s.Create(at).ID }
+
+// ChangeRecord changes customer id, as Update does.
+func (s *Sim) ChangeRecord(id string, at time.Time) error {
+	_, err := s.Update(id, at)
+	return err
+}
+
+// RecordIDs returns the id of every stored customer, ascending.
+func (s *Sim) RecordIDs() []string {
+	return sim.IDs(s.Records(), func(r Record) string { return r.ID })
 }
 
 // entry is a stored customer with what serving it needs.

@@ -27,11 +27,6 @@ const (
 // above may have a probability.
 type FaultRates = fault.Rates
 
-// Stats counts the requests a Sim received, by outcome (see
-// fault.Stats): AuthFailed counts codes 1001, 1003, 1004 and 1005,
-// BadRequest code 1002, Served the code 0 pages.
-type Stats = fault.Stats
-
 // faultErrorWriter returns the writer of the envelopes that answer a rate
 // limit, server error or vendor error with the request's traceId.
 func faultErrorWriter(trace string) fault.ErrorWriter {

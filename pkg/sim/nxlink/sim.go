@@ -20,7 +20,8 @@
 //
 // Mount a Sim at the server root, e.g. httptest.NewServer(nxlinksim.New(
 // accessKey, secret, tenantID, appKey)), and use the server URL as the
-// API base URL.
+// API base URL. A Sim is a sim.Simulator; register.go registers it for
+// `connector dev`.
 package nxlinksim
 
 import (
@@ -157,6 +158,8 @@ func WithStartID(id int64) Option {
 // HTTP 404 and another method 405. Then, in order, each with HTTP 200 and
 // a code != 0 on failure: the public headers and sign, the body
 // parameters, an injected fault if one is due, and finally the page.
+// Stats counts codes 1001, 1003, 1004 and 1005 as AuthFailed, 1002 as
+// BadRequest.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	trace := s.begin()
 	if r.URL.Path != QueryPath {

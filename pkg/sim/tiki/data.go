@@ -88,6 +88,24 @@ func (s *Sim) Responses() []Response {
 	return out
 }
 
+// NewRecord stores a response of the next form of WithForms created at
+// at, as Create does, and returns its id.
+func (s *Sim) NewRecord(at time.Time) string {
+	return s.Create(s.forms[(s.turn.Add(1)-1)%uint64(len(s.forms))], at).ID
+}
+
+// ChangeRecord returns sim.ErrNeverChanges: a Tiki form response never
+// changes once submitted.
+func (s *Sim) ChangeRecord(string, time.Time) error {
+	return sim.ErrNeverChanges
+}
+
+// RecordIDs returns the id of every stored response, ascending as
+// integers.
+func (s *Sim) RecordIDs() []string {
+	return sim.IDs(s.Responses(), func(r Response) string { return r.ID })
+}
+
 // leadInputs returns the deterministic answers of the lead with id n.
 func leadInputs(n int64) json.RawMessage {
 	genders := [...]string{"female", "male", "other"}
@@ -106,12 +124,8 @@ type entry struct {
 // newEntry validates r and returns it ready to store, owning copies of its
 // JSON. It panics if r is invalid.
 func newEntry(r Response) *entry {
-	if !sim.Digits(r.ID) || trimZeros(r.ID) != r.ID {
-		panic(fmt.Sprintf("tikisim: response id %q is not a number without leading zeros", r.ID))
-	}
-	if !sim.Digits(r.FormID) || trimZeros(r.FormID) != r.FormID {
-		panic(fmt.Sprintf("tikisim: form id %q is not a number without leading zeros", r.FormID))
-	}
+	mustBeID("response id", r.ID)
+	mustBeID("form id", r.FormID)
 	r.CreatedAt = r.CreatedAt.UTC().Truncate(time.Second)
 	if len(r.Inputs) == 0 {
 		r.Inputs = json.RawMessage(`{}`)
@@ -141,16 +155,19 @@ func newEntry(r Response) *entry {
 	return e
 }
 
+// mustBeID panics unless id, the what of a response, is a number without
+// leading zeros.
+func mustBeID(what, id string) {
+	if !sim.Digits(id) || source.TrimZeros(id) != id {
+		panic(fmt.Sprintf("tikisim: %s %q is not a number without leading zeros", what, id))
+	}
+}
+
 // response returns a copy of the stored response that the caller may modify.
 func (e *entry) response() Response {
 	r := e.resp
 	r.Inputs = bytes.Clone(r.Inputs)
-	if r.Extra != nil {
-		r.Extra = make(map[string]json.RawMessage, len(e.resp.Extra))
-		for k, v := range e.resp.Extra {
-			r.Extra[k] = bytes.Clone(v)
-		}
-	}
+	r.Extra = sim.CloneJSON(r.Extra)
 	return r
 }
 
@@ -166,14 +183,6 @@ func (e *entry) appendJSON(b []byte) []byte {
 	b = append(b, e.resp.Inputs...)
 	b = append(b, e.extra...)
 	return append(b, '}')
-}
-
-// trimZeros removes the leading zeros of a numeric string, keeping "0".
-func trimZeros(s string) string {
-	for len(s) > 1 && s[0] == '0' {
-		s = s[1:]
-	}
-	return s
 }
 
 // byID is the comparison for binary searches of entries by id.

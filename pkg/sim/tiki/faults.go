@@ -24,11 +24,6 @@ const (
 // above may have a probability.
 type FaultRates = fault.Rates
 
-// Stats counts the requests a Sim received, by outcome (see
-// fault.Stats): AuthFailed counts the 401s (bad client id, timestamp or
-// signature), BadRequest the 400s (bad query parameters).
-type Stats = fault.Stats
-
 // writeFaultError answers a rate limit or server error with the vendor's
 // error body.
 func writeFaultError(w http.ResponseWriter, f Fault, status int) {

@@ -9,7 +9,9 @@
 // queued with FailNext or drawn at random with SetFaultRates.
 //
 // Mount a Sim at the server root, e.g. httptest.NewServer(tikisim.New(id,
-// secret)), and use the server URL as the API base URL.
+// secret)), and use the server URL as the API base URL. A Sim is a
+// sim.Simulator whose records never change; register.go registers it for
+// `connector dev`.
 package tikisim
 
 import (
@@ -23,10 +25,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vnstream/connector/pkg/sim"
 	"github.com/vnstream/connector/pkg/sim/fault"
+	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/tiki"
 )
 
@@ -57,6 +61,8 @@ type Sim struct {
 	maxSkew  time.Duration
 	arrayKey []byte // the JSON-encoded name of the records array
 	pageCap  int
+	forms    []string      // the forms NewRecord takes in turn
+	turn     atomic.Uint64 // NewRecord's calls so far
 
 	dataMu sync.RWMutex
 	data   store
@@ -69,8 +75,8 @@ type Option func(*Sim)
 
 // New returns a simulator that accepts requests signed with clientID and
 // secret. Without options it uses time.Now, a 60s timestamp skew, the array
-// name "data", a page cap of 500, the first id 1000 and no faults. The With
-// functions panic on invalid values.
+// name "data", a page cap of 500, the first id 1000, the form "1" for
+// NewRecord and no faults. The With functions panic on invalid values.
 func New(clientID, secret string, opts ...Option) *Sim {
 	faults := fault.New("tikisim", FaultRateLimit, FaultServerError, FaultSlow, FaultMalformed, FaultHTML)
 	s := &Sim{
@@ -81,6 +87,7 @@ func New(clientID, secret string, opts ...Option) *Sim {
 		maxSkew:  60 * time.Second,
 		arrayKey: []byte(`"data"`),
 		pageCap:  maxSize,
+		forms:    []string{"1"},
 		data:     store{forms: map[string]*formIndex{}, next: 1000},
 		faults:   faults,
 	}
@@ -141,9 +148,23 @@ func WithStartID(id int64) Option {
 	return func(s *Sim) { s.data.next = id }
 }
 
+// WithForms sets the forms NewRecord stores responses of, taking them in
+// turn (default "1"; at least one, each a number without leading zeros).
+func WithForms(ids ...string) Option {
+	if len(ids) == 0 {
+		panic("tikisim: no form ids")
+	}
+	for _, id := range ids {
+		mustBeID("form id", id)
+	}
+	ids = slices.Clone(ids)
+	return func(s *Sim) { s.forms = ids }
+}
+
 // ServeHTTP answers GET ListPath like the vendor. Unknown paths get 404 and
 // other methods 405. Then, in order: authentication (401), query parameters
 // (400), an injected fault if one is due, and finally the page of records.
+// Stats counts the 401s as AuthFailed, the 400s as BadRequest.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.faults.CountRequest()
 	if r.URL.Path != ListPath {
@@ -224,7 +245,7 @@ func parseQuery(raw string) (query, error) {
 		if !sim.Digits(f) {
 			return query{}, errors.New("form_ids must be comma separated numeric ids")
 		}
-		if f = trimZeros(f); !slices.Contains(q.forms, f) {
+		if f = source.TrimZeros(f); !slices.Contains(q.forms, f) {
 			q.forms = append(q.forms, f)
 		}
 	}
@@ -238,7 +259,7 @@ func parseQuery(raw string) (query, error) {
 		if q.ltID = v.Get("lt_id"); !sim.Digits(q.ltID) {
 			return query{}, errors.New("lt_id must be a numeric id")
 		}
-		q.ltID = trimZeros(q.ltID)
+		q.ltID = source.TrimZeros(q.ltID)
 	}
 	for _, p := range []struct {
 		name string

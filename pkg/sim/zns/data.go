@@ -165,6 +165,21 @@ func (s *Sim) Records() []Record {
 	return out
 }
 
+// NewRecord stores a new message sent at at, as Create does, and returns
+// its id.
+func (s *Sim) NewRecord(at time.Time) string { return s.Create(at).ID }
+
+// ChangeRecord moves message id one step along its life, as Update does.
+func (s *Sim) ChangeRecord(id string, at time.Time) error {
+	_, err := s.Update(id, at)
+	return err
+}
+
+// RecordIDs returns the id of every stored message, ascending as integers.
+func (s *Sim) RecordIDs() []string {
+	return sim.IDs(s.Records(), func(r Record) string { return r.ID })
+}
+
 // validate checks a record given to Add.
 func (r *Record) validate() error {
 	switch {
@@ -190,28 +205,15 @@ func (r *Record) validate() error {
 // clone returns a copy of r that shares no memory with it, its times in
 // UTC truncated to the millisecond.
 func (r Record) clone() Record {
-	r.TemplateData = cloneJSON(r.TemplateData)
-	r.Feedback = cloneJSON(r.Feedback)
-	if r.Extra != nil {
-		extra := make(map[string]json.RawMessage, len(r.Extra))
-		for k, v := range r.Extra {
-			extra[k] = cloneJSON(v)
-		}
-		r.Extra = extra
-	}
+	r.TemplateData = bytes.Clone(r.TemplateData)
+	r.Feedback = bytes.Clone(r.Feedback)
+	r.Extra = sim.CloneJSON(r.Extra)
 	for _, t := range []*time.Time{&r.DeliveryTime, &r.RequestTime, &r.SentTime, &r.SubmitTime, &r.CreatedAt, &r.UpdatedAt} {
 		if !t.IsZero() {
 			*t = t.UTC().Truncate(time.Millisecond)
 		}
 	}
 	return r
-}
-
-func cloneJSON(v json.RawMessage) json.RawMessage {
-	if v == nil {
-		return nil
-	}
-	return bytes.Clone(v)
 }
 
 // newEntry encodes r, which the entry then owns, as the dialect serves it.

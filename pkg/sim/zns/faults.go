@@ -41,11 +41,6 @@ const (
 // above may have a probability.
 type FaultRates = fault.Rates
 
-// Stats counts the requests a Sim received, by outcome (see
-// fault.Stats): AuthFailed counts the 401s (a missing or wrong API
-// key), BadRequest the 400s (a body that is not a valid list request).
-type Stats = fault.Stats
-
 // writeFaultError answers a rate limit, server error or vendor error with
 // the dialect's error object.
 func (s *Sim) writeFaultError(w http.ResponseWriter, f Fault, status int) {

@@ -24,7 +24,8 @@
 //
 // Mount a Sim at the server root, e.g. srv := httptest.NewServer(sim), and
 // use srv.URL as the InterITS base URL or srv.URL+BasePath as the eTelecom
-// one.
+// one. A Sim is a sim.Simulator; register.go registers one of each
+// dialect for `connector dev`.
 package znssim
 
 import (
@@ -163,7 +164,8 @@ func WithStartID(id uint64) Option {
 // ServeHTTP answers POST on the dialect's path like the vendor. Unknown
 // paths get 404 and other methods 405. Then, in order: authentication
 // (401), the body (400), an injected fault if one is due, and finally the
-// page of messages.
+// page of messages. Stats counts the 401s as AuthFailed, the 400s as
+// BadRequest.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.faults.CountRequest()
 	if r.URL.Path != s.dialect.Path() {
