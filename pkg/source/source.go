@@ -9,8 +9,8 @@
 //
 // One sub-package per provider (tiki, zns with interits and etelecom,
 // nxlink, nhanh) implements Source and registers itself with package
-// provider; each has a simulator of its API beside it for tests and for
-// `connector dev`.
+// provider; each has a simulator of its API under package sim, for tests
+// and for `connector dev`.
 package source
 
 import (
