@@ -8,6 +8,9 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
+// MaxBody is the most bytes of a request body a simulator reads: 1 MiB.
+const MaxBody = 1 << 20
+
 // WriteJSON answers with status and body, a JSON document.
 func WriteJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")

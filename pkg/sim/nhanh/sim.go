@@ -68,9 +68,6 @@ const (
 // maxSize is the largest paginator.size the vendor accepts.
 const maxSize = 50
 
-// maxBodyBytes caps a request body.
-const maxBodyBytes = 1 << 20
-
 // defaultPages are the page ids of the document's examples.
 var defaultPages = []string{"331526780045341", "101286204573840"}
 
@@ -228,12 +225,12 @@ type listBody struct {
 // parseRequest reads and validates the body. problems maps each wrong
 // field to what is wrong with it; it is nil when the request is valid.
 func parseRequest(r *http.Request) (*query, map[string]string) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	raw, err := io.ReadAll(io.LimitReader(r.Body, sim.MaxBody+1))
 	switch {
 	case err != nil:
 		return nil, map[string]string{"body": "cannot be read: " + err.Error()}
-	case len(raw) > maxBodyBytes:
-		return nil, map[string]string{"body": fmt.Sprintf("is larger than %d bytes", maxBodyBytes)}
+	case len(raw) > sim.MaxBody:
+		return nil, map[string]string{"body": fmt.Sprintf("is larger than %d bytes", sim.MaxBody)}
 	}
 	var b listBody
 	if err := json.Unmarshal(raw, &b); err != nil {

@@ -66,7 +66,6 @@ const (
 const (
 	maxLimit = 50
 	maxSkew  = 60 * time.Second
-	maxBody  = 1 << 20
 )
 
 // Sim simulates the nxlink customers query endpoint. It implements
@@ -171,7 +170,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, http.StatusMethodNotAllowed, CodeMethod, "method "+r.Method+" is not allowed", trace)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, sim.MaxBody))
 	if err != nil {
 		s.faults.CountBadRequest()
 		writeEnvelope(w, http.StatusOK, CodeBadParams, "Parameter error: the body is unreadable or larger than 1 MiB", trace)

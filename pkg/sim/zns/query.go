@@ -16,9 +16,6 @@ import (
 	"github.com/vnstream/connector/pkg/source"
 )
 
-// maxBody caps a request body.
-const maxBody = 1 << 20
-
 // request is a list body. Fields are pointers so that presence can be told
 // from zero values.
 type request struct {
@@ -86,7 +83,7 @@ func (s *Sim) parseRequest(w http.ResponseWriter, r *http.Request) (query, error
 	if err := checkContentType(r); err != nil {
 		return query{}, err
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, sim.MaxBody))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	var req request
