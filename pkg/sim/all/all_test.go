@@ -3,6 +3,7 @@ package all_test
 import (
 	"errors"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -57,7 +58,9 @@ func TestEverySimulator(t *testing.T) {
 				t.Fatalf("no simulator of %s", src.Kind)
 			}
 			p, _ := provider.Lookup(src.Kind)
-			poller := p.New(src.Name, src.Settings, fetch.NewClient(fetch.Config{Source: src.Name, RateLimit: 1000, MaxAttempts: 1}))
+			tr := &http.Transport{}
+			t.Cleanup(tr.CloseIdleConnections)
+			poller := p.New(src.Name, src.Settings, fetch.NewClient(fetch.Config{Source: src.Name, RateLimit: 1000, MaxAttempts: 1, Transport: tr}))
 			for i := range 10 {
 				s.NewRecord(now.Add(-2*time.Hour + time.Duration(i)*time.Minute))
 			}
