@@ -644,15 +644,27 @@ func TestReplicas(t *testing.T) {
 	})
 }
 
-// TestConfigAcceptedByConnector runs `connector validate` (the binary built
-// from this repository) on the config.yaml the chart renders.
-func TestConfigAcceptedByConnector(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "connector")
-	build := exec.Command("go", "build", "-buildvcs=false", "-o", bin, "./cmd/connector")
-	build.Dir = filepath.Join("..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/connector: %v\n%s", err, out)
+// validateConfig runs `connector validate` (the binary built from this
+// repository) on the config.yaml of the ConfigMap and wants it to count
+// sources sources.
+func validateConfig(t *testing.T, cm *corev1.ConfigMap, sources int) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte(cm.Data["config.yaml"]), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	cmd := exec.Command(connectorBinary(t), "validate", "-c", file)
+	cmd.Env = append(os.Environ(), "TIKI_CLIENT_ID=client-id", "TIKI_CLIENT_SECRET=client-secret", "INTERITS_API_KEY=k",
+		"ETELECOM_API_KEY=k", "NXLINK_ACCESS_SECRET=k", "NXLINK_APP_KEY=k", "NHANH_ACCESS_TOKEN=k")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), fmt.Sprintf("valid, %d source(s)", sources)) {
+		t.Errorf("connector validate: %v\n%s\nconfig.yaml:\n%s", err, out, cm.Data["config.yaml"])
+	}
+}
+
+// TestConfigAcceptedByConnector runs `connector validate` on the
+// config.yaml the chart renders.
+func TestConfigAcceptedByConnector(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		args    []string
@@ -665,17 +677,7 @@ func TestConfigAcceptedByConnector(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cm, _ := get[corev1.ConfigMap](t, render(t, tc.args...), defaultFullname)
-			file := filepath.Join(t.TempDir(), "config.yaml")
-			if err := os.WriteFile(file, []byte(cm.Data["config.yaml"]), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(bin, "validate", "-c", file)
-			cmd.Env = append(os.Environ(), "TIKI_CLIENT_ID=client-id", "TIKI_CLIENT_SECRET=client-secret", "INTERITS_API_KEY=k",
-				"ETELECOM_API_KEY=k", "NXLINK_ACCESS_SECRET=k", "NXLINK_APP_KEY=k", "NHANH_ACCESS_TOKEN=k")
-			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), fmt.Sprintf("valid, %d source(s)", tc.sources)) {
-				t.Errorf("connector validate: %v\n%s\nconfig.yaml:\n%s", err, out, cm.Data["config.yaml"])
-			}
+			validateConfig(t, cm, tc.sources)
 		})
 	}
 }

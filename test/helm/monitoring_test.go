@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	corev1 "k8s.io/api/core/v1"
@@ -51,7 +52,7 @@ func selectors(t *testing.T, expr string) []map[string]*labels.Matcher {
 		for _, m := range ms {
 			sel[m.Name] = m
 		}
-		name := sel[labels.MetricName]
+		name := sel[model.MetricNameLabel]
 		if name == nil || name.Type != labels.MatchEqual {
 			t.Fatalf("PromQL %q selects %v without a metric name", expr, ms)
 		}
@@ -90,8 +91,8 @@ func checkAlerts(t *testing.T, rule *monitoringv1.PrometheusRule, matchers map[s
 		r := got[name]
 		expr := r.Expr.String()
 		for _, sel := range selectors(t, expr) {
-			if m := sel[labels.MetricName]; m == nil || m.Value != w.metric {
-				t.Errorf("%s: selects %v, want %s", name, sel[labels.MetricName], w.metric)
+			if m := sel[model.MetricNameLabel]; m == nil || m.Value != w.metric {
+				t.Errorf("%s: selects %v, want %s", name, sel[model.MetricNameLabel], w.metric)
 			}
 			for label, value := range matchers {
 				if m := sel[label]; m == nil || m.Type != labels.MatchEqual || m.Value != value {
@@ -256,7 +257,7 @@ func TestDashboard(t *testing.T) {
 				t.Errorf("panel %q: query on datasource %+v, want ${datasource}", p.Title, target.Datasource)
 			}
 			for _, sel := range selectors(t, strings.ReplaceAll(target.Expr, "$__rate_interval", "5m")) {
-				metric := sel[labels.MetricName].Value
+				metric := sel[model.MetricNameLabel].Value
 				used[metric] = true
 				if m := sel["source"]; metric != "connector_ready" && (m == nil || m.Type != labels.MatchRegexp || m.Value != "$source") {
 					t.Errorf("panel %q: %s does not follow the source variable", p.Title, metric)

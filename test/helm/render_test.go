@@ -10,19 +10,21 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
 
-// helmCmd is the Helm CLI, built from source by the go command: no helm
-// install is needed. The first build takes about a minute; the go command
-// caches the binary after it.
+// helmCmd is the Helm CLI, which the tests install from source with the go
+// command, once per run, into a temporary directory: no helm install is
+// needed. The first build takes about a minute; the go command caches it.
 const helmCmd = "helm.sh/helm/v3/cmd/helm@v3.21.4"
 
 const (
@@ -32,16 +34,23 @@ const (
 )
 
 // helm runs the Helm CLI with args and returns its standard output. Helm's
-// own state (cache, configuration, data) goes to a temporary directory.
+// own state (cache, configuration, data) goes to a temporary directory, and
+// its kubeconfig names no cluster.
 func helm(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	return helmWithKubeconfig(t, filepath.Join(t.TempDir(), "kubeconfig"), args...)
+}
+
+// helmWithKubeconfig is helm with the kubeconfig file given.
+func helmWithKubeconfig(t *testing.T, kubeconfig string, args ...string) (string, error) {
+	t.Helper()
 	home := t.TempDir()
-	cmd := exec.Command("go", append([]string{"run", helmCmd}, args...)...)
+	cmd := exec.Command(helmBinary(t), args...)
 	cmd.Env = append(os.Environ(),
 		"HELM_CACHE_HOME="+filepath.Join(home, "cache"),
 		"HELM_CONFIG_HOME="+filepath.Join(home, "config"),
 		"HELM_DATA_HOME="+filepath.Join(home, "data"),
-		"KUBECONFIG="+filepath.Join(home, "kubeconfig"),
+		"KUBECONFIG="+kubeconfig,
 	)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -138,6 +147,10 @@ func decode(t *testing.T, source, body string) (string, metav1.Object) {
 		obj = &corev1.Service{}
 	case "v1 ServiceAccount":
 		obj = &corev1.ServiceAccount{}
+	case "v1 Pod":
+		obj = &corev1.Pod{}
+	case "networking.k8s.io/v1 NetworkPolicy":
+		obj = &networkingv1.NetworkPolicy{}
 	case "policy/v1 PodDisruptionBudget":
 		obj = &policyv1.PodDisruptionBudget{}
 	case "monitoring.coreos.com/v1 ServiceMonitor":
@@ -186,4 +199,66 @@ func get[T any](t *testing.T, r rendered, name string) (*T, manifest) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// buildDir is the directory of the binaries the tests build, once per run;
+// TestMain removes it.
+var buildDir = sync.OnceValues(func() (string, error) {
+	return os.MkdirTemp("", "connector-helm-test-")
+})
+
+// goCommand runs the go command with args in dir, with the variables env.
+func goCommand(dir string, env []string, args ...string) error {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+var helmBuild = sync.OnceValues(func() (string, error) {
+	dir, err := buildDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "helm"), goCommand(".", []string{"GOBIN=" + dir}, "install", helmCmd)
+})
+
+var connectorBuild = sync.OnceValues(func() (string, error) {
+	dir, err := buildDir()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "connector")
+	return bin, goCommand(filepath.Join("..", ".."), nil, "build", "-buildvcs=false", "-o", bin, "./cmd/connector")
+})
+
+// helmBinary is the Helm CLI (helmCmd), installed on first use.
+func helmBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := helmBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// connectorBinary is ./cmd/connector of this repository, built on first use.
+func connectorBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := connectorBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dir, err := buildDir(); err == nil {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
 }
