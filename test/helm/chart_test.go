@@ -24,14 +24,17 @@ import (
 )
 
 const (
-	configPath      = "/etc/connector/config.yaml"
-	checksumConfig  = "checksum/config"
-	checksumSecret  = "checksum/secret"
-	nonRootID       = 65532
-	tikiSecretRef   = "${TIKI_CLIENT_SECRET}"
-	defaultFullname = release + "-connector"
-	hostnameKey     = "kubernetes.io/hostname"
-	zoneKey         = "topology.kubernetes.io/zone"
+	configPath     = "/etc/connector/config.yaml"
+	checksumConfig = "checksum/config"
+	checksumSecret = "checksum/secret"
+	// checksumExistingSecret is the sha256 of existingSecret's data, when
+	// Helm could look the Secret up.
+	checksumExistingSecret = "checksum/existing-secret"
+	nonRootID              = 65532
+	tikiSecretRef          = "${TIKI_CLIENT_SECRET}"
+	defaultFullname        = release + "-connector"
+	hostnameKey            = "kubernetes.io/hostname"
+	zoneKey                = "topology.kubernetes.io/zone"
 )
 
 // wantDeployment is what differs between the values files.
@@ -305,27 +308,43 @@ func toYAML(t *testing.T, v any) string {
 	return string(b)
 }
 
-// chartAppVersion is Chart.yaml's appVersion, the default image tag.
-func chartAppVersion(t *testing.T) string {
+// chartMetadata is the part of Chart.yaml the tests read.
+type chartMetadata struct {
+	Version    string `json:"version"`
+	AppVersion string `json:"appVersion"`
+}
+
+func readChart(t *testing.T) chartMetadata {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(chartDir, "Chart.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var chart struct {
-		AppVersion string `json:"appVersion"`
-	}
+	var chart chartMetadata
 	if err := yaml.Unmarshal(b, &chart); err != nil {
 		t.Fatal(err)
 	}
-	return chart.AppVersion
+	return chart
+}
+
+// chartAppVersion is Chart.yaml's appVersion, the default image tag.
+func chartAppVersion(t *testing.T) string {
+	t.Helper()
+	return readChart(t).AppVersion
+}
+
+// chartVersion is Chart.yaml's version, in the helm.sh/chart label.
+func chartVersion(t *testing.T) string {
+	t.Helper()
+	return readChart(t).Version
 }
 
 func TestDefaultValues(t *testing.T) {
 	r := render(t)
 	want := []string{
-		"ConfigMap/" + defaultFullname, "Deployment/" + defaultFullname, "PodDisruptionBudget/" + defaultFullname,
-		"Secret/" + defaultFullname, "Service/" + defaultFullname, "ServiceAccount/" + defaultFullname,
+		"ConfigMap/" + defaultFullname, "Deployment/" + defaultFullname, "Pod/" + defaultFullname + "-test-readyz",
+		"PodDisruptionBudget/" + defaultFullname, "Secret/" + defaultFullname, "Service/" + defaultFullname,
+		"ServiceAccount/" + defaultFullname,
 	}
 	if got := r.objects(); !slices.Equal(got, want) {
 		t.Fatalf("objects = %v, want %v", got, want)
@@ -349,7 +368,7 @@ func TestDefaultValues(t *testing.T) {
 		"app.kubernetes.io/instance":   release,
 		"app.kubernetes.io/version":    chartAppVersion(t),
 		"app.kubernetes.io/managed-by": "Helm",
-		"helm.sh/chart":                "connector-0.1.0",
+		"helm.sh/chart":                "connector-" + chartVersion(t),
 	} {
 		if d.Labels[k] != v || d.Spec.Template.Labels[k] != v {
 			t.Errorf("label %s = %q on the Deployment, %q on the pod; want %q", k, d.Labels[k], d.Spec.Template.Labels[k], v)
@@ -471,8 +490,8 @@ func TestEverythingEnabled(t *testing.T) {
 	r := render(t, "-f", "testdata/everything.yaml")
 	want := []string{
 		"ConfigMap/" + name, "ConfigMap/" + name + "-dashboard", "Deployment/" + name,
-		"PodDisruptionBudget/" + name, "PrometheusRule/" + name, "Service/" + name,
-		"ServiceAccount/connector-sa", "ServiceMonitor/" + name,
+		"NetworkPolicy/" + name, "Pod/" + name + "-test-readyz", "PodDisruptionBudget/" + name,
+		"PrometheusRule/" + name, "Service/" + name, "ServiceAccount/connector-sa", "ServiceMonitor/" + name,
 	}
 	if got := r.objects(); !slices.Equal(got, want) {
 		t.Fatalf("objects = %v, want %v (no Secret: existingSecret is set)", got, want)
@@ -485,6 +504,9 @@ func TestEverythingEnabled(t *testing.T) {
 	if sum, ok := d.Spec.Template.Annotations[checksumSecret]; ok {
 		t.Errorf("%s = %s with an existingSecret the chart does not render", checksumSecret, sum)
 	}
+	if sum, ok := d.Spec.Template.Annotations[checksumExistingSecret]; ok {
+		t.Errorf("%s = %s from helm template, which cannot look the Secret up", checksumExistingSecret, sum)
+	}
 	if d.Spec.Template.Annotations["example.com/owner"] != "data-platform" || d.Spec.Template.Labels["team"] != "data-platform" {
 		t.Errorf("podAnnotations or podLabels missing: %v %v", d.Spec.Template.Annotations, d.Spec.Template.Labels)
 	}
@@ -492,7 +514,7 @@ func TestEverythingEnabled(t *testing.T) {
 	pod := d.Spec.Template.Spec
 	c := pod.Containers[0]
 	if !slices.Equal(c.Env, []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "450MiB"}}) {
-		t.Errorf("env = %s, want extraEnv", toYAML(t, c.Env))
+		t.Errorf("env = %s, want extraEnv's GOMEMLIMIT only, not the chart's", toYAML(t, c.Env))
 	}
 	for volume, mountPath := range map[string]string{"kafka-ca": "/etc/kafka-ca", "schema-registry": "/var/run/secrets/schema-registry"} {
 		if !slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == volume && v.Secret != nil }) {
@@ -685,17 +707,20 @@ func TestConfigAcceptedByConnector(t *testing.T) {
 func TestSchemaRejectsBadValues(t *testing.T) {
 	// The file under testdata/invalid/ and what Helm's error names.
 	want := map[string]string{
-		"replicas-string.yaml":      "/replicaCount': got string, want integer",
-		"replicas-negative.yaml":    "/replicaCount': minimum: got -1, want 0",
-		"unknown-key.yaml":          "additional properties 'replicas' not allowed",
-		"listen-localhost.yaml":     "/config/http/listen",
-		"form-ids-number.yaml":      "/config/sources/0/tiki/form_ids/0': got number, want string",
-		"page-ids-number.yaml":      "/config/sources/0/nhanh/page_ids/0': got number, want string",
-		"alert-duration.yaml":       "/prometheusRule/sourceStalled/for",
-		"pdb-min-available.yaml":    "additional properties 'minAvailable' not allowed",
-		"group-timeout-number.yaml": "/config/kafka/group/session_timeout': got number, want string",
-		"spread-unsatisfiable.yaml": "/topologySpreadConstraints/0/whenUnsatisfiable': value must be one of",
-		"strategy-unknown-key.yaml": "additional properties 'maxUnavaliable' not allowed",
+		"replicas-string.yaml":         "/replicaCount': got string, want integer",
+		"replicas-negative.yaml":       "/replicaCount': minimum: got -1, want 0",
+		"unknown-key.yaml":             "additional properties 'replicas' not allowed",
+		"listen-localhost.yaml":        "/config/http/listen",
+		"form-ids-number.yaml":         "/config/sources/0/tiki/form_ids/0': got number, want string",
+		"page-ids-number.yaml":         "/config/sources/0/nhanh/page_ids/0': got number, want string",
+		"alert-duration.yaml":          "/prometheusRule/sourceStalled/for",
+		"pdb-min-available.yaml":       "additional properties 'minAvailable' not allowed",
+		"group-timeout-number.yaml":    "/config/kafka/group/session_timeout': got number, want string",
+		"spread-unsatisfiable.yaml":    "/topologySpreadConstraints/0/whenUnsatisfiable': value must be one of",
+		"strategy-unknown-key.yaml":    "additional properties 'maxUnavaliable' not allowed",
+		"tenant-id-unsafe-number.yaml": "/config/sources/0/nxlink/tenant_id': maximum: got 9.007199254740992×10¹⁵, want 9.007199254740991×10¹⁵",
+		"tenant-id-leading-zero.yaml":  "'0123' does not match pattern '^[1-9][0-9]{0,18}$'",
+		"gomemlimit-ratio.yaml":        "/goMemLimit/ratio': maximum: got 1.5, want 1",
 	}
 	files, err := filepath.Glob("testdata/invalid/*.yaml")
 	if err != nil {

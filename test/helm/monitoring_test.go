@@ -183,6 +183,8 @@ type dashboard struct {
 			Query      json.RawMessage `json:"query"`
 			Definition string          `json:"definition"`
 			Datasource *datasourceRef  `json:"datasource"`
+			Multi      bool            `json:"multi"`
+			IncludeAll bool            `json:"includeAll"`
 		} `json:"list"`
 	} `json:"templating"`
 	Panels []struct {
@@ -237,9 +239,35 @@ func TestDashboard(t *testing.T) {
 	if i, ok := vars["datasource"]; !ok || d.Templating.List[i].Type != "datasource" || string(d.Templating.List[i].Query) != `"prometheus"` {
 		t.Error("no datasource variable of type prometheus")
 	}
-	if i, ok := vars["source"]; !ok || d.Templating.List[i].Definition != "label_values(connector_records_written_total, source)" ||
-		!isPrometheusVar(d.Templating.List[i].Datasource) {
-		t.Error("no source variable from label_values(connector_records_written_total, source) on ${datasource}")
+	// A release is its namespace and job (the Service, as the ServiceMonitor
+	// names it); each variable narrows the next one, and every query.
+	release := `namespace=~"$namespace",job=~"$job",instance=~"$instance"`
+	for _, v := range []struct {
+		name, definition string
+		multi            bool
+	}{
+		{"namespace", `label_values(connector_build_info, namespace)`, false},
+		{"job", `label_values(connector_build_info{namespace=~"$namespace"}, job)`, false},
+		{"instance", `label_values(connector_build_info{namespace=~"$namespace",job=~"$job"}, instance)`, true},
+		{"source", `label_values(connector_records_written_total{` + release + `}, source)`, true},
+	} {
+		i, ok := vars[v.name]
+		if !ok {
+			t.Errorf("no %s variable", v.name)
+			continue
+		}
+		tv := d.Templating.List[i]
+		var query struct {
+			Query string `json:"query"`
+		}
+		if err := json.Unmarshal(tv.Query, &query); err != nil || tv.Type != "query" || tv.Definition != v.definition ||
+			query.Query != v.definition || !isPrometheusVar(tv.Datasource) || tv.Multi != v.multi || tv.IncludeAll != v.multi {
+			t.Errorf("variable %s: type %s, definition %q, query %s, multi %v, includeAll %v; want %s on ${datasource}, multi and all %v",
+				v.name, tv.Type, tv.Definition, tv.Query, tv.Multi, tv.IncludeAll, v.definition, v.multi)
+		}
+	}
+	if !(vars["namespace"] < vars["job"] && vars["job"] < vars["instance"] && vars["instance"] < vars["source"]) {
+		t.Errorf("variables in the order %v, want namespace, job, instance, source: each after those it uses", vars)
 	}
 
 	used := map[string]bool{}
@@ -261,6 +289,11 @@ func TestDashboard(t *testing.T) {
 				used[metric] = true
 				if m := sel["source"]; metric != "connector_ready" && (m == nil || m.Type != labels.MatchRegexp || m.Value != "$source") {
 					t.Errorf("panel %q: %s does not follow the source variable", p.Title, metric)
+				}
+				for _, v := range []string{"namespace", "job", "instance"} {
+					if m := sel[v]; m == nil || m.Type != labels.MatchRegexp || m.Value != "$"+v {
+						t.Errorf("panel %q: %s does not follow the %s variable: %s", p.Title, metric, v, target.Expr)
+					}
 				}
 			}
 		}

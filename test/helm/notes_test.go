@@ -53,7 +53,12 @@ func TestNotes(t *testing.T) {
 			"so that the PodDisruptionBudget (created when replicaCount > 1) follows",
 			"2 replicas for 1 source(s): the group gives no source to 1 of them (failover only)",
 			"kubectl -n kafka scale deployment/rel-connector --replicas=0\n  kubectl -n kafka scale deployment/rel-connector --replicas=2\n",
-		}, []string{"With 1 replica"}},
+			"From inside the cluster (a pod asks the Service for /readyz, 12 attempts):\n  helm test rel -n kafka --logs\n",
+		}, []string{"With 1 replica", "rollout restart"}},
+		{"existing-secret-no-helm-test", []string{"--set", "existingSecret=connector-credentials", "--set", "helmTest.enabled=false"}, []string{
+			"They must be keys of the Secret connector-credentials",
+			"after rotating the Secret, helm upgrade rolls the pods\n(checksum/existing-secret), or run kubectl -n kafka rollout restart deployment/rel-connector.",
+		}, []string{"helm test"}},
 		{"five-sources", []string{"-f", "testdata/five-sources.yaml"}, []string{
 			`5 source(s), 2 replicas)`,
 		}, []string{"With 1 replica", "gives no source"}},
