@@ -3,7 +3,10 @@
 #   docker build --build-arg VERSION=$(git describe --tags --always) -t connector .
 #   docker run --rm -v $PWD/config.yaml:/etc/connector/config.yaml:ro -e TIKI_CLIENT_SECRET=... connector
 
-FROM golang:1.26 AS build
+# The build stage runs on the builder's platform and cross-compiles for the
+# target's (docker buildx build --platform linux/amd64,linux/arm64): no
+# emulation.
+FROM --platform=$BUILDPLATFORM golang:1.26 AS build
 WORKDIR /src
 # Modules first, so that a source change does not download them again.
 COPY go.mod go.sum ./
@@ -11,9 +14,10 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     go mod download
 COPY . .
 ARG VERSION=dev
+ARG TARGETOS TARGETARCH
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/connector ./cmd/connector
+    CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/connector ./cmd/connector
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/connector /connector
