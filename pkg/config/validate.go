@@ -20,13 +20,6 @@ type Problems []Problem
 
 func (p *Problems) add(path, msg string) { *p = append(*p, Problem{path, msg}) }
 
-func (p Problems) err() error {
-	if len(p) == 0 {
-		return nil
-	}
-	return p
-}
-
 func (p Problems) Error() string {
 	lines := make([]string, len(p))
 	for i, e := range p {
