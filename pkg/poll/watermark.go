@@ -1,0 +1,38 @@
+package poll
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/vnstream/connector/pkg/source"
+)
+
+// Watermark returns the watermark of a committed offset (Cursor.Watermark:
+// every version stamped before it has been read), and false when off is
+// empty, not a cursor, or has no watermark. It reads only the watermark,
+// so it is cheap enough to call on every commit.
+func Watermark(off source.Offset) (time.Time, bool) {
+	if len(off) == 0 {
+		return time.Time{}, false
+	}
+	var c struct {
+		Watermark time.Time `json:"watermark"`
+	}
+	if err := json.Unmarshal(off, &c); err != nil || c.Watermark.IsZero() {
+		return time.Time{}, false
+	}
+	return c.Watermark.UTC(), true
+}
+
+// Horizon is how far a poll starting now may read, on the engine's clock:
+// now − lag (in window mode truncated to the API's granularity, as the
+// window's end is). A poll that returns more == false has read every
+// version stamped at or before the horizon it started at, even when its
+// watermark stays behind: a keyset watermark is the newest time read, so
+// it stands still while the vendor sends nothing new.
+func (e *Engine) Horizon() time.Time {
+	if e.keyset {
+		return e.now().Add(-e.lag)
+	}
+	return e.windows.truncate(e.now().Add(-e.windows.Lag))
+}
