@@ -40,10 +40,18 @@ type SourceStatus struct {
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
 	// Offset is the committed offset, as stored in the offsets topic.
 	Offset json.RawMessage `json:"offset,omitempty"`
-	// Newest is the entity time of the newest record committed since start.
-	Newest time.Time `json:"newest_record,omitzero"`
-	// LagSeconds is now − Newest; absent until a record is committed.
+	// Position is how far the committed offset has read: its watermark,
+	// or, when the last poll left nothing waiting, the horizon that poll
+	// read up to (its start − the source's lag; a keyset watermark, the
+	// newest time read, stands still while the vendor is quiet). Zero
+	// before the source has an offset.
+	Position time.Time `json:"position,omitzero"`
+	// LagSeconds is now − Position, while the source's task runs on this
+	// replica; absent otherwise.
 	LagSeconds *float64 `json:"lag_seconds,omitempty"`
+	// Newest is the entity time of the newest record committed since
+	// start; it stands still while the vendor sends nothing new.
+	Newest time.Time `json:"newest_record,omitzero"`
 }
 
 // GroupStatus is this replica's place in the connector's group.
@@ -113,35 +121,40 @@ func (b *statusBoard) setAll(state State) {
 	}
 }
 
-// snapshot copies every status, with the lag computed at now.
+// snapshot copies every status, with the lag computed at now for the
+// sources whose task runs here: a replica that gave a task away keeps its
+// last position, which would only grow stale.
 func (b *statusBoard) snapshot(now time.Time) []SourceStatus {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := make([]SourceStatus, len(b.sources))
 	for i, s := range b.sources {
 		out[i] = *s
-		if !s.Newest.IsZero() {
-			lag := now.Sub(s.Newest).Seconds()
+		if !s.Position.IsZero() && s.State != StateUnassigned {
+			lag := now.Sub(s.Position).Seconds()
 			out[i].LagSeconds = &lag
 		}
 	}
 	return out
 }
 
-// metricsSnapshot feeds connector_source_lag_seconds and connector_source_state.
+// metricsSnapshot feeds connector_source_lag_seconds,
+// connector_source_newest_record_timestamp_seconds and
+// connector_source_state.
 func (b *statusBoard) metricsSnapshot() []metrics.SourceSnapshot {
 	snap := b.snapshot(time.Now())
 	out := make([]metrics.SourceSnapshot, len(snap))
 	for i, s := range snap {
-		out[i] = metrics.SourceSnapshot{Source: s.Name, Provider: s.Kind, State: string(s.State), Lag: s.LagSeconds}
+		out[i] = metrics.SourceSnapshot{Source: s.Name, Provider: s.Kind, State: string(s.State), Lag: s.LagSeconds, Newest: s.Newest}
 	}
 	return out
 }
 
-// committed records a successful step.
-func (b *statusBoard) committed(name string, offset source.Offset, newest time.Time) {
+// committed records a successful step: the offset committed (or polled
+// again unchanged), the position it reached and the newest record written.
+func (b *statusBoard) committed(name string, offset source.Offset, position, newest time.Time) {
 	b.update(name, func(s *SourceStatus) {
-		s.State, s.Failures, s.LastSuccess, s.Offset = StateRunning, 0, time.Now().UTC(), offset
+		s.State, s.Failures, s.LastSuccess, s.Offset, s.Position = StateRunning, 0, time.Now().UTC(), offset, position
 		if newest.After(s.Newest) {
 			s.Newest = newest.UTC()
 		}

@@ -37,6 +37,24 @@ type worker struct {
 	// other sources of its task go on.
 	backoff *backoff.ExponentialBackOff
 	retryAt time.Time
+	// placed is the offset the source's position in the status was last
+	// computed from.
+	placed source.Offset
+}
+
+// horizoner is a source that tells how far a poll starting now may read
+// (poll.Engine).
+type horizoner interface{ Horizon() time.Time }
+
+// position is how far a source has read once its poll returned off:
+// the offset's watermark, or the horizon the poll started at (zero when
+// unknown) when it left nothing waiting and the watermark is behind it.
+func position(off source.Offset, more bool, horizon time.Time) time.Time {
+	wm, _ := poll.Watermark(off)
+	if !more && horizon.After(wm) {
+		return horizon.UTC()
+	}
+	return wm
 }
 
 // newBackoff is a jittered exponential backoff from initial up to max
@@ -55,6 +73,12 @@ func newBackoff(initial, max time.Duration) *backoff.ExponentialBackOff {
 // off alone. It reports whether it committed anything.
 func (w *worker) run(ctx context.Context, p *kafka.Producer, end context.CancelCauseFunc) (committed bool) {
 	board := w.c.status
+	if !bytes.Equal(w.placed, w.offset) {
+		// The task read an offset other than the one the position was
+		// computed from (first session, another owner, offsets -force).
+		board.update(w.cfg.Name, func(s *SourceStatus) { s.Position = position(w.offset, true, time.Time{}) })
+		w.placed = w.offset
+	}
 	if !sleep(ctx, time.Until(w.retryAt)) {
 		return false
 	}
@@ -106,6 +130,10 @@ func needsOperator(err error) bool {
 // the next step when it succeeded.
 func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, error) {
 	m, labels := w.c.metrics, []string{w.cfg.Name, w.cfg.Kind}
+	var horizon time.Time
+	if h, ok := w.src.(horizoner); ok {
+		horizon = h.Horizon()
+	}
 	start := time.Now()
 	records, next, more, err := w.src.Poll(ctx, w.offset)
 	m.PollDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
@@ -126,7 +154,7 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 	}
 	if len(records) == 0 && bytes.Equal(next, w.offset) {
 		m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
-		w.c.status.committed(w.cfg.Name, w.offset, time.Time{})
+		w.c.status.committed(w.cfg.Name, w.offset, position(w.offset, more, horizon), time.Time{})
 		return wait, nil
 	}
 	enc, err := w.encode(records)
@@ -153,8 +181,8 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 		w.log.Warn("the offset remembers only the newest versions of the overlap; the next poll may write the older ones again",
 			"dropped", n, "kept", poll.MaxSeen, "hint", "shorten the source's overlap")
 	}
-	w.offset = next
-	w.c.status.committed(w.cfg.Name, next, enc.newest)
+	w.offset, w.placed = next, next
+	w.c.status.committed(w.cfg.Name, next, position(next, more, horizon), enc.newest)
 	if w.c.onCommit != nil {
 		w.c.onCommit(Batch{Source: w.cfg.Name, Kind: w.cfg.Kind, Topic: w.cfg.Topic, Events: enc.events, Ops: enc.ops, DLQ: enc.dlq, Offset: next})
 	}

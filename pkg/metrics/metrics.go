@@ -38,7 +38,9 @@ type Metrics struct {
 
 // New creates the collectors and registers them, with the Go and process
 // collectors and build info, on a new registry. sources is called at each
-// scrape for connector_source_lag_seconds and connector_source_state.
+// scrape for connector_source_lag_seconds,
+// connector_source_newest_record_timestamp_seconds and
+// connector_source_state.
 func New(version string, sources func() []SourceSnapshot) *Metrics {
 	sp := []string{"source", "provider"}
 	m := &Metrics{

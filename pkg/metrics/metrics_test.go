@@ -3,14 +3,16 @@ package metrics
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 func TestCollectorsAreRegisteredUnderTheNamespace(t *testing.T) {
 	lag := 42.5
+	newest := time.Date(2026, 3, 1, 8, 0, 0, 250_000_000, time.UTC)
 	m := New("1.2.3", func() []SourceSnapshot {
-		return []SourceSnapshot{{Source: "tiki-main", Provider: "tiki_lead", State: "backing_off", Lag: &lag}, {Source: "new", Provider: "tiki_lead", State: "starting"}}
+		return []SourceSnapshot{{Source: "tiki-main", Provider: "tiki_lead", State: "backing_off", Lag: &lag, Newest: newest}, {Source: "new", Provider: "tiki_lead", State: "starting"}}
 	})
 	m.RecordsWritten.WithLabelValues("tiki-main", "tiki_lead").Add(3)
 	m.PollErrors.WithLabelValues("tiki-main", "tiki_lead", "auth").Inc()
@@ -29,9 +31,12 @@ connector_transactions_total{provider="tiki_lead",result="committed",source="tik
 # HELP connector_ready 1 once the broker answered and the replica joined its group.
 # TYPE connector_ready gauge
 connector_ready 1
-# HELP connector_source_lag_seconds Now minus the entity time of the newest record the source committed since start.
+# HELP connector_source_lag_seconds Now minus the source's committed position: the watermark of its offset, or, when its last poll left nothing waiting, the time that poll read up to (its start minus the source's lag). Only on the replica that owns the source's task.
 # TYPE connector_source_lag_seconds gauge
 connector_source_lag_seconds{provider="tiki_lead",source="tiki-main"} 42.5
+# HELP connector_source_newest_record_timestamp_seconds Entity time of the newest record the source committed since start; it stands still while the vendor sends nothing new.
+# TYPE connector_source_newest_record_timestamp_seconds gauge
+connector_source_newest_record_timestamp_seconds{provider="tiki_lead",source="tiki-main"} 1.77235200025e+09
 # HELP connector_source_state 1 for the source's current state, 0 for the others.
 # TYPE connector_source_state gauge
 connector_source_state{provider="tiki_lead",source="new",state="backing_off"} 0
@@ -49,7 +54,7 @@ connector_source_state{provider="tiki_lead",source="tiki-main",state="unassigned
 `
 	if err := testutil.GatherAndCompare(m.Registry, strings.NewReader(want),
 		"connector_records_written_total", "connector_poll_errors_total", "connector_transactions_total", "connector_ready",
-		"connector_source_lag_seconds", "connector_source_state"); err != nil {
+		"connector_source_lag_seconds", "connector_source_newest_record_timestamp_seconds", "connector_source_state"); err != nil {
 		t.Fatal(err)
 	}
 	mfs, err := m.Registry.Gather()
