@@ -2,6 +2,7 @@ package helm
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -19,24 +20,29 @@ import (
 // connectorMetrics are the series the connector exports (README.md,
 // "Operating"), histograms by their series.
 var connectorMetrics = map[string]bool{
-	"connector_records_polled_total":                true,
-	"connector_records_written_total":               true,
-	"connector_dlq_records_total":                   true,
-	"connector_poll_errors_total":                   true,
-	"connector_http_request_failures_total":         true,
-	"connector_transactions_total":                  true,
-	"connector_poll_duration_seconds_bucket":        true,
-	"connector_poll_duration_seconds_sum":           true,
-	"connector_poll_duration_seconds_count":         true,
-	"connector_transaction_duration_seconds_bucket": true,
-	"connector_transaction_duration_seconds_sum":    true,
-	"connector_transaction_duration_seconds_count":  true,
-	"connector_last_success_timestamp_seconds":      true,
-	"connector_ready":                               true,
-	"connector_build_info":                          true,
-	"connector_source_lag_seconds":                  true,
-	"connector_source_state":                        true,
+	"connector_records_polled_total":                   true,
+	"connector_records_written_total":                  true,
+	"connector_dlq_records_total":                      true,
+	"connector_poll_errors_total":                      true,
+	"connector_http_request_failures_total":            true,
+	"connector_transactions_total":                     true,
+	"connector_poll_duration_seconds_bucket":           true,
+	"connector_poll_duration_seconds_sum":              true,
+	"connector_poll_duration_seconds_count":            true,
+	"connector_transaction_duration_seconds_bucket":    true,
+	"connector_transaction_duration_seconds_sum":       true,
+	"connector_transaction_duration_seconds_count":     true,
+	"connector_last_success_timestamp_seconds":         true,
+	"connector_ready":                                  true,
+	"connector_build_info":                             true,
+	"connector_source_lag_seconds":                     true,
+	"connector_source_newest_record_timestamp_seconds": true,
+	"connector_source_state":                           true,
 }
+
+// targetMetrics are Prometheus's own series of each scrape target, which
+// ConnectorTargetDown and ConnectorAbsent select.
+var targetMetrics = map[string]bool{"up": true}
 
 // selectors parses a PromQL expression and returns its series selectors,
 // each as label name → matcher.
@@ -56,7 +62,7 @@ func selectors(t *testing.T, expr string) []map[string]*labels.Matcher {
 		if name == nil || name.Type != labels.MatchEqual {
 			t.Fatalf("PromQL %q selects %v without a metric name", expr, ms)
 		}
-		if !connectorMetrics[name.Value] {
+		if !connectorMetrics[name.Value] && !targetMetrics[name.Value] {
 			t.Errorf("PromQL %q selects %s: not a connector metric", expr, name.Value)
 		}
 		sels = append(sels, sel)
@@ -69,11 +75,26 @@ func selectors(t *testing.T, expr string) []map[string]*labels.Matcher {
 
 // wantAlert is one alert of the PrometheusRule.
 type wantAlert struct {
-	metric  string // every selector's metric
-	cond    string // how the expression ends
+	metrics []string // the metrics its selectors select, each at least once
+	cond    string   // how the expression ends
 	window  string
-	subject string // the label its summary and description name
+	// subject is what its summary and description name: a label, or, for
+	// an alert without one, text (the selector).
+	subject string
 }
+
+// The metrics of the alerts.
+var (
+	lastSuccess = []string{"connector_last_success_timestamp_seconds"}
+	neverOK     = []string{"connector_source_state", "connector_last_success_timestamp_seconds"}
+	sourceState = []string{"connector_source_state"}
+	pollErrors  = []string{"connector_poll_errors_total"}
+	dlqRecords  = []string{"connector_dlq_records_total"}
+	sourceLag   = []string{"connector_source_lag_seconds"}
+	ready       = []string{"connector_ready"}
+	txns        = []string{"connector_transactions_total"}
+	up          = []string{"up"}
+)
 
 func checkAlerts(t *testing.T, rule *monitoringv1.PrometheusRule, matchers map[string]string, alertLabels map[string]string, want map[string]wantAlert) {
 	t.Helper()
@@ -90,14 +111,22 @@ func checkAlerts(t *testing.T, rule *monitoringv1.PrometheusRule, matchers map[s
 	for name, w := range want {
 		r := got[name]
 		expr := r.Expr.String()
+		selected := map[string]bool{}
 		for _, sel := range selectors(t, expr) {
-			if m := sel[model.MetricNameLabel]; m == nil || m.Value != w.metric {
-				t.Errorf("%s: selects %v, want %s", name, sel[model.MetricNameLabel], w.metric)
+			if m := sel[model.MetricNameLabel]; m == nil || !slices.Contains(w.metrics, m.Value) {
+				t.Errorf("%s: selects %v, want one of %v", name, sel[model.MetricNameLabel], w.metrics)
+			} else {
+				selected[m.Value] = true
 			}
 			for label, value := range matchers {
 				if m := sel[label]; m == nil || m.Type != labels.MatchEqual || m.Value != value {
 					t.Errorf("%s: %q does not select %s=%q", name, expr, label, value)
 				}
+			}
+		}
+		for _, m := range w.metrics {
+			if !selected[m] {
+				t.Errorf("%s: %q does not select %s", name, expr, m)
 			}
 		}
 		if !strings.HasSuffix(strings.TrimSpace(expr), w.cond) {
@@ -114,28 +143,83 @@ func checkAlerts(t *testing.T, rule *monitoringv1.PrometheusRule, matchers map[s
 				t.Errorf("%s: label %s = %q, want %q", name, k, r.Labels[k], v)
 			}
 		}
+		subject := w.subject
+		if !strings.ContainsAny(subject, "{=") {
+			subject = "{{ $labels." + subject + " }}"
+		}
 		for _, a := range []string{"summary", "description"} {
-			if !strings.Contains(r.Annotations[a], "{{ $labels."+w.subject+" }}") {
-				t.Errorf("%s: %s %q does not name the %s", name, a, r.Annotations[a], w.subject)
+			if !strings.Contains(r.Annotations[a], subject) {
+				t.Errorf("%s: %s %q does not name %s", name, a, r.Annotations[a], subject)
 			}
 		}
 	}
 }
 
+// defaultSelector is the chart's selector of the release whose full name
+// is fullname, as rendered: {namespace="kafka",job="<fullname>"}.
+func defaultSelector(fullname string) string {
+	return fmt.Sprintf("{namespace=%q,job=%q}", namespace, fullname)
+}
+
+// defaultAlerts are the alerts of the default values, ConnectorAbsent
+// aside: it needs something that scrapes the connector.
+func defaultAlerts() map[string]wantAlert {
+	return map[string]wantAlert{
+		"ConnectorSourceStalled":        {lastSuccess, "> 900", "10m", "source"},
+		"ConnectorSourceNeverSucceeded": {neverOK, "connector_last_success_timestamp_seconds" + defaultSelector(defaultFullname), "15m", "source"},
+		"ConnectorSourceFailed":         {sourceState, "== 1", "5m", "source"},
+		"ConnectorPollErrors":           {pollErrors, "> 0.5", "15m", "source"},
+		"ConnectorDLQGrowing":           {dlqRecords, "> 0", "0m", "source"},
+		"ConnectorLagHigh":              {sourceLag, "> 3600", "15m", "source"},
+		"ConnectorNotReady":             {ready, "== 0", "10m", "pod"},
+		"ConnectorTransactionsAborting": {txns, "> 0.1", "15m", "source"},
+		"ConnectorTargetDown":           {up, "== 0", "5m", "pod"},
+	}
+}
+
 func TestPrometheusRuleDefaults(t *testing.T) {
+	matchers := map[string]string{"namespace": namespace, "job": defaultFullname}
 	r := render(t, "--set", "prometheusRule.enabled=true")
 	rule, _ := get[monitoringv1.PrometheusRule](t, r, defaultFullname)
-	checkAlerts(t, rule, map[string]string{"namespace": namespace, "job": defaultFullname}, nil, map[string]wantAlert{
-		"ConnectorSourceStalled":        {"connector_last_success_timestamp_seconds", "> 900", "10m", "source"},
-		"ConnectorPollErrors":           {"connector_poll_errors_total", "> 0.5", "15m", "source"},
-		"ConnectorDLQGrowing":           {"connector_dlq_records_total", "> 0", "0m", "source"},
-		"ConnectorLagHigh":              {"connector_source_lag_seconds", "> 3600", "15m", "source"},
-		"ConnectorNotReady":             {"connector_ready", "== 0", "10m", "pod"},
-		"ConnectorTransactionsAborting": {"connector_transactions_total", "> 0.1", "15m", "source"},
-	})
+	want := defaultAlerts()
+	checkAlerts(t, rule, matchers, nil, want)
+	exprs := map[string]string{}
 	for _, rl := range rule.Spec.Groups[0].Rules {
-		if rl.Alert == "ConnectorTransactionsAborting" && !strings.Contains(rl.Expr.String(), `result="aborted"`) {
-			t.Errorf("ConnectorTransactionsAborting does not count aborted transactions: %s", rl.Expr.String())
+		exprs[rl.Alert] = rl.Expr.String()
+	}
+	for alert, part := range map[string]string{
+		"ConnectorTransactionsAborting": `result="aborted"`,
+		"ConnectorSourceFailed":         `state="failed"`,
+		"ConnectorSourceNeverSucceeded": `state=~"starting|running|backing_off|failed"}) == 1`,
+	} {
+		if !strings.Contains(exprs[alert], part) {
+			t.Errorf("%s: %q lacks %s", alert, exprs[alert], part)
+		}
+	}
+	if !strings.Contains(exprs["ConnectorSourceNeverSucceeded"], "unless on (namespace, source, provider) connector_last_success_timestamp_seconds") {
+		t.Errorf("ConnectorSourceNeverSucceeded does not drop the sources that succeeded: %s", exprs["ConnectorSourceNeverSucceeded"])
+	}
+
+	// ConnectorAbsent needs a ServiceMonitor (or a selector of one's own)
+	// and a replica: without, it would fire for ever.
+	want["ConnectorAbsent"] = wantAlert{up, "})", "10m", "up" + defaultSelector(defaultFullname)}
+	r = render(t, "--set", "prometheusRule.enabled=true", "--set", "serviceMonitor.enabled=true")
+	rule, _ = get[monitoringv1.PrometheusRule](t, r, defaultFullname)
+	checkAlerts(t, rule, matchers, nil, want)
+	delete(want, "ConnectorAbsent")
+	r = render(t, "--set", "prometheusRule.enabled=true", "--set", "serviceMonitor.enabled=true", "--set", "replicaCount=0")
+	rule, _ = get[monitoringv1.PrometheusRule](t, r, defaultFullname)
+	checkAlerts(t, rule, matchers, nil, want)
+}
+
+// Each alert the chart added for issue 10 has its section in the schema.
+func TestPrometheusRuleSchema(t *testing.T) {
+	for _, alert := range []string{"sourceNeverSucceeded", "sourceFailed", "targetDown", "absent"} {
+		for _, set := range []string{alert + ".for=5 minutes", alert + ".severity=", alert + ".threshold=1"} {
+			out, err := helm(t, "template", release, chartDir, "--namespace", namespace, "--set", "prometheusRule.enabled=true", "--set", "prometheusRule."+set)
+			if err == nil || !strings.Contains(err.Error(), "/prometheusRule/"+alert) && !strings.Contains(err.Error(), "'threshold' not allowed") {
+				t.Errorf("--set prometheusRule.%s: %v\n%s", set, err, out)
+			}
 		}
 	}
 }
@@ -147,15 +231,22 @@ func TestPrometheusRuleValues(t *testing.T) {
 	if rule.Labels["release"] != "kube-prometheus-stack" {
 		t.Errorf("PrometheusRule labels %v, want release=kube-prometheus-stack", rule.Labels)
 	}
-	checkAlerts(t, rule, map[string]string{"namespace": namespace, "job": name}, map[string]string{"team": "data-platform"}, map[string]wantAlert{
-		"ConnectorSourceStalled":        {"connector_last_success_timestamp_seconds", "> 1200", "10m", "source"},
-		"ConnectorPollErrors":           {"connector_poll_errors_total", "> 2", "15m", "source"},
-		"ConnectorDLQGrowing":           {"connector_dlq_records_total", "> 0", "0m", "source"},
-		"ConnectorLagHigh":              {"connector_source_lag_seconds", "> 7200", "15m", "source"},
-		"ConnectorTransactionsAborting": {"connector_transactions_total", "> 0.25", "15m", "source"},
-	})
+	want := defaultAlerts()
+	delete(want, "ConnectorNotReady")
+	for alert, cond := range map[string]string{"ConnectorSourceStalled": "> 1200", "ConnectorPollErrors": "> 2", "ConnectorLagHigh": "> 7200", "ConnectorTransactionsAborting": "> 0.25"} {
+		w := want[alert]
+		w.cond = cond
+		want[alert] = w
+	}
+	want["ConnectorSourceNeverSucceeded"] = wantAlert{neverOK, "connector_last_success_timestamp_seconds" + defaultSelector(name), "15m", "source"}
+	want["ConnectorAbsent"] = wantAlert{up, "})", "10m", "up" + defaultSelector(name)}
+	checkAlerts(t, rule, map[string]string{"namespace": namespace, "job": name}, map[string]string{"team": "data-platform"}, want)
 	for _, rl := range rule.Spec.Groups[0].Rules {
-		if want := map[bool]string{true: "critical", false: "warning"}[rl.Alert == "ConnectorSourceStalled" || rl.Alert == "ConnectorLagHigh"]; rl.Labels["severity"] != want {
+		want := "critical"
+		if slices.Contains([]string{"ConnectorPollErrors", "ConnectorDLQGrowing", "ConnectorTransactionsAborting"}, rl.Alert) {
+			want = "warning"
+		}
+		if rl.Labels["severity"] != want {
 			t.Errorf("%s: severity %q, want %q", rl.Alert, rl.Labels["severity"], want)
 		}
 	}
