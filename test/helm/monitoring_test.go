@@ -215,10 +215,12 @@ func TestPrometheusRuleDefaults(t *testing.T) {
 // Each alert the chart added for issue 10 has its section in the schema.
 func TestPrometheusRuleSchema(t *testing.T) {
 	for _, alert := range []string{"sourceNeverSucceeded", "sourceFailed", "targetDown", "absent"} {
-		for _, set := range []string{alert + ".for=5 minutes", alert + ".severity=", alert + ".threshold=1"} {
-			out, err := helm(t, "template", release, chartDir, "--namespace", namespace, "--set", "prometheusRule.enabled=true", "--set", "prometheusRule."+set)
-			if err == nil || !strings.Contains(err.Error(), "/prometheusRule/"+alert) && !strings.Contains(err.Error(), "'threshold' not allowed") {
-				t.Errorf("--set prometheusRule.%s: %v\n%s", set, err, out)
+		key := "prometheusRule." + alert
+		out, err := helm(t, "template", release, chartDir, "--namespace", namespace, "--set", "prometheusRule.enabled=true",
+			"--set", key+".for=5 minutes", "--set", key+".severity=", "--set", key+".threshold=1")
+		for _, want := range []string{"/prometheusRule/" + alert + "/for", "/prometheusRule/" + alert + "/severity", "additional properties 'threshold' not allowed"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s with a bad for, an empty severity and an unknown key: no %q in %v\n%s", key, want, err, out)
 			}
 		}
 	}
