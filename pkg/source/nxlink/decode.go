@@ -15,7 +15,8 @@ import (
 
 // customer is one decoded customer. value is set when it converted; err
 // otherwise. id and updated are set whenever they could be read, even when
-// the rest is bad, so that paging, ordering and deduplication go on.
+// the rest is bad, so that paging, ordering and deduplication go on; they
+// are zero otherwise.
 type customer struct {
 	id        int64
 	idOK      bool
@@ -26,145 +27,103 @@ type customer struct {
 	err       error
 }
 
-// wireCustomer is a customer as nxlink sends it, members matched by their
-// exact documented names. Strings and integers decode as they are (null
-// or missing is nil); the ids (sent as numbers or strings), the times,
-// customize_field and tags are kept as sent and read by decodeCustomer;
-// the members the schema does not know are gathered in Unknown, as sent
-// (`embed` makes a jsontext.Value the struct's fallback for them).
+// wireCustomer is a customer as nxlink sends it. Its strings and integers
+// decode into the embedded Customer by their json tags (null or missing is
+// nil). The members read by hand are kept as sent in the fields below,
+// which take the place of Customer's of the same names (v2: the shallowest
+// field wins): the ids, sent as numbers or strings, the times,
+// customize_field and tags. The members the schema does not know are
+// gathered in Unknown, as sent (`embed` makes a jsontext.Value the
+// struct's fallback for them). texts holds the strings CustomizeField,
+// Tags and ExtraJSON point to, saving an allocation each.
 type wireCustomer struct {
-	ID               jsontext.Value `json:"id"`
-	FirstName        *string        `json:"first_name"`
-	LastName         *string        `json:"last_name"`
-	FullName         *string        `json:"full_name"`
-	SMSPhone         *string        `json:"sms_phone"`
-	WhatsAppPhone    *string        `json:"whatsApp_phone"`
-	ViberPhone       *string        `json:"viber_phone"`
-	Line             *string        `json:"line"`
-	Messenger        *string        `json:"messenger"`
-	Instagram        *string        `json:"instagram"`
-	Email            *string        `json:"email"`
-	Country          *string        `json:"country"`
-	Birthday         *string        `json:"birthday"`
-	Remark           *string        `json:"remark"`
-	SourceType       *int64         `json:"source_type"`
-	SourceChannelKey *string        `json:"source_channel_key"`
-	Gender           *int64         `json:"gender"`
-	CreatedAt        jsontext.Value `json:"created_at"`
-	UpdatedAt        jsontext.Value `json:"updated_at"`
-	Status           *int64         `json:"status"`
-	WhatAppSubscribe *string        `json:"whatApp_subscribe"`
-	SMSSubscribe     *string        `json:"sms_subscribe"`
-	CustomizeField   jsontext.Value `json:"customize_field"`
-	TenantID         jsontext.Value `json:"tenant_id"`
-	Weight           *int64         `json:"weight"`
-	Web              *string        `json:"web"`
-	Tags             jsontext.Value `json:"tags"`
-	Unknown          jsontext.Value `json:",embed"`
+	Customer
+	ID             jsontext.Value `json:"id"`
+	CreatedAt      jsontext.Value `json:"created_at"`
+	UpdatedAt      jsontext.Value `json:"updated_at"`
+	TenantID       jsontext.Value `json:"tenant_id"`
+	CustomizeField jsontext.Value `json:"customize_field"`
+	Tags           jsontext.Value `json:"tags"`
+	Unknown        jsontext.Value `json:",embed"`
+	texts          [3]string
 }
 
 // decodeCustomer converts one customer as sent; on any input it never
 // panics. Members are matched by their exact documented names; every
 // other member goes to extra_json, as sent. A member of the wrong JSON
 // type, a missing id, created_at or updated_at, or a time that does not
-// parse is an error, and every such error is told. Zone-less times are
-// read in loc; a missing or null tenant_id is the tenant the request
-// named.
+// parse is an error, and every such error is told: the strings and
+// integers in the order sent, then the members read by hand. Zone-less
+// times are read in loc; a missing or null tenant_id is the tenant the
+// request named.
 func decodeCustomer(raw jsontext.Value, loc *time.Location, tenant int64) customer {
 	c := customer{raw: raw}
 	if raw.Kind() != '{' {
 		c.err = errors.New("customer (id unknown): not a JSON object")
 		return c
 	}
-	var w wireCustomer
+	w := new(wireCustomer)
 	var errs []error
-	err := json.Unmarshal(raw, &w, source.DecodeOptions)
+	err := json.Unmarshal(raw, w, source.DecodeOptions)
 	if _, ok := errors.AsType[*json.SemanticError](err); ok {
 		// A member of the wrong JSON type stops the decoding. Decode again,
 		// noting such members instead, so that the others (the id and
 		// updated_at above all) are still read and every error is told.
-		wrong := new(wrongTypes)
-		w = wireCustomer{}
-		err = json.Unmarshal(raw, &w, source.DecodeOptions, json.WithUnmarshalers(wrong.unmarshalers()))
-		errs = wrong.errs
+		wrong := new([]error)
+		*w = wireCustomer{}
+		err = json.Unmarshal(raw, w, source.DecodeOptions, json.WithUnmarshalers(wrongTypes(wrong)))
+		errs = *wrong
 	}
 	if err != nil {
 		c.err = fmt.Errorf("customer (id unknown): not valid JSON: %w", err)
 		return c
 	}
-	box := new(customerBox)
-	v := &box.v
-	*v = Customer{
-		FirstName: w.FirstName, LastName: w.LastName, FullName: w.FullName, SMSPhone: w.SMSPhone,
-		WhatsAppPhone: w.WhatsAppPhone, ViberPhone: w.ViberPhone, Line: w.Line, Messenger: w.Messenger,
-		Instagram: w.Instagram, Email: w.Email, Country: w.Country, Birthday: w.Birthday, Remark: w.Remark,
-		SourceType: w.SourceType, SourceChannelKey: w.SourceChannelKey, Gender: w.Gender, Status: w.Status,
-		WhatAppSubscribe: w.WhatAppSubscribe, SMSSubscribe: w.SMSSubscribe, Weight: w.Weight, Web: w.Web,
-	}
-	if v.ID, err = integer("id", w.ID); err != nil {
-		errs = append(errs, err)
-	} else {
-		c.id, c.idOK = v.ID, true
-	}
-	if v.CreatedAt, err = stamp("created_at", w.CreatedAt, loc); err != nil {
-		errs = append(errs, err)
-	}
-	if v.UpdatedAt, err = stamp("updated_at", w.UpdatedAt, loc); err != nil {
-		errs = append(errs, err)
-	} else {
-		c.updated, c.updatedOK = v.UpdatedAt, true
-	}
+	v := &w.Customer
+	var bad [6]error // the members read by hand, told in this order
+	v.ID, bad[0] = integer("id", w.ID)
+	v.CreatedAt, bad[1] = stamp("created_at", w.CreatedAt, loc)
+	v.UpdatedAt, bad[2] = stamp("updated_at", w.UpdatedAt, loc)
 	v.TenantID = tenant
 	if !source.IsNull(w.TenantID) {
-		if v.TenantID, err = integer("tenant_id", w.TenantID); err != nil {
-			errs = append(errs, err)
-		}
+		v.TenantID, bad[3] = integer("tenant_id", w.TenantID)
 	}
-	if v.CustomizeField, err = customize(w.CustomizeField, &box.customize); err != nil {
-		errs = append(errs, err)
-	}
-	if v.Tags, err = tags(w.Tags, &box.tags); err != nil {
-		errs = append(errs, err)
-	}
+	v.CustomizeField, bad[4] = customize(w.CustomizeField, &w.texts[0])
+	v.Tags, bad[5] = tags(w.Tags, &w.texts[1])
 	if len(w.Unknown) > 0 {
-		box.extra = string(w.Unknown)
-		v.ExtraJSON = &box.extra
+		w.texts[2] = string(w.Unknown)
+		v.ExtraJSON = &w.texts[2]
 	}
-	if len(errs) > 0 {
-		name := "(id unknown)"
-		if c.idOK {
-			name = strconv.FormatInt(c.id, 10)
-		}
-		c.err = fmt.Errorf("customer %s: %w", name, errors.Join(errs...))
+	c.id, c.idOK = v.ID, bad[0] == nil
+	c.updated, c.updatedOK = v.UpdatedAt, bad[2] == nil
+	if len(errs) == 0 && errors.Join(bad[:]...) == nil {
+		c.value = v
 		return c
 	}
-	c.value = v
+	name := "(id unknown)"
+	if c.idOK {
+		name = strconv.FormatInt(c.id, 10)
+	}
+	c.err = fmt.Errorf("customer %s: %w", name, errors.Join(append(errs, bad[:]...)...))
 	return c
 }
 
-// customerBox is a Customer with the strings its customize_field, tags
-// and extra_json point to: one allocation instead of four.
-type customerBox struct {
-	v                      Customer
-	customize, tags, extra string
-}
-
-// wrongTypes notes the string and integer members of the wrong JSON type
-// met while decoding a customer again, leaving them nil: errs in document
-// order.
-type wrongTypes struct {
-	errs []error
-}
-
-// unmarshalers returns the type-specific unmarshalers of the string and
-// integer members that note a value of the wrong type in t and skip it.
-func (t *wrongTypes) unmarshalers() *json.Unmarshalers {
+// wrongTypes returns the unmarshalers of a customer's second decoding: a
+// string or integer member of the wrong JSON type is skipped, leaving its
+// field nil, and its error added to errs.
+func wrongTypes(errs *[]error) *json.Unmarshalers {
+	note := func(dec *jsontext.Decoder, want string) error {
+		v, err := dec.ReadValue()
+		if err == nil {
+			*errs = append(*errs, fmt.Errorf("%s is a JSON %s, %s", dec.StackPointer().LastToken(), source.JSONType(v), want))
+		}
+		return err
+	}
 	return json.JoinUnmarshalers(
 		json.UnmarshalFromFunc(func(dec *jsontext.Decoder, _ **string) error {
 			if k := dec.PeekKind(); k == '"' || k == 'n' {
 				return errors.ErrUnsupported
 			}
-			return t.note(dec, "want a string")
+			return note(dec, "want a string")
 		}),
 		json.UnmarshalFromFunc(func(dec *jsontext.Decoder, p **int64) error {
 			switch dec.PeekKind() {
@@ -175,27 +134,16 @@ func (t *wrongTypes) unmarshalers() *json.Unmarshalers {
 				if err != nil {
 					return err
 				}
-				var n int64
-				if err := json.Unmarshal(v, &n); err != nil {
-					t.errs = append(t.errs, fmt.Errorf("%s %s is not a 64-bit integer", dec.StackPointer().LastToken(), v))
-					return nil
+				if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+					*p = &n
+				} else {
+					*errs = append(*errs, fmt.Errorf("%s %s is not a 64-bit integer", dec.StackPointer().LastToken(), v))
 				}
-				*p = &n
 				return nil
 			}
-			return t.note(dec, "want an integer")
+			return note(dec, "want an integer")
 		}),
 	)
-}
-
-// note skips the value at hand, of the wrong type, and notes it.
-func (t *wrongTypes) note(dec *jsontext.Decoder, want string) error {
-	v, err := dec.ReadValue()
-	if err != nil {
-		return err
-	}
-	t.errs = append(t.errs, fmt.Errorf("%s is a JSON %s, %s", dec.StackPointer().LastToken(), source.JSONType(v), want))
-	return nil
 }
 
 // stamp reads a required time member, a JSON string: nxlink's
@@ -226,9 +174,9 @@ func stamp(field string, v jsontext.Value, loc *time.Location) (time.Time, error
 	return time.Time{}, fmt.Errorf("%s %q is not a time (want RFC 3339 or 2006-01-02 15:04:05)", field, string(b))
 }
 
-// customize reads customize_field into s: the content of a JSON string
-// (a JSON document inside a string, kept exactly), or an object or array
-// sent unquoted, kept as its JSON text. Null or missing is nil.
+// customize reads customize_field: the content of a JSON string (a JSON
+// document inside a string, kept exactly), or an object or array sent
+// unquoted, kept as its JSON text. Null or missing is nil.
 func customize(v jsontext.Value, s *string) (*string, error) {
 	switch v.Kind() {
 	case 0, 'n':
@@ -243,8 +191,8 @@ func customize(v jsontext.Value, s *string) (*string, error) {
 	return nil, fmt.Errorf("customize_field %s is not a string", source.Quote(v))
 }
 
-// tags reads tags into s: an array of tag objects, byte for byte as
-// sent. Null or missing is nil.
+// tags reads tags: an array of tag objects, byte for byte as sent. Null or
+// missing is nil.
 func tags(v jsontext.Value, s *string) (*string, error) {
 	switch v.Kind() {
 	case 0, 'n':
