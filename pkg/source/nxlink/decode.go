@@ -158,14 +158,19 @@ func stamp(field string, v jsontext.Value, loc *time.Location) (time.Time, error
 	default:
 		return time.Time{}, fmt.Errorf("%s is a JSON %s, want a string", field, source.JSONType(v))
 	}
-	var buf [64]byte
+	var buf, zbuf [64]byte
 	b := source.AppendUnquote(buf[:0], v)
-	layout := "2006-01-02T15:04:05.999999999"
-	if len(b) > 10 && b[10] == ' ' {
-		layout = "2006-01-02 15:04:05.999999999"
+	// A zone-less time, a "Z" appended (and a space made a T), reads as RFC
+	// 3339 through time.Parse's fast path; its wall clock is then put in
+	// loc, as time.ParseInLocation would, at a fraction of the cost.
+	z := append(append(zbuf[:0], b...), 'Z')
+	if len(z) > 10 && z[10] == ' ' {
+		z[10] = 'T'
 	}
-	if t, err := time.ParseInLocation(layout, string(b), loc); err == nil {
-		return t.UTC(), nil
+	if t, err := time.Parse(time.RFC3339Nano, string(z)); err == nil {
+		y, mo, d := t.Date()
+		h, mi, s := t.Clock()
+		return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), loc).UTC(), nil
 	}
 	// RFC 3339 allows a lower-case t and z, which time.Parse does not.
 	if t, err := time.Parse(time.RFC3339Nano, string(bytes.ToUpper(b))); err == nil {
