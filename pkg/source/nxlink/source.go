@@ -123,13 +123,10 @@ func (a *api) Page(ctx context.Context, req poll.Request) (poll.Page, error) {
 	var last cursor
 	for i, raw := range p.customers {
 		c := decodeCustomer(raw, a.loc, a.cfg.TenantID)
-		it := poll.Item{Raw: c.raw, Err: c.err}
+		it := poll.Item{Time: c.updated, Raw: c.raw, Err: c.err}
 		if c.idOK {
 			last = cursor{id: c.id, ok: true}
 			it.ID = strconv.FormatInt(c.id, 10)
-		}
-		if c.updatedOK {
-			it.Time = c.updated
 		}
 		if v := c.value; v != nil {
 			it.Created, it.Key, it.Value = v.CreatedAt, &Key{TenantID: v.TenantID, ID: v.ID}, v
