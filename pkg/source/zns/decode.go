@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -28,50 +30,47 @@ type message struct {
 	err     error
 }
 
-// known reports whether the record's version (id, updated) could be read.
-func (m *message) known() bool { return m.id != "" && !m.updated.IsZero() }
-
-// wire is a message as sent: the JSON text of each member the schema
-// knows (empty when the member is absent, "null" when it is null), and
-// the others gathered into one object by v2.
+// wire is a message as sent, filled by one v2 Unmarshal: where the value
+// of each member the schema knows is in the input, and the members it
+// does not know.
 //
-// Every member is read as a jsontext.Value, not as its Go type, and
-// checked by decode: v2 stops at the first value of the wrong type
-// (TestV2StopsAtTheFirstWrongType), and a bad record must still name its
-// id and updated_at, so that the overlap does not dead-letter it twice,
-// and every problem it has.
+// No member is decoded as its Go type by v2, which stops at the first
+// value of the wrong type (TestV2StopsAtTheFirstWrongType): a bad record
+// must still name its id and updated_at, so that the overlap does not
+// dead-letter it twice, and every problem it has. decoder.message checks
+// and converts the members once the record is read.
 type wire struct {
-	ID             jsontext.Value `json:"id"`
-	ShopID         jsontext.Value `json:"shop_id"`
-	UserID         jsontext.Value `json:"user_id"`
-	OAID           jsontext.Value `json:"oa_id"`
-	CampaignID     jsontext.Value `json:"campaign_id"`
-	JourneyID      jsontext.Value `json:"journey_id"`
-	MsgID          jsontext.Value `json:"msg_id"`
-	TrackingID     jsontext.Value `json:"tracking_id"`
-	TemplateID     jsontext.Value `json:"template_id"`
-	Type           jsontext.Value `json:"type"`
-	Status         jsontext.Value `json:"status"`
-	Phone          jsontext.Value `json:"phone"`
-	TemplateData   jsontext.Value `json:"template_data"`
-	ZlUserID       jsontext.Value `json:"zl_user_id"`
-	IsDevelopment  jsontext.Value `json:"is_development"`
-	IsCharged      jsontext.Value `json:"is_charged"`
-	FeeMain        jsontext.Value `json:"fee_main"`
-	FeeToken       jsontext.Value `json:"fee_token"`
-	ErrorCode      jsontext.Value `json:"error_code"`
-	ErrorMessage   jsontext.Value `json:"error_message"`
-	Timeout        jsontext.Value `json:"timeout"`
-	DeliveryStatus jsontext.Value `json:"delivery_status"`
-	DeliveryTime   jsontext.Value `json:"delivery_time"`
-	RequestTime    jsontext.Value `json:"request_time"`
-	SentTime       jsontext.Value `json:"sent_time"`
-	Rate           jsontext.Value `json:"rate"`
-	Note           jsontext.Value `json:"note"`
-	Feedback       jsontext.Value `json:"feedback"`
-	SubmitTime     jsontext.Value `json:"submit_time"`
-	CreatedAt      jsontext.Value `json:"created_at"`
-	UpdatedAt      jsontext.Value `json:"updated_at"`
+	ID             span `json:"id"`
+	ShopID         span `json:"shop_id"`
+	UserID         span `json:"user_id"`
+	OAID           span `json:"oa_id"`
+	CampaignID     span `json:"campaign_id"`
+	JourneyID      span `json:"journey_id"`
+	MsgID          span `json:"msg_id"`
+	TrackingID     span `json:"tracking_id"`
+	TemplateID     span `json:"template_id"`
+	Type           span `json:"type"`
+	Status         span `json:"status"`
+	Phone          span `json:"phone"`
+	TemplateData   span `json:"template_data"`
+	ZlUserID       span `json:"zl_user_id"`
+	IsDevelopment  span `json:"is_development"`
+	IsCharged      span `json:"is_charged"`
+	FeeMain        span `json:"fee_main"`
+	FeeToken       span `json:"fee_token"`
+	ErrorCode      span `json:"error_code"`
+	ErrorMessage   span `json:"error_message"`
+	Timeout        span `json:"timeout"`
+	DeliveryStatus span `json:"delivery_status"`
+	DeliveryTime   span `json:"delivery_time"`
+	RequestTime    span `json:"request_time"`
+	SentTime       span `json:"sent_time"`
+	Rate           span `json:"rate"`
+	Note           span `json:"note"`
+	Feedback       span `json:"feedback"`
+	SubmitTime     span `json:"submit_time"`
+	CreatedAt      span `json:"created_at"`
+	UpdatedAt      span `json:"updated_at"`
 	// Extra is the members the schema does not know, as sent, in one
 	// object: extra_json. v2 names this an embedded fallback: the option
 	// is "embed" in go-json-experiment v1.27 (earlier versions and the
@@ -80,56 +79,85 @@ type wire struct {
 	Extra jsontext.Value `json:",embed"`
 }
 
-// reset empties every member, keeping the buffers: v2 merges into the
-// struct it is given, and a jsontext.Value decodes into its own buffer.
-func (w *wire) reset() {
-	for _, v := range [...]*jsontext.Value{&w.ID, &w.ShopID, &w.UserID, &w.OAID, &w.CampaignID, &w.JourneyID, &w.MsgID,
-		&w.TrackingID, &w.TemplateID, &w.Type, &w.Status, &w.Phone, &w.TemplateData, &w.ZlUserID, &w.IsDevelopment,
-		&w.IsCharged, &w.FeeMain, &w.FeeToken, &w.ErrorCode, &w.ErrorMessage, &w.Timeout, &w.DeliveryStatus,
-		&w.DeliveryTime, &w.RequestTime, &w.SentTime, &w.Rate, &w.Note, &w.Feedback, &w.SubmitTime, &w.CreatedAt,
-		&w.UpdatedAt, &w.Extra} {
-		*v = (*v)[:0]
-	}
+// span is where a member's value is in the input, from and to; to is 0
+// when the member was not sent. Of a member sent twice, the last counts.
+type span struct{ from, to int64 }
+
+// UnmarshalJSONFrom implements json.UnmarshalerFrom: it takes any value.
+func (s *span) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	s.to = dec.InputOffset()
+	s.from = s.to - int64(len(v))
+	return err
 }
 
-// decoded is a Message with the values its nullable fields point to, so
-// that a decoded message is a single allocation.
-type decoded struct {
-	msg Message
-	key Key
-
-	shopID, userID, oaID, campaignID, journeyID, msgID, trackingID, templateID string
-	typ, status, phone, templateData, zlUserID, errorMessage                   string
-	deliveryStatus, note, feedback, extra                                      string
-	isDevelopment, isCharged                                                   bool
-	feeMain, feeToken, errorCode, timeout, rate                                int64
-	deliveryTime, requestTime, sentTime, submitTime                            time.Time
-}
-
-// fix says where a piece of the decoder's text buffer goes once the buffer
-// has become the message's one string.
-type fix struct {
-	dst        *string
-	start, end int
-}
-
-// memberError is the problem of one member.
-type memberError struct {
-	name string
-	err  error
-}
-
-// decoder turns vendor records into Messages. Every string of a message is
-// a slice of one allocation: the decoder collects their text in buf and
-// assigns them through fixes at the end. It reuses its buffers from one
-// record to the next and is not safe for concurrent use.
+// decoder decodes the records of one input, a page or a single record,
+// reusing its wire from one record to the next. The texts of the messages
+// are slices of one copy of the input, which lives as long as any of them.
+// It is not safe for concurrent use.
 type decoder struct {
+	input []byte
+	text  string // input, as a string
 	w     wire
-	buf   []byte
-	fixes []fix
-	errs  []memberError
-	tmp   []byte // a time's text
 }
+
+// record is what decoding one record allocates: its message and key, and
+// the values the message's nullable fields point to, as many of each type
+// as the message has fields.
+type record struct {
+	msg   Message
+	key   Key
+	strs  [19]string
+	ints  [5]int64
+	times [6]time.Time
+	bools [2]bool
+}
+
+// conv is the conversion of one record: its fields' values so far, in
+// slices of the record's arrays, and the problems of its members.
+type conv struct {
+	d        *decoder
+	strs     []string
+	ints     []int64
+	times    []time.Time
+	bools    []bool
+	problems []problem
+}
+
+// problem is the problem of one member, with where its value is in the
+// input, to tell the problems in the order the members were sent.
+type problem struct {
+	at  int64
+	err error
+}
+
+// get converts the member name, which was sent at s unless s.to is 0, with
+// parse, which reads the value as JSON and as text and reports whether it
+// is one (not null) or what is wrong with it. It returns the value,
+// appended to pool, or nil.
+func get[T any](c *conv, name string, s span, parse func(jsontext.Value, string) (T, bool, error), pool *[]T) *T {
+	if s.to == 0 {
+		return nil
+	}
+	v, ok, err := parse(c.d.input[s.from:s.to], c.d.text[s.from:s.to])
+	if err != nil {
+		c.problems = append(c.problems, problem{s.from, fmt.Errorf("%s %w", name, err)})
+	}
+	if !ok {
+		return nil
+	}
+	*pool = append(*pool, v)
+	return &(*pool)[len(*pool)-1]
+}
+
+func (c *conv) str(name string, s span, parse func(jsontext.Value, string) (string, bool, error)) *string {
+	return get(c, name, s, parse, &c.strs)
+}
+func (c *conv) time(name string, s span, parse func(jsontext.Value, string) (time.Time, bool, error)) *time.Time {
+	return get(c, name, s, parse, &c.times)
+}
+func (c *conv) int(name string, s span) *int64 { return get(c, name, s, parseInt, &c.ints) }
+func (c *conv) bool(name string, s span) *bool { return get(c, name, s, parseBool, &c.bools) }
 
 // decodeMessage decodes one record given as any bytes.
 func decodeMessage(raw []byte) message {
@@ -137,39 +165,40 @@ func decodeMessage(raw []byte) message {
 	return d.decode(raw)
 }
 
-// decode converts one record given as any bytes. Each member's problem is
+// decode decodes one record given as any bytes. Each member's problem is
 // reported; a record with any becomes an error that names the id when it
 // could be read.
 func (d *decoder) decode(raw []byte) message {
-	if v := jsontext.Value(raw); v.Kind() != '{' {
-		// v2 would read null as an empty object: refuse it, and every
-		// other value, before decoding.
-		r := message{raw: raw}
-		if v.IsValid(source.DecodeOptions) {
-			r.err = fmt.Errorf("zns message (id unknown) is %s, want a JSON object", source.JSONTypeArticle(v))
-		} else {
-			r.err = errors.New("zns message (id unknown) is not valid JSON")
-		}
-		return r
+	if jsontext.Value(raw).Kind() != '{' {
+		return notAnObject(raw)
 	}
-	d.w.reset()
+	d.input, d.text, d.w = raw, string(raw), wire{Extra: d.w.Extra[:0]}
 	if err := jsonv2.Unmarshal(raw, &d.w, source.DecodeOptions); err != nil {
 		// Every member takes any JSON value: only the syntax can fail.
 		return message{raw: raw, err: fmt.Errorf("zns message (id unknown) is not valid JSON: %w", err)}
 	}
-	return d.convert(raw)
+	return d.message(raw)
 }
 
-// decodeFrom decodes the record, a JSON object, that dec is at; body is
-// what dec reads, and the record's bytes are a slice of it. An error is
-// dec's: the text is not JSON.
-func (d *decoder) decodeFrom(dec *jsontext.Decoder, body []byte) (message, error) {
+// notAnObject is the bad record raw, a JSON value but an object, or not
+// JSON. (v2 would read null as an empty object: it is refused, like every
+// other value, before decoding.)
+func notAnObject(raw []byte) message {
+	if v := jsontext.Value(raw); v.IsValid(source.DecodeOptions) {
+		return message{raw: raw, err: fmt.Errorf("zns message (id unknown) is %s, want a JSON object", source.JSONTypeArticle(v))}
+	}
+	return message{raw: raw, err: errors.New("zns message (id unknown) is not valid JSON")}
+}
+
+// decodeFrom decodes the record, a JSON object, that dec is at; dec reads
+// d.input. An error is dec's: the text is not JSON.
+func (d *decoder) decodeFrom(dec *jsontext.Decoder) (message, error) {
 	start := dec.InputOffset()
-	d.w.reset()
+	d.w = wire{Extra: d.w.Extra[:0]}
 	if err := jsonv2.UnmarshalDecode(dec, &d.w); err != nil {
 		return message{}, err
 	}
-	return d.convert(trimValue(body[start:dec.InputOffset()])), nil
+	return d.message(trimValue(d.input[start:dec.InputOffset()])), nil
 }
 
 // trimValue returns the value that ends b, which dec has read since the
@@ -178,289 +207,190 @@ func trimValue(b []byte) []byte {
 	return bytes.TrimLeft(b, ", \t\n\r")
 }
 
-// convert checks and converts the record raw, which d.w holds.
-func (d *decoder) convert(raw []byte) message {
-	r := message{raw: raw}
-	w := &d.w
-	c := &decoded{}
-	m := &c.msg
-	d.buf, d.fixes, d.errs = d.buf[:0], d.fixes[:0], d.errs[:0]
-
-	haveID := len(w.ID) > 0 && d.check("id", d.id(w.ID, &m.ID))
-	d.optID("shop_id", w.ShopID, &m.ShopID, &c.shopID)
-	d.optID("user_id", w.UserID, &m.UserID, &c.userID)
-	d.optID("oa_id", w.OAID, &m.OAID, &c.oaID)
-	d.optID("campaign_id", w.CampaignID, &m.CampaignID, &c.campaignID)
-	d.optID("journey_id", w.JourneyID, &m.JourneyID, &c.journeyID)
-	d.optString("msg_id", w.MsgID, &m.MsgID, &c.msgID)
-	d.optString("tracking_id", w.TrackingID, &m.TrackingID, &c.trackingID)
-	d.optID("template_id", w.TemplateID, &m.TemplateID, &c.templateID)
-	d.optString("type", w.Type, &m.Type, &c.typ)
-	d.optString("status", w.Status, &m.Status, &c.status)
-	d.optString("phone", w.Phone, &m.Phone, &c.phone)
-	d.optJSON("template_data", w.TemplateData, '{', &m.TemplateData, &c.templateData)
-	d.optID("zl_user_id", w.ZlUserID, &m.ZlUserID, &c.zlUserID)
-	d.optBool("is_development", w.IsDevelopment, &m.IsDevelopment, &c.isDevelopment)
-	d.optBool("is_charged", w.IsCharged, &m.IsCharged, &c.isCharged)
-	d.optInt("fee_main", w.FeeMain, &m.FeeMain, &c.feeMain)
-	d.optInt("fee_token", w.FeeToken, &m.FeeToken, &c.feeToken)
-	d.optInt("error_code", w.ErrorCode, &m.ErrorCode, &c.errorCode)
-	d.optString("error_message", w.ErrorMessage, &m.ErrorMessage, &c.errorMessage)
-	d.optInt("timeout", w.Timeout, &m.Timeout, &c.timeout)
-	d.optString("delivery_status", w.DeliveryStatus, &m.DeliveryStatus, &c.deliveryStatus)
-	d.optTime("delivery_time", w.DeliveryTime, &m.DeliveryTime, &c.deliveryTime)
-	d.optTime("request_time", w.RequestTime, &m.RequestTime, &c.requestTime)
-	d.optTime("sent_time", w.SentTime, &m.SentTime, &c.sentTime)
-	d.optInt("rate", w.Rate, &m.Rate, &c.rate)
-	d.optString("note", w.Note, &m.Note, &c.note)
-	d.optJSON("feedback", w.Feedback, '[', &m.Feedback, &c.feedback)
-	d.optTime("submit_time", w.SubmitTime, &m.SubmitTime, &c.submitTime)
-	if len(w.CreatedAt) > 0 {
-		d.check("created_at", d.reqTime(w.CreatedAt, &m.CreatedAt))
+// message checks and converts the record raw, which d.w holds.
+func (d *decoder) message(raw []byte) message {
+	w, rec := &d.w, new(record)
+	c := &conv{d: d, strs: rec.strs[:0], ints: rec.ints[:0], times: rec.times[:0], bools: rec.bools[:0]}
+	m := &rec.msg
+	*m = Message{
+		ID: deref(c.str("id", w.ID, parseMessageID)), ShopID: c.str("shop_id", w.ShopID, parseID),
+		UserID: c.str("user_id", w.UserID, parseID), OAID: c.str("oa_id", w.OAID, parseID),
+		CampaignID: c.str("campaign_id", w.CampaignID, parseID), JourneyID: c.str("journey_id", w.JourneyID, parseID),
+		MsgID: c.str("msg_id", w.MsgID, parseString), TrackingID: c.str("tracking_id", w.TrackingID, parseString),
+		TemplateID: c.str("template_id", w.TemplateID, parseID), Type: c.str("type", w.Type, parseString),
+		Status: c.str("status", w.Status, parseString), Phone: c.str("phone", w.Phone, parseString),
+		TemplateData: c.str("template_data", w.TemplateData, parseObject), ZlUserID: c.str("zl_user_id", w.ZlUserID, parseID),
+		IsDevelopment: c.bool("is_development", w.IsDevelopment), IsCharged: c.bool("is_charged", w.IsCharged),
+		FeeMain: c.int("fee_main", w.FeeMain), FeeToken: c.int("fee_token", w.FeeToken),
+		ErrorCode: c.int("error_code", w.ErrorCode), ErrorMessage: c.str("error_message", w.ErrorMessage, parseString),
+		Timeout: c.int("timeout", w.Timeout), DeliveryStatus: c.str("delivery_status", w.DeliveryStatus, parseString),
+		Rate: c.int("rate", w.Rate), Note: c.str("note", w.Note, parseString),
+		DeliveryTime: c.time("delivery_time", w.DeliveryTime, parseTime), SentTime: c.time("sent_time", w.SentTime, parseTime),
+		RequestTime: c.time("request_time", w.RequestTime, parseTime), SubmitTime: c.time("submit_time", w.SubmitTime, parseTime),
+		Feedback:  c.str("feedback", w.Feedback, parseArray),
+		CreatedAt: deref(c.time("created_at", w.CreatedAt, parseVersionTime)),
+		UpdatedAt: deref(c.time("updated_at", w.UpdatedAt, parseVersionTime)),
 	}
-	haveUpdated := len(w.UpdatedAt) > 0 && d.check("updated_at", d.reqTime(w.UpdatedAt, &m.UpdatedAt))
 	if len(w.Extra) > 0 {
-		start := len(d.buf)
-		d.buf = append(d.buf, w.Extra...)
-		d.keep(&c.extra, start)
-		m.ExtraJSON = &c.extra
-	}
-	text := string(d.buf)
-	for _, f := range d.fixes {
-		*f.dst = text[f.start:f.end]
+		c.strs = append(c.strs, string(w.Extra))
+		m.ExtraJSON = &c.strs[len(c.strs)-1]
 	}
 
-	if haveID {
-		r.id = m.ID
-	}
-	if haveUpdated {
-		r.updated = m.UpdatedAt
-	}
-	if err := d.problems(raw); err != nil {
-		who := "(id unknown)"
-		if haveID {
-			who = m.ID
-		}
-		r.err = fmt.Errorf("zns message %s: %w", who, err)
-		return r
-	}
-	c.key.ID = m.ID
-	r.value, r.key = m, &c.key
-	return r
-}
-
-// check records err, the problem of the member name, if any, and reports
-// whether there was none.
-func (d *decoder) check(name string, err error) bool {
-	if err != nil {
-		d.errs = append(d.errs, memberError{name, err})
-	}
-	return err == nil
-}
-
-// problems joins the record's problems, nil when it has none: those of
-// its members in the order they were sent, then the required members it
-// lacks.
-func (d *decoder) problems(raw []byte) error {
-	w := &d.w
-	if len(d.errs) == 0 && len(w.ID) > 0 && len(w.CreatedAt) > 0 && len(w.UpdatedAt) > 0 {
-		return nil
-	}
-	if len(d.errs) > 1 {
-		order := memberOrder(raw)
-		slices.SortStableFunc(d.errs, func(a, b memberError) int { return cmp.Compare(order[a.name], order[b.name]) })
-	}
+	// The problems of the members in the order they were sent, then the
+	// required members the record lacks.
+	slices.SortFunc(c.problems, func(a, b problem) int { return cmp.Compare(a.at, b.at) })
 	var errs []error
-	for _, e := range d.errs {
-		errs = append(errs, fmt.Errorf("%s %w", e.name, e.err))
+	for _, p := range c.problems {
+		errs = append(errs, p.err)
 	}
 	for _, req := range [...]struct {
-		v    jsontext.Value
 		name string
-	}{{w.ID, "id"}, {w.CreatedAt, "created_at"}, {w.UpdatedAt, "updated_at"}} {
-		if len(req.v) == 0 {
+		at   span
+	}{{"id", w.ID}, {"created_at", w.CreatedAt}, {"updated_at", w.UpdatedAt}} {
+		if req.at.to == 0 {
 			errs = append(errs, errors.New(req.name+" is missing"))
 		}
 	}
-	return errors.Join(errs...)
+	r := message{raw: raw, id: m.ID, updated: m.UpdatedAt}
+	if errs != nil {
+		r.err = fmt.Errorf("zns message %s: %w", cmp.Or(m.ID, "(id unknown)"), errors.Join(errs...))
+		return r
+	}
+	rec.key.ID = m.ID
+	r.value, r.key = m, &rec.key
+	return r
 }
 
-// memberOrder returns the place of each top-level member of the valid
-// object raw, by its last occurrence (the one that counts). v2 fills a
-// struct in the order members come but tells no order, so this reads the
-// names again; only a record with several problems needs it.
-func memberOrder(raw []byte) map[string]int {
-	order := make(map[string]int)
-	dec := jsontext.NewDecoder(bytes.NewReader(raw), source.DecodeOptions)
-	if _, err := dec.ReadToken(); err != nil {
-		return order
+// deref is *p, or the zero value when p is nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
 	}
-	for i := 0; dec.PeekKind() == '"'; i++ {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return order
-		}
-		order[name.String()] = i
-		if err := dec.SkipValue(); err != nil {
-			return order
-		}
-	}
-	return order
+	return *p
 }
 
-// keep records that the text from start to the end of buf goes to cell.
-func (d *decoder) keep(cell *string, start int) {
-	d.fixes = append(d.fixes, fix{cell, start, len(d.buf)})
+// The parse functions read a member's value v, whose text is s, and
+// report whether it is one (not null) or what is wrong with it.
+
+// parseMessageID reads the message id: an id, neither null nor empty.
+func parseMessageID(v jsontext.Value, s string) (string, bool, error) {
+	switch s {
+	case "null":
+		return "", false, errors.New("is null")
+	case `""`:
+		return "", false, errors.New("is empty")
+	}
+	return parseID(v, s)
 }
 
-// id reads the required message id: a non-empty JSON string, or an
-// integer whose digits are kept as sent.
-func (d *decoder) id(v jsontext.Value, dst *string) error {
-	if v.Kind() == 'n' {
-		return errors.New("is null")
+// parseID reads an id: a JSON string (kept as sent, even empty) or an
+// integer (its digits kept, never through float64).
+func parseID(v jsontext.Value, s string) (string, bool, error) {
+	if v.Kind() != '0' {
+		return parseText(v, s, '"', "a string or an integer")
 	}
-	start := len(d.buf)
-	if err := d.appendID(v); err != nil {
-		return err
+	if !source.IsInteger(v) {
+		return "", false, fmt.Errorf("%s is not a 64-bit integer", s)
 	}
-	if len(d.buf) == start {
-		return errors.New("is empty")
-	}
-	d.keep(dst, start)
-	return nil
+	return s, true, nil
 }
 
-// optID reads an optional id: a JSON string (kept as sent, even empty), an
-// integer (its digits kept, never through float64), or null.
-func (d *decoder) optID(name string, v jsontext.Value, dst **string, cell *string) {
-	if len(v) == 0 || v.Kind() == 'n' {
-		return
-	}
-	start := len(d.buf)
-	if d.check(name, d.appendID(v)) {
-		d.keep(cell, start)
-		*dst = cell
-	}
+// parseString, parseObject and parseArray read a JSON string, and keep a
+// JSON object or array byte for byte.
+func parseString(v jsontext.Value, s string) (string, bool, error) {
+	return parseText(v, s, '"', "a string")
+}
+func parseObject(v jsontext.Value, s string) (string, bool, error) {
+	return parseText(v, s, '{', "an object")
+}
+func parseArray(v jsontext.Value, s string) (string, bool, error) {
+	return parseText(v, s, '[', "an array")
 }
 
-// appendID appends the text of an id sent as a string or an integer.
-func (d *decoder) appendID(v jsontext.Value) error {
+// parseText reads v, null or of the kind want names, as text: a string's
+// content, any other value as sent.
+func parseText(v jsontext.Value, s string, kind jsontext.Kind, want string) (string, bool, error) {
+	switch k := v.Kind(); {
+	case k == 'n':
+		return "", false, nil
+	case k != kind:
+		return "", false, wrongType(v, want)
+	case k == '"':
+		return content(v, s), true, nil
+	}
+	return s, true, nil
+}
+
+// content is the content of the JSON string v, whose text is s: a slice
+// of s, unless v has escapes or invalid UTF-8.
+func content(v jsontext.Value, s string) string {
+	if bytes.IndexByte(v, '\\') < 0 && utf8.ValidString(s) {
+		return s[1 : len(s)-1]
+	}
+	return source.Unquote(v)
+}
+
+// parseBool reads a JSON boolean.
+func parseBool(v jsontext.Value, _ string) (bool, bool, error) {
 	switch v.Kind() {
-	case '"':
-		d.buf = source.AppendUnquote(d.buf, v)
-	case '0':
-		if !source.IsInteger(v) {
-			return fmt.Errorf("%s is not a 64-bit integer", v)
-		}
-		d.buf = append(d.buf, v...)
-	default:
-		return fmt.Errorf("is %s, want a string or an integer", source.JSONTypeArticle(v))
-	}
-	return nil
-}
-
-// optString reads an optional JSON string.
-func (d *decoder) optString(name string, v jsontext.Value, dst **string, cell *string) {
-	switch v.Kind() {
-	case 0, 'n':
-	case '"':
-		start := len(d.buf)
-		d.buf = source.AppendUnquote(d.buf, v)
-		d.keep(cell, start)
-		*dst = cell
-	default:
-		d.check(name, fmt.Errorf("is %s, want a string", source.JSONTypeArticle(v)))
-	}
-}
-
-// optJSON keeps an optional JSON object (open '{') or array (open '[')
-// byte for byte.
-func (d *decoder) optJSON(name string, v jsontext.Value, open jsontext.Kind, dst **string, cell *string) {
-	switch v.Kind() {
-	case 0, 'n':
-	case open:
-		start := len(d.buf)
-		d.buf = append(d.buf, v...)
-		d.keep(cell, start)
-		*dst = cell
-	default:
-		want := "an object"
-		if open == '[' {
-			want = "an array"
-		}
-		d.check(name, fmt.Errorf("is %s, want %s", source.JSONTypeArticle(v), want))
-	}
-}
-
-// optBool reads an optional JSON boolean.
-func (d *decoder) optBool(name string, v jsontext.Value, dst **bool, cell *bool) {
-	switch v.Kind() {
-	case 0, 'n':
+	case 'n':
+		return false, false, nil
 	case 't', 'f':
-		*cell = v.Kind() == 't'
-		*dst = cell
-	default:
-		d.check(name, fmt.Errorf("is %s, want a boolean", source.JSONTypeArticle(v)))
+		return v.Kind() == 't', true, nil
 	}
+	return false, false, wrongType(v, "a boolean")
 }
 
-// optInt reads an optional 64-bit integer sent as a JSON number or, as
-// protobuf's JSON mapping writes 64-bit integers, a decimal string.
-func (d *decoder) optInt(name string, v jsontext.Value, dst **int64, cell *int64) {
-	digits := v
+// parseInt reads a 64-bit integer sent as a JSON number or, as protobuf's
+// JSON mapping writes 64-bit integers, a decimal string.
+func parseInt(v jsontext.Value, s string) (int64, bool, error) {
 	switch v.Kind() {
-	case 0, 'n':
-		return
-	case '"':
-		digits = v[1 : len(v)-1]
-	case '0':
-	default:
-		d.check(name, fmt.Errorf("is %s, want an integer", source.JSONTypeArticle(v)))
-		return
+	case 'n':
+		return 0, false, nil
+	case '0', '"':
+		n, err := strconv.ParseInt(strings.Trim(s, `"`), 10, 64)
+		if err != nil {
+			return 0, false, fmt.Errorf("%s is not a 64-bit integer", s)
+		}
+		return n, true, nil
 	}
-	n, err := strconv.ParseInt(string(digits), 10, 64)
-	if err != nil {
-		d.check(name, fmt.Errorf("%s is not a 64-bit integer", v))
-		return
-	}
-	*cell = n
-	*dst = cell
+	return 0, false, wrongType(v, "an integer")
 }
 
-// optTime reads an optional RFC 3339 time; an empty string counts as
+// parseTime reads an optional RFC 3339 time; an empty string counts as
 // null.
-func (d *decoder) optTime(name string, v jsontext.Value, dst **time.Time, cell *time.Time) {
-	if len(v) == 0 || v.Kind() == 'n' || string(v) == `""` {
-		return
+func parseTime(v jsontext.Value, s string) (time.Time, bool, error) {
+	if s == "null" || s == `""` {
+		return time.Time{}, false, nil
 	}
-	if d.check(name, d.parseTime(v, cell)) {
-		*dst = cell
-	}
+	return parseRFC3339(v, s)
 }
 
-// reqTime reads a required RFC 3339 time. The zero time
-// (0001-01-01T00:00:00Z, what Go sends for a time never set) is refused:
-// it cannot place a version.
-func (d *decoder) reqTime(v jsontext.Value, dst *time.Time) error {
-	if err := d.parseTime(v, dst); err != nil {
-		return err
+// parseVersionTime reads created_at or updated_at: an RFC 3339 time, not
+// the zero time (0001-01-01T00:00:00Z, what Go sends for a time never
+// set), which cannot place a version.
+func parseVersionTime(v jsontext.Value, s string) (time.Time, bool, error) {
+	t, ok, err := parseRFC3339(v, s)
+	if ok && t.IsZero() {
+		return t, false, fmt.Errorf("%s is the zero time", s)
 	}
-	if dst.IsZero() {
-		return fmt.Errorf("%s is the zero time", v)
-	}
-	return nil
+	return t, ok, err
 }
 
-// parseTime reads an RFC 3339 time into *dst, in UTC.
-func (d *decoder) parseTime(v jsontext.Value, dst *time.Time) error {
+// parseRFC3339 reads an RFC 3339 time, in UTC.
+func parseRFC3339(v jsontext.Value, s string) (time.Time, bool, error) {
 	if v.Kind() != '"' {
-		return fmt.Errorf("is %s, want an RFC 3339 time string", source.JSONTypeArticle(v))
+		return time.Time{}, false, wrongType(v, "an RFC 3339 time string")
 	}
-	d.tmp = source.AppendUnquote(d.tmp[:0], v)
-	t, err := time.Parse(time.RFC3339Nano, string(d.tmp))
+	t, err := time.Parse(time.RFC3339Nano, content(v, s))
 	if err != nil {
-		return fmt.Errorf("%s is not an RFC 3339 time", source.Quote(v))
+		return time.Time{}, false, fmt.Errorf("%s is not an RFC 3339 time", source.Quote(v))
 	}
-	*dst = t.UTC()
-	return nil
+	return t.UTC(), true, nil
+}
+
+// wrongType is the problem of a value that is not of the JSON type want.
+func wrongType(v jsontext.Value, want string) error {
+	return fmt.Errorf("is %s, want %s", source.JSONTypeArticle(v), want)
 }

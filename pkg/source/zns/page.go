@@ -38,8 +38,7 @@ type pageJSON struct {
 // decoded as they are read (one pass over the body), and the value sent
 // when it is not an array.
 type messageList struct {
-	body  []byte   // the answer being decoded
-	d     *decoder // decodes each record
+	d     *decoder // decodes each record of the answer
 	sent  bool
 	list  []message
 	other jsontext.Value // a value that is neither an array nor null
@@ -63,7 +62,7 @@ func (m *messageList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	}
 	for dec.PeekKind() != ']' {
 		if dec.PeekKind() == '{' {
-			r, err := m.d.decodeFrom(dec, m.body)
+			r, err := m.d.decodeFrom(dec)
 			if err != nil {
 				return err
 			}
@@ -75,7 +74,7 @@ func (m *messageList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		if err := dec.SkipValue(); err != nil {
 			return err
 		}
-		m.list = append(m.list, m.d.decode(trimValue(m.body[start:dec.InputOffset()])))
+		m.list = append(m.list, notAnObject(trimValue(m.d.input[start:dec.InputOffset()])))
 	}
 	_, err := dec.ReadToken()
 	return err
@@ -120,7 +119,8 @@ func parsePage(body []byte, d *decoder) (page, error) {
 		}
 		return page{}, notJSON(body)
 	}
-	a := pageJSON{Messages: messageList{body: body, d: d}}
+	d.input, d.text = body, string(body)
+	a := pageJSON{Messages: messageList{d: d}}
 	if err := jsonv2.Unmarshal(body, &a, source.DecodeOptions); err != nil {
 		// Every member takes any JSON value: only the syntax can fail.
 		return page{}, notJSON(body)
