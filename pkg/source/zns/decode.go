@@ -150,6 +150,7 @@ func get[T any](c *conv, name string, s span, parse func(jsontext.Value, string)
 	return &(*pool)[len(*pool)-1]
 }
 
+// str, time, int and bool are get for each type of field.
 func (c *conv) str(name string, s span, parse func(jsontext.Value, string) (string, bool, error)) *string {
 	return get(c, name, s, parse, &c.strs)
 }
@@ -190,10 +191,16 @@ func notAnObject(raw []byte) message {
 	return message{raw: raw, err: errors.New("zns message (id unknown) is not valid JSON")}
 }
 
-// decodeFrom decodes the record, a JSON object, that dec is at; dec reads
-// d.input. An error is dec's: the text is not JSON.
+// decodeFrom decodes the record that dec, reading d.input, is at. An error
+// is dec's: the text is not JSON.
 func (d *decoder) decodeFrom(dec *jsontext.Decoder) (message, error) {
 	start := dec.InputOffset()
+	if dec.PeekKind() != '{' {
+		if err := dec.SkipValue(); err != nil {
+			return message{}, err
+		}
+		return notAnObject(trimValue(d.input[start:dec.InputOffset()])), nil
+	}
 	d.w = wire{Extra: d.w.Extra[:0]}
 	if err := jsonv2.UnmarshalDecode(dec, &d.w); err != nil {
 		return message{}, err

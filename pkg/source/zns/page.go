@@ -61,20 +61,11 @@ func (m *messageList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		return err
 	}
 	for dec.PeekKind() != ']' {
-		if dec.PeekKind() == '{' {
-			r, err := m.d.decodeFrom(dec)
-			if err != nil {
-				return err
-			}
-			m.list = append(m.list, r)
-			continue
-		}
-		// Not an object: a bad record, read whole.
-		start := dec.InputOffset()
-		if err := dec.SkipValue(); err != nil {
+		r, err := m.d.decodeFrom(dec)
+		if err != nil {
 			return err
 		}
-		m.list = append(m.list, notAnObject(trimValue(m.d.input[start:dec.InputOffset()])))
+		m.list = append(m.list, r)
 	}
 	_, err := dec.ReadToken()
 	return err
