@@ -92,24 +92,57 @@ func (s *span) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 }
 
 // decoder decodes the records of one input, a page or a single record,
-// reusing its wire from one record to the next. The texts of the messages
-// are slices of one copy of the input, which lives as long as any of them.
-// It is not safe for concurrent use.
+// reusing its wire from one record to the next. It is not safe for
+// concurrent use.
 type decoder struct {
 	input []byte
-	text  string // input, as a string
 	w     wire
+	texts arena
 }
 
-// record is what decoding one record allocates: its message and key, and
-// the values the message's nullable fields point to, as many of each type
-// as the message has fields.
+// arena makes the texts of messages: it copies them into blocks of at
+// least arenaBlock bytes, and the strings cut from a block share its one
+// allocation. A strings.Builder never changes the bytes it has written,
+// so a string it returned stays as it is while the builder is written to;
+// a full block is replaced, never grown.
+type arena struct {
+	b       strings.Builder
+	scratch []byte // a text being unquoted
+}
+
+const arenaBlock = 4 << 10
+
+// string returns p as a string.
+func (a *arena) string(p []byte) string {
+	if a.b.Cap()-a.b.Len() < len(p) {
+		a.b = strings.Builder{}
+		a.b.Grow(max(arenaBlock, len(p)))
+	}
+	n := a.b.Len()
+	a.b.Write(p)
+	return a.b.String()[n:]
+}
+
+// unquote returns the content of the JSON string v (see
+// source.AppendUnquote): a slice of v unless v has escapes or invalid
+// UTF-8.
+func (a *arena) unquote(v jsontext.Value) []byte {
+	if bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
+		return v[1 : len(v)-1]
+	}
+	a.scratch = source.AppendUnquote(a.scratch[:0], v)
+	return a.scratch
+}
+
+// record is what decoding one record allocates, besides its texts: its
+// message and key, and the values the message's nullable fields point to,
+// as many of each type as the message has such fields.
 type record struct {
 	msg   Message
 	key   Key
-	strs  [19]string
+	strs  [18]string
 	ints  [5]int64
-	times [6]time.Time
+	times [4]time.Time
 	bools [2]bool
 }
 
@@ -131,18 +164,24 @@ type problem struct {
 	err error
 }
 
-// get converts the member name, which was sent at s unless s.to is 0, with
-// parse, which reads the value as JSON and as text and reports whether it
-// is one (not null) or what is wrong with it. It returns the value,
-// appended to pool, or nil.
-func get[T any](c *conv, name string, s span, parse func(jsontext.Value, string) (T, bool, error), pool *[]T) *T {
+// read converts the member name, which was sent at s unless s.to is 0,
+// with parse, which reads the value and reports whether it is one (not
+// null) or what is wrong with it: the value, zero unless read, and whether
+// it was.
+func read[T any](c *conv, name string, s span, parse func(jsontext.Value, *arena) (T, bool, error)) (v T, ok bool) {
 	if s.to == 0 {
-		return nil
+		return v, false
 	}
-	v, ok, err := parse(c.d.input[s.from:s.to], c.d.text[s.from:s.to])
+	v, ok, err := parse(c.d.input[s.from:s.to], &c.d.texts)
 	if err != nil {
 		c.problems = append(c.problems, problem{s.from, fmt.Errorf("%s %w", name, err)})
 	}
+	return v, ok
+}
+
+// get is read for a nullable field: the value, appended to pool, or nil.
+func get[T any](c *conv, name string, s span, parse func(jsontext.Value, *arena) (T, bool, error), pool *[]T) *T {
+	v, ok := read(c, name, s, parse)
 	if !ok {
 		return nil
 	}
@@ -150,15 +189,16 @@ func get[T any](c *conv, name string, s span, parse func(jsontext.Value, string)
 	return &(*pool)[len(*pool)-1]
 }
 
+// value is the value read returned, for a required field.
+func value[T any](v T, _ bool) T { return v }
+
 // str, time, int and bool are get for each type of field.
-func (c *conv) str(name string, s span, parse func(jsontext.Value, string) (string, bool, error)) *string {
+func (c *conv) str(name string, s span, parse func(jsontext.Value, *arena) (string, bool, error)) *string {
 	return get(c, name, s, parse, &c.strs)
 }
-func (c *conv) time(name string, s span, parse func(jsontext.Value, string) (time.Time, bool, error)) *time.Time {
-	return get(c, name, s, parse, &c.times)
-}
-func (c *conv) int(name string, s span) *int64 { return get(c, name, s, parseInt, &c.ints) }
-func (c *conv) bool(name string, s span) *bool { return get(c, name, s, parseBool, &c.bools) }
+func (c *conv) time(name string, s span) *time.Time { return get(c, name, s, parseTime, &c.times) }
+func (c *conv) int(name string, s span) *int64      { return get(c, name, s, parseInt, &c.ints) }
+func (c *conv) bool(name string, s span) *bool      { return get(c, name, s, parseBool, &c.bools) }
 
 // decodeMessage decodes one record given as any bytes.
 func decodeMessage(raw []byte) message {
@@ -173,7 +213,7 @@ func (d *decoder) decode(raw []byte) message {
 	if jsontext.Value(raw).Kind() != '{' {
 		return notAnObject(raw)
 	}
-	d.input, d.text, d.w = raw, string(raw), wire{Extra: d.w.Extra[:0]}
+	d.input, d.w = raw, wire{Extra: d.w.Extra[:0]}
 	if err := jsonv2.Unmarshal(raw, &d.w, source.DecodeOptions); err != nil {
 		// Every member takes any JSON value: only the syntax can fail.
 		return message{raw: raw, err: fmt.Errorf("zns message (id unknown) is not valid JSON: %w", err)}
@@ -220,7 +260,7 @@ func (d *decoder) message(raw []byte) message {
 	c := &conv{d: d, strs: rec.strs[:0], ints: rec.ints[:0], times: rec.times[:0], bools: rec.bools[:0]}
 	m := &rec.msg
 	*m = Message{
-		ID: deref(c.str("id", w.ID, parseMessageID)), ShopID: c.str("shop_id", w.ShopID, parseID),
+		ID: value(read(c, "id", w.ID, parseMessageID)), ShopID: c.str("shop_id", w.ShopID, parseID),
 		UserID: c.str("user_id", w.UserID, parseID), OAID: c.str("oa_id", w.OAID, parseID),
 		CampaignID: c.str("campaign_id", w.CampaignID, parseID), JourneyID: c.str("journey_id", w.JourneyID, parseID),
 		MsgID: c.str("msg_id", w.MsgID, parseString), TrackingID: c.str("tracking_id", w.TrackingID, parseString),
@@ -232,14 +272,14 @@ func (d *decoder) message(raw []byte) message {
 		ErrorCode: c.int("error_code", w.ErrorCode), ErrorMessage: c.str("error_message", w.ErrorMessage, parseString),
 		Timeout: c.int("timeout", w.Timeout), DeliveryStatus: c.str("delivery_status", w.DeliveryStatus, parseString),
 		Rate: c.int("rate", w.Rate), Note: c.str("note", w.Note, parseString),
-		DeliveryTime: c.time("delivery_time", w.DeliveryTime, parseTime), SentTime: c.time("sent_time", w.SentTime, parseTime),
-		RequestTime: c.time("request_time", w.RequestTime, parseTime), SubmitTime: c.time("submit_time", w.SubmitTime, parseTime),
+		DeliveryTime: c.time("delivery_time", w.DeliveryTime), SentTime: c.time("sent_time", w.SentTime),
+		RequestTime: c.time("request_time", w.RequestTime), SubmitTime: c.time("submit_time", w.SubmitTime),
 		Feedback:  c.str("feedback", w.Feedback, parseArray),
-		CreatedAt: deref(c.time("created_at", w.CreatedAt, parseVersionTime)),
-		UpdatedAt: deref(c.time("updated_at", w.UpdatedAt, parseVersionTime)),
+		CreatedAt: value(read(c, "created_at", w.CreatedAt, parseVersionTime)),
+		UpdatedAt: value(read(c, "updated_at", w.UpdatedAt, parseVersionTime)),
 	}
 	if len(w.Extra) > 0 {
-		c.strs = append(c.strs, string(w.Extra))
+		c.strs = append(c.strs, d.texts.string(w.Extra))
 		m.ExtraJSON = &c.strs[len(c.strs)-1]
 	}
 
@@ -268,78 +308,60 @@ func (d *decoder) message(raw []byte) message {
 	return r
 }
 
-// deref is *p, or the zero value when p is nil.
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
-}
-
-// The parse functions read a member's value v, whose text is s, and
+// The parse functions read a member's value v, its texts made by a, and
 // report whether it is one (not null) or what is wrong with it.
 
 // parseMessageID reads the message id: an id, neither null nor empty.
-func parseMessageID(v jsontext.Value, s string) (string, bool, error) {
-	switch s {
+func parseMessageID(v jsontext.Value, a *arena) (string, bool, error) {
+	switch string(v) {
 	case "null":
 		return "", false, errors.New("is null")
 	case `""`:
 		return "", false, errors.New("is empty")
 	}
-	return parseID(v, s)
+	return parseID(v, a)
 }
 
 // parseID reads an id: a JSON string (kept as sent, even empty) or an
 // integer (its digits kept, never through float64).
-func parseID(v jsontext.Value, s string) (string, bool, error) {
+func parseID(v jsontext.Value, a *arena) (string, bool, error) {
 	if v.Kind() != '0' {
-		return parseText(v, s, '"', "a string or an integer")
+		return parseText(v, a, '"', "a string or an integer")
 	}
 	if !source.IsInteger(v) {
-		return "", false, fmt.Errorf("%s is not a 64-bit integer", s)
+		return "", false, fmt.Errorf("%s is not a 64-bit integer", v)
 	}
-	return s, true, nil
+	return a.string(v), true, nil
 }
 
 // parseString, parseObject and parseArray read a JSON string, and keep a
 // JSON object or array byte for byte.
-func parseString(v jsontext.Value, s string) (string, bool, error) {
-	return parseText(v, s, '"', "a string")
+func parseString(v jsontext.Value, a *arena) (string, bool, error) {
+	return parseText(v, a, '"', "a string")
 }
-func parseObject(v jsontext.Value, s string) (string, bool, error) {
-	return parseText(v, s, '{', "an object")
+func parseObject(v jsontext.Value, a *arena) (string, bool, error) {
+	return parseText(v, a, '{', "an object")
 }
-func parseArray(v jsontext.Value, s string) (string, bool, error) {
-	return parseText(v, s, '[', "an array")
+func parseArray(v jsontext.Value, a *arena) (string, bool, error) {
+	return parseText(v, a, '[', "an array")
 }
 
 // parseText reads v, null or of the kind want names, as text: a string's
 // content, any other value as sent.
-func parseText(v jsontext.Value, s string, kind jsontext.Kind, want string) (string, bool, error) {
+func parseText(v jsontext.Value, a *arena, kind jsontext.Kind, want string) (string, bool, error) {
 	switch k := v.Kind(); {
 	case k == 'n':
 		return "", false, nil
 	case k != kind:
 		return "", false, wrongType(v, want)
 	case k == '"':
-		return content(v, s), true, nil
+		return a.string(a.unquote(v)), true, nil
 	}
-	return s, true, nil
-}
-
-// content is the content of the JSON string v, whose text is s: a slice
-// of s, unless v has escapes or invalid UTF-8.
-func content(v jsontext.Value, s string) string {
-	if bytes.IndexByte(v, '\\') < 0 && utf8.ValidString(s) {
-		return s[1 : len(s)-1]
-	}
-	return source.Unquote(v)
+	return a.string(v), true, nil
 }
 
 // parseBool reads a JSON boolean.
-func parseBool(v jsontext.Value, _ string) (bool, bool, error) {
+func parseBool(v jsontext.Value, _ *arena) (bool, bool, error) {
 	switch v.Kind() {
 	case 'n':
 		return false, false, nil
@@ -351,14 +373,14 @@ func parseBool(v jsontext.Value, _ string) (bool, bool, error) {
 
 // parseInt reads a 64-bit integer sent as a JSON number or, as protobuf's
 // JSON mapping writes 64-bit integers, a decimal string.
-func parseInt(v jsontext.Value, s string) (int64, bool, error) {
+func parseInt(v jsontext.Value, _ *arena) (int64, bool, error) {
 	switch v.Kind() {
 	case 'n':
 		return 0, false, nil
 	case '0', '"':
-		n, err := strconv.ParseInt(strings.Trim(s, `"`), 10, 64)
+		n, err := strconv.ParseInt(string(bytes.Trim(v, `"`)), 10, 64)
 		if err != nil {
-			return 0, false, fmt.Errorf("%s is not a 64-bit integer", s)
+			return 0, false, fmt.Errorf("%s is not a 64-bit integer", v)
 		}
 		return n, true, nil
 	}
@@ -367,30 +389,30 @@ func parseInt(v jsontext.Value, s string) (int64, bool, error) {
 
 // parseTime reads an optional RFC 3339 time; an empty string counts as
 // null.
-func parseTime(v jsontext.Value, s string) (time.Time, bool, error) {
-	if s == "null" || s == `""` {
+func parseTime(v jsontext.Value, a *arena) (time.Time, bool, error) {
+	if string(v) == "null" || string(v) == `""` {
 		return time.Time{}, false, nil
 	}
-	return parseRFC3339(v, s)
+	return parseRFC3339(v, a)
 }
 
 // parseVersionTime reads created_at or updated_at: an RFC 3339 time, not
 // the zero time (0001-01-01T00:00:00Z, what Go sends for a time never
 // set), which cannot place a version.
-func parseVersionTime(v jsontext.Value, s string) (time.Time, bool, error) {
-	t, ok, err := parseRFC3339(v, s)
+func parseVersionTime(v jsontext.Value, a *arena) (time.Time, bool, error) {
+	t, ok, err := parseRFC3339(v, a)
 	if ok && t.IsZero() {
-		return t, false, fmt.Errorf("%s is the zero time", s)
+		return t, false, fmt.Errorf("%s is the zero time", v)
 	}
 	return t, ok, err
 }
 
 // parseRFC3339 reads an RFC 3339 time, in UTC.
-func parseRFC3339(v jsontext.Value, s string) (time.Time, bool, error) {
+func parseRFC3339(v jsontext.Value, a *arena) (time.Time, bool, error) {
 	if v.Kind() != '"' {
 		return time.Time{}, false, wrongType(v, "an RFC 3339 time string")
 	}
-	t, err := time.Parse(time.RFC3339Nano, content(v, s))
+	t, err := time.Parse(time.RFC3339Nano, string(a.unquote(v)))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("%s is not an RFC 3339 time", source.Quote(v))
 	}

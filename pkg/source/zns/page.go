@@ -110,7 +110,7 @@ func parsePage(body []byte, d *decoder) (page, error) {
 		}
 		return page{}, notJSON(body)
 	}
-	d.input, d.text = body, string(body)
+	d.input = body
 	a := pageJSON{Messages: messageList{d: d}}
 	if err := jsonv2.Unmarshal(body, &a, source.DecodeOptions); err != nil {
 		// Every member takes any JSON value: only the syntax can fail.
