@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,13 +22,14 @@ import (
 
 // Nhanh's JSON is read with encoding/json/v2 (github.com/go-json-experiment/json):
 // parsePage checks a page and splits it into its conversations, kept as
-// sent, and decodeConversation reads one conversation into a Conversation.
-// Members are matched by their exact names (v2's default); of a member sent
-// twice, the last counts. What v2 does not do by itself is done by small
-// pieces named in TestWhatV2DoesNotDo: member (every member of the wrong
-// type reported, the last of a name counting), seconds (unix seconds as a
-// number or a string), members (an object's members in order) and
-// syntaxError (the words of the source's errors).
+// sent, and decodeConversation reads one conversation with one Unmarshal
+// into the tagged struct wireConversation. Members are matched by their
+// exact names (v2's default); of a member sent twice, the last counts.
+// What v2 does not do by itself is done by small pieces, named in
+// TestWhatV2DoesNotDo: member (every member of the wrong type reported,
+// the last of a name counting), seconds (unix seconds as a number or a
+// string) and syntaxError (the words of the source's errors); and members
+// reads an object's members in order.
 
 // page is one decoded list response.
 type page struct {
@@ -269,28 +271,27 @@ type conversation struct {
 	err     error
 }
 
-// wireConversation is a conversation as Nhanh sends it, each member the
-// schema knows as the last one of its name. Ids and times, which come as
-// strings or numbers, are kept as sent (empty when absent) and read by
-// convert; the other members are decoded by v2 into their Go types.
+// wireConversation is a conversation as Nhanh sends it: a member (see
+// member) for each member the schema knows, so that one Unmarshal reads
+// the whole record and problems reports every bad member.
 type wireConversation struct {
-	ID                jsontext.Value `json:"id"`
-	Channel           member[int32]  `json:"channel"`
-	Type              member[int32]  `json:"type"`
-	CustomerAvatar    member[string] `json:"customerAvatar"`
-	PageID            jsontext.Value `json:"pageId"`
-	PageUserID        jsontext.Value `json:"pageUserId"`
-	PageUserName      member[string] `json:"pageUserName"`
-	HasReply          member[bool]   `json:"hasReply"`
-	AssignedGroupID   jsontext.Value `json:"assignedGroupId"`
-	HasPhone          member[bool]   `json:"hasPhone"`
-	CreatedAt         jsontext.Value `json:"createdAt"`
-	UpdatedAt         jsontext.Value `json:"updatedAt"`
-	LastSeenMessageAt jsontext.Value `json:"lastSeenMessageAt"`
-	LastMessage       member[string] `json:"lastMessage"`
-	Status            member[int32]  `json:"status"`
-	IsFromLive        member[int32]  `json:"isFromLive"`
-	PagePostID        jsontext.Value `json:"pagePostId"`
+	ID                member[id]      `json:"id"`
+	Channel           member[int32]   `json:"channel"`
+	Type              member[int32]   `json:"type"`
+	CustomerAvatar    member[string]  `json:"customerAvatar"`
+	PageID            member[id]      `json:"pageId"`
+	PageUserID        member[id]      `json:"pageUserId"`
+	PageUserName      member[string]  `json:"pageUserName"`
+	HasReply          member[bool]    `json:"hasReply"`
+	AssignedGroupID   member[id]      `json:"assignedGroupId"`
+	HasPhone          member[bool]    `json:"hasPhone"`
+	CreatedAt         member[seconds] `json:"createdAt"`
+	UpdatedAt         member[seconds] `json:"updatedAt"`
+	LastSeenMessageAt member[seconds] `json:"lastSeenMessageAt"`
+	LastMessage       member[string]  `json:"lastMessage"`
+	Status            member[int32]   `json:"status"`
+	IsFromLive        member[int32]   `json:"isFromLive"`
+	PagePostID        member[id]      `json:"pagePostId"`
 	// Extra collects every other member, name and value as sent, in
 	// order, as a JSON object (empty when there were none): v2's embedded
 	// fallback. Earlier versions of go-json-experiment/json spelled it
@@ -313,256 +314,191 @@ func (w *wireConversation) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return json.UnmarshalDecode(dec, (*plain)(w))
 }
 
-// wirePool recycles wireConversations: v2 reads a jsontext.Value into the
-// buffer the field already has, so a recycled one reads its ids, times and
-// extra members without allocating.
+// wirePool recycles wireConversations, which are large (a field per
+// member) and never outlive decodeConversation.
 var wirePool = sync.Pool{New: func() any { return new(wireConversation) }}
-
-// reset empties w for the next conversation, keeping its buffers.
-func (w *wireConversation) reset() {
-	*w = wireConversation{
-		ID: w.ID[:0], PageID: w.PageID[:0], PageUserID: w.PageUserID[:0], AssignedGroupID: w.AssignedGroupID[:0],
-		CreatedAt: w.CreatedAt[:0], UpdatedAt: w.UpdatedAt[:0], LastSeenMessageAt: w.LastSeenMessageAt[:0],
-		PagePostID: w.PagePostID[:0], Extra: w.Extra[:0],
-	}
-}
-
-// memberType are the Go types of the members v2 decodes itself.
-type memberType interface{ int32 | string | bool }
-
-// member is a conversation member v2 decodes into T. A value of the wrong
-// JSON type does not stop the decoding, as it would in v2 (which reports
-// the first such value only): it is kept as sent, so that every bad member
-// is reported, and so that of a member sent twice the last one counts.
-type member[T memberType] struct {
-	value T
-	set   bool           // present and not null
-	wrong jsontext.Value // the value sent when it is not a T
-}
-
-// UnmarshalJSONFrom reads one occurrence of the member. A value of the
-// JSON kind T is decoded in place; v2 may still refuse a number (a
-// fraction, or beyond int32), which it has then read whole and quotes in
-// its error. Any other value is read whole first, for the error message.
-func (m *member[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	*m = member[T]{}
-	k := dec.PeekKind()
-	switch {
-	case k == 'n':
-		return dec.SkipValue()
-	case !fits[T](k):
-		v, err := dec.ReadValue()
-		m.wrong = v.Clone()
-		return err
-	}
-	err := json.UnmarshalDecode(dec, &m.value)
-	if serr, ok := errors.AsType[*json.SemanticError](err); ok && len(serr.JSONValue) > 0 {
-		m.wrong, err = serr.JSONValue, nil
-	}
-	m.set = err == nil && m.wrong == nil
-	return err
-}
-
-// fits reports whether a JSON value of kind k may decode into T.
-func fits[T memberType](k jsontext.Kind) bool {
-	var zero T
-	switch any(zero).(type) {
-	case int32:
-		return k == '0'
-	case bool:
-		return k == 't' || k == 'f'
-	}
-	return k == '"'
-}
-
-// wants names what a member[T] must be, for error messages.
-func wants[T memberType]() string {
-	var zero T
-	switch any(zero).(type) {
-	case int32:
-		return "a 32-bit integer"
-	case bool:
-		return "a boolean"
-	}
-	return "a string"
-}
-
-// conversationBox is a Conversation with the values its optional fields
-// point to: one allocation.
-type conversationBox struct {
-	v                                  Conversation
-	assignedGroupID, pagePostID, extra string
-	lastSeenMessageAt                  time.Time
-	isFromLive                         int32
-}
 
 // decodeConversation converts one raw conversation: a conversation of a
 // page is valid JSON, one given alone may not be. The members the schema
 // knows are read into the Conversation, every other member goes to
-// extra_json as sent. Each problem is reported, named by its field:
-// members of the wrong JSON type first, then bad ids and times, then
-// missing required members.
+// extra_json as sent. Each problem is reported, named by its member, in
+// the order problems lists them.
 func decodeConversation(raw jsontext.Value) conversation {
 	c := conversation{raw: raw}
 	w := wirePool.Get().(*wireConversation)
 	defer wirePool.Put(w)
-	w.reset()
+	*w = wireConversation{}
 	if err := json.Unmarshal(raw, w, source.DecodeOptions); err != nil {
 		c.err = fmt.Errorf("conversation (id unknown): %w", syntaxError(err))
 		return c
 	}
-	if len(w.notObject) > 0 {
+	if w.notObject != nil {
 		c.err = fmt.Errorf("conversation (id unknown): the record is %s, want a JSON object", source.JSONTypeArticle(w.notObject))
 		return c
 	}
-	box := new(conversationBox)
-	if errs := w.convert(box, &c); len(errs) > 0 {
+	c.id, c.updated = string(w.ID.value), w.UpdatedAt.value
+	if errs := w.problems(); len(errs) > 0 {
 		c.err = fmt.Errorf("conversation %s: %w", cmp.Or(c.id, "(id unknown)"), errors.Join(errs...))
 		return c
 	}
-	if len(w.Extra) > 0 {
-		box.extra = string(w.Extra)
-		box.v.ExtraJSON = &box.extra
+	c.value = &Conversation{
+		ID: string(w.ID.value), Channel: w.Channel.value, Type: w.Type.value, CustomerAvatar: w.CustomerAvatar.value,
+		PageID: string(w.PageID.value), PageUserID: string(w.PageUserID.value), PageUserName: w.PageUserName.value,
+		HasReply: w.HasReply.value, AssignedGroupID: optional(w.AssignedGroupID.set, string(w.AssignedGroupID.value)),
+		HasPhone: w.HasPhone.value, CreatedAt: w.CreatedAt.value, UpdatedAt: w.UpdatedAt.value,
+		LastSeenMessageAt: optional(w.LastSeenMessageAt.set, w.LastSeenMessageAt.value),
+		LastMessage:       w.LastMessage.value, Status: w.Status.value, IsFromLive: optional(w.IsFromLive.set, w.IsFromLive.value),
+		PagePostID: optional(w.PagePostID.set, string(w.PagePostID.value)), ExtraJSON: optional(len(w.Extra) > 0, string(w.Extra)),
 	}
-	c.value = &box.v
 	return c
 }
 
-// convert reads w into box, and the id and update time into c too. It
-// returns what is wrong, in the order decodeConversation reports it.
-func (w *wireConversation) convert(box *conversationBox, c *conversation) []error {
-	var d problems
-	v := &box.v
-	channel := get(&d, "channel", &w.Channel, &v.Channel)
-	typ := get(&d, "type", &w.Type, &v.Type)
-	avatar := get(&d, "customerAvatar", &w.CustomerAvatar, &v.CustomerAvatar)
-	userName := get(&d, "pageUserName", &w.PageUserName, &v.PageUserName)
-	hasReply := get(&d, "hasReply", &w.HasReply, &v.HasReply)
-	hasPhone := get(&d, "hasPhone", &w.HasPhone, &v.HasPhone)
-	lastMessage := get(&d, "lastMessage", &w.LastMessage, &v.LastMessage)
-	status := get(&d, "status", &w.Status, &v.Status)
-	if get(&d, "isFromLive", &w.IsFromLive, &box.isFromLive) == present {
-		v.IsFromLive = &box.isFromLive
-	}
-	d.add(readID("id", w.ID, &v.ID))
-	var err error
-	v.UpdatedAt, err = seconds("updatedAt", w.UpdatedAt)
-	d.add(err)
-	c.id, c.updated = v.ID, v.UpdatedAt
-	v.CreatedAt, err = seconds("createdAt", w.CreatedAt)
-	d.add(err)
-	if !source.IsNull(w.LastSeenMessageAt) {
-		box.lastSeenMessageAt, err = seconds("lastSeenMessageAt", w.LastSeenMessageAt)
-		d.add(err)
-		v.LastSeenMessageAt = &box.lastSeenMessageAt
-	}
-	d.add(readID("pageId", w.PageID, &v.PageID))
-	d.add(readID("pageUserId", w.PageUserID, &v.PageUserID))
-	v.AssignedGroupID, err = optionalID("assignedGroupId", w.AssignedGroupID, &box.assignedGroupID)
-	d.add(err)
-	v.PagePostID, err = optionalID("pagePostId", w.PagePostID, &box.pagePostID)
-	d.add(err)
-	for _, f := range [...]struct {
-		name string
-		got  outcome
-	}{{"channel", channel}, {"type", typ}, {"status", status}, {"customerAvatar", avatar},
-		{"pageUserName", userName}, {"lastMessage", lastMessage}, {"hasReply", hasReply}, {"hasPhone", hasPhone}} {
-		if f.got == missing {
-			d.add(errors.New(f.name + " is missing"))
-		}
-	}
-	return d
-}
-
-// problems collects what is wrong with a conversation.
-type problems []error
-
-func (d *problems) add(err error) {
-	if err != nil {
-		*d = append(*d, err)
-	}
-}
-
-// outcome is what became of a member read into a typed field.
-type outcome uint8
-
-const (
-	missing  outcome = iota // absent or null
-	present                 // read
-	mistyped                // of the wrong JSON type, reported
-)
-
-// get copies the member field into dst, or reports it when it was of the
-// wrong type.
-func get[T memberType](d *problems, field string, m *member[T], dst *T) outcome {
-	switch {
-	case m.wrong != nil:
-		d.add(fmt.Errorf("%s %s is not %s", field, excerpt(m.wrong), wants[T]()))
-		return mistyped
-	case !m.set:
-		return missing
-	}
-	*dst = m.value
-	return present
-}
-
-// excerpt returns raw JSON for an error message, cut after 60 bytes.
-func excerpt(raw []byte) string {
-	if len(raw) > 60 {
-		return strings.ToValidUTF8(string(raw[:60]), "") + "…"
-	}
-	return string(raw)
-}
-
-// readID reads a required id into dst: a non-empty JSON string, or an
-// integer whose digits are kept exactly (never through float64). dst is
-// left "" when the id is bad.
-func readID(field string, v jsontext.Value, dst *string) error {
-	switch v.Kind() {
-	case 0, 'n':
-		return fmt.Errorf("%s is missing", field)
-	case '"':
-		// v is a valid JSON string; invalid UTF-8 is read as U+FFFD, which
-		// the error reports.
-		var buf [64]byte
-		text, _ := jsontext.AppendUnquote(buf[:0], v)
-		*dst = string(text)
-		if *dst == "" {
-			return fmt.Errorf("%s is empty", field)
-		}
+// optional is a pointer to v when it was sent, or nil.
+func optional[T any](set bool, v T) *T {
+	if !set {
 		return nil
-	case '0':
-		if source.IsInteger(v) {
-			*dst = string(v)
-			return nil
+	}
+	p := new(T)
+	*p = v
+	return p
+}
+
+// problems lists what is wrong with w: members of the wrong JSON type
+// first, then bad, missing or empty ids and bad or missing times, then the
+// other missing members.
+func (w *wireConversation) problems() []error {
+	var errs []error
+	for _, m := range [...]struct {
+		name string
+		*state
+		required bool // reported here when missing or an empty string (the others when missing, below)
+	}{
+		{"channel", &w.Channel.state, false}, {"type", &w.Type.state, false},
+		{"customerAvatar", &w.CustomerAvatar.state, false}, {"pageUserName", &w.PageUserName.state, false},
+		{"hasReply", &w.HasReply.state, false}, {"hasPhone", &w.HasPhone.state, false},
+		{"lastMessage", &w.LastMessage.state, false}, {"status", &w.Status.state, false},
+		{"isFromLive", &w.IsFromLive.state, false}, {"id", &w.ID.state, true},
+		{"updatedAt", &w.UpdatedAt.state, true}, {"createdAt", &w.CreatedAt.state, true},
+		{"lastSeenMessageAt", &w.LastSeenMessageAt.state, false}, {"pageId", &w.PageID.state, true},
+		{"pageUserId", &w.PageUserID.state, true}, {"assignedGroupId", &w.AssignedGroupID.state, false},
+		{"pagePostId", &w.PagePostID.state, false},
+	} {
+		switch {
+		case m.wrong != nil:
+			errs = append(errs, m.wrong)
+		case m.required && !m.set:
+			errs = append(errs, errors.New(m.name+" is missing"))
+		case m.required && m.empty:
+			errs = append(errs, errors.New(m.name+" is empty"))
 		}
 	}
-	return fmt.Errorf("%s %s is neither a string nor a 64-bit integer", field, source.Quote(v))
+	for _, m := range [...]struct {
+		name string
+		set  bool
+	}{
+		{"channel", w.Channel.set}, {"type", w.Type.set}, {"status", w.Status.set}, {"customerAvatar", w.CustomerAvatar.set},
+		{"pageUserName", w.PageUserName.set}, {"lastMessage", w.LastMessage.set}, {"hasReply", w.HasReply.set},
+		{"hasPhone", w.HasPhone.set},
+	} {
+		if !m.set {
+			errs = append(errs, errors.New(m.name+" is missing"))
+		}
+	}
+	return errs
 }
 
-// optionalID reads an id that may be absent or null (nil), empty (""), a
-// string, or an integer whose digits are kept exactly; cell holds it.
-func optionalID(field string, v jsontext.Value, cell *string) (*string, error) {
-	switch {
-	case source.IsNull(v):
-		return nil, nil
-	case string(v) == `""`:
-		return cell, nil
-	}
-	if err := readID(field, v, cell); err != nil {
-		return nil, err
-	}
-	return cell, nil
+// member is a conversation member as its UnmarshalJSONFrom read it: the
+// value as a T, which accepts what Nhanh sends:
+//   - int32: a JSON number holding a 32-bit integer;
+//   - bool: a JSON boolean;
+//   - string: a JSON string, read by v2 (escapes decoded, invalid UTF-8
+//     and lone surrogates as U+FFFD, as encoding/json reads them);
+//   - id: a JSON string (as a string), or an integer whose digits are kept
+//     exactly (never through float64);
+//   - seconds: unix seconds, a JSON number or a numeric string
+//     (source.UnixSeconds). v2's unix time format reads neither the string
+//     nor only whole seconds.
+type member[T int32 | bool | string | id | seconds] struct {
+	state
+	value T // the zero value unless set and not wrong
 }
 
-// seconds reads a required unix-seconds time: a JSON number or a numeric
-// string (source.UnixSeconds). v2's unix time format reads neither the
-// string nor only whole seconds.
-func seconds(field string, v jsontext.Value) (time.Time, error) {
-	if source.IsNull(v) {
-		return time.Time{}, fmt.Errorf("%s is missing", field)
+// id is an id, read as a string.
+type id string
+
+// seconds is a time sent as unix seconds.
+type seconds = time.Time
+
+// state is what a member's UnmarshalJSONFrom found besides the value.
+type state struct {
+	set   bool  // present and not null
+	empty bool  // sent as the empty JSON string
+	wrong error // why the value sent cannot be read, naming the member
+}
+
+// UnmarshalJSONFrom reads one occurrence of the member, forgetting any
+// earlier one, so that the last counts. A value that cannot be read does
+// not stop the decoding, as it would in v2 (which reports the first such
+// value only): it is reported in wrong.
+func (m *member[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	*m = member[T]{}
+	switch p := any(&m.value).(type) {
+	case *string, *id:
+		if dec.PeekKind() == '"' {
+			var zero T
+			err := json.UnmarshalDecode(dec, p)
+			m.set, m.empty = true, m.value == zero
+			return err
+		}
 	}
-	return source.UnixSeconds(field, []byte(v))
+	v, err := dec.ReadValue()
+	if m.set = err == nil && v.Kind() != 'n'; m.set {
+		m.wrong = m.parse(dec, v)
+	}
+	return err
+}
+
+// parse reads v, a JSON value other than null, nor a string when T is a
+// string or an id, into m.value, or says why it cannot.
+func (m *member[T]) parse(dec *jsontext.Decoder, v jsontext.Value) (err error) {
+	switch p := any(&m.value).(type) {
+	case *int32:
+		var n int64
+		if n, err = strconv.ParseInt(string(v), 10, 32); err != nil { // only a JSON number parses
+			return notA(dec, v, "a 32-bit integer")
+		}
+		*p = int32(n)
+	case *bool:
+		if *p = v.Kind() == 't'; !*p && v.Kind() != 'f' {
+			return notA(dec, v, "a boolean")
+		}
+	case *string:
+		return notA(dec, v, "a string")
+	case *id:
+		if v.Kind() != '0' || !source.IsInteger(v) {
+			return fmt.Errorf("%s %s is neither a string nor a 64-bit integer", memberName(dec), source.Quote(v))
+		}
+		*p = id(v)
+	case *seconds:
+		if *p, err = source.UnixSeconds("", []byte(v)); err != nil {
+			_, err = source.UnixSeconds(memberName(dec), []byte(v)) // the same error, naming the member
+		}
+	}
+	return err
+}
+
+// memberName is the name of the member dec has just read, for an error
+// message.
+func memberName(dec *jsontext.Decoder) string { return dec.StackPointer().LastToken() }
+
+// notA is the error for a member whose value v is not want: the value is
+// cut after 60 bytes.
+func notA(dec *jsontext.Decoder, v jsontext.Value, want string) error {
+	s := string(v)
+	if len(v) > 60 {
+		s = strings.ToValidUTF8(s[:60], "") + "…"
+	}
+	return fmt.Errorf("%s %s is not %s", memberName(dec), s, want)
 }
 
 // syntaxError words v2's account of why a text is not JSON: what is wrong,
