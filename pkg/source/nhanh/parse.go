@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,15 +27,16 @@ import (
 // What v2 does not do by itself is done by small pieces, named in
 // TestWhatV2DoesNotDo: member (every member of the wrong type reported,
 // the last of a name counting), seconds (unix seconds as a number or a
-// string) and syntaxError (the words of the source's errors); and members
-// reads an object's members in order.
+// string) and syntaxError (the words of the source's errors); and
+// messageText reads an object's members in order.
 
 // page is one decoded list response.
 type page struct {
 	// next is paginator.next, compacted, or nil when Nhanh sent null or
 	// left it out.
 	next jsontext.Value
-	// data holds the raw conversations in the order served.
+	// data holds the raw conversations in the order served, each the
+	// part of the body it was read from (not a copy).
 	data []jsontext.Value
 }
 
@@ -48,16 +48,14 @@ type vendorError struct {
 }
 
 func (e *vendorError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "code %s", e.code)
+	s := "code " + e.code
 	if e.errorCode != "" {
-		fmt.Fprintf(&b, ", errorCode %s", e.errorCode)
+		s += ", errorCode " + e.errorCode
 	}
 	if e.messages != "" {
-		b.WriteString(": ")
-		b.WriteString(e.messages)
+		s += ": " + e.messages
 	}
-	return b.String()
+	return s
 }
 
 // authErrorCodes are the errorCodes that mean the credentials are wrong
@@ -79,7 +77,7 @@ func (e *vendorError) auth() bool { return slices.Contains(authErrorCodes, e.err
 // plain error quoting the body. "data": null is an empty page; an answer
 // without data is refused.
 func parsePage(body []byte) (page, error) {
-	var r reply
+	r := reply{Data: conversations{body: body}}
 	if err := json.Unmarshal(body, &r, source.DecodeOptions); err != nil {
 		if _, ok := errors.AsType[*jsontext.SyntacticError](err); ok {
 			return page{}, fetch.NotJSON(source.NotDocumented(syntaxError(err), body))
@@ -133,8 +131,9 @@ func (r *reply) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return json.UnmarshalDecode(dec, (*plain)(r))
 }
 
-// next reads paginator.next, compacted; nil when the paginator or its next
-// is absent or null.
+// next reads paginator.next without insignificant whitespace (strings and
+// numbers as sent), so that two renderings of one cursor compare equal;
+// nil when the paginator or its next is absent or null.
 func (r *reply) next() (jsontext.Value, error) {
 	switch r.Paginator.Kind() {
 	case 0, 'n':
@@ -146,19 +145,21 @@ func (r *reply) next() (jsontext.Value, error) {
 	var p struct {
 		Next jsontext.Value `json:"next"`
 	}
-	if err := json.Unmarshal(r.Paginator, &p, source.DecodeOptions); err != nil {
-		return nil, err // cannot happen: an object of any members fits
-	}
+	_ = json.Unmarshal(r.Paginator, &p, source.DecodeOptions) // cannot fail: an object of any members fits
 	if source.IsNull(p.Next) {
 		return nil, nil
 	}
-	return compact(p.Next), nil
+	_ = p.Next.Compact(source.DecodeOptions) // cannot fail: p.Next is a valid copy
+	return p.Next, nil
 }
 
 // conversations is the data of an answer.
 type conversations struct {
-	// list holds the conversations as sent: nil when data is absent or of
-	// the wrong type, empty (not nil) when it is null.
+	// body is the answer the conversations are read from.
+	body []byte
+	// list holds the conversations as sent, each the part of body it was
+	// read from: nil when data is absent or of the wrong type, empty (not
+	// nil) when it is null.
 	list []jsontext.Value
 	// other is data when it is neither an array nor null.
 	other jsontext.Value
@@ -166,29 +167,31 @@ type conversations struct {
 
 // UnmarshalJSONFrom reads data; the last one sent counts.
 func (c *conversations) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	*c = conversations{}
+	c.list, c.other = nil, nil
 	switch dec.PeekKind() {
-	case '[':
-		c.list = []jsontext.Value{}
-		return json.UnmarshalDecode(dec, &c.list)
 	case 'n':
 		c.list = []jsontext.Value{}
 		return dec.SkipValue()
+	case '[':
+	default:
+		v, err := dec.ReadValue()
+		c.other = v.Clone()
+		return err
 	}
-	v, err := dec.ReadValue()
-	c.other = v.Clone()
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	c.list = []jsontext.Value{}
+	for dec.PeekKind() != ']' {
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		end := dec.InputOffset()
+		c.list = append(c.list, c.body[end-int64(len(v)):end:end])
+	}
+	_, err := dec.ReadToken()
 	return err
-}
-
-// compact returns a copy of the valid JSON value v without insignificant
-// whitespace (strings and numbers as sent), so that two renderings of one
-// cursor compare equal. Were v not valid, it would be returned as it is.
-func compact(v []byte) jsontext.Value {
-	c := jsontext.Value(bytes.Clone(v))
-	if c.Compact(source.DecodeOptions) != nil {
-		return v
-	}
-	return c
 }
 
 // scalar returns a JSON string's text or a JSON number's digits, and false
@@ -197,12 +200,9 @@ func compact(v []byte) jsontext.Value {
 func scalar(v jsontext.Value) (string, bool) {
 	switch v.Kind() {
 	case '"':
-		var s string
-		err := json.Unmarshal(v, &s, source.DecodeOptions)
-		return s, err == nil
+		return source.Unquote(v), true
 	case '0':
-		var f float64
-		err := json.Unmarshal(v, &f, source.DecodeOptions)
+		_, err := strconv.ParseFloat(string(v), 64)
 		return string(v), err == nil
 	}
 	return "", false
@@ -211,52 +211,31 @@ func scalar(v jsontext.Value) (string, bool) {
 // messageText renders the messages of an error answer, a valid JSON value
 // or nil. The document does not show a failed response, so every shape is
 // accepted: a string, an array (of strings or anything else), an object
-// ("key: value" pairs in the order sent), or any other JSON value as sent.
+// ("key: value" pairs in the order sent, which neither a struct nor a map
+// keeps), or any other JSON value as sent.
 func messageText(v jsontext.Value) string {
-	if source.IsNull(v) {
-		return ""
-	}
-	if s, ok := scalar(v); ok {
+	if s, ok := scalar(v); ok || source.IsNull(v) {
 		return s
 	}
-	var parts []string
-	switch v.Kind() {
-	case '[':
-		var items []jsontext.Value
-		_ = json.Unmarshal(v, &items, source.DecodeOptions) // v is a valid array
-		for _, item := range items {
-			parts = append(parts, messageText(item))
-		}
-	case '{':
-		for name, val := range members(v) {
-			parts = append(parts, name+": "+messageText(val))
-		}
-	default:
+	kind := v.Kind()
+	if kind != '[' && kind != '{' {
 		return string(v)
 	}
-	return strings.Join(parts, "; ")
-}
-
-// members yields the names (unescaped) and values (as sent) of the valid
-// JSON object v in the order sent, which neither a struct nor a map keeps.
-// A value is valid only until the next one is read.
-func members(v jsontext.Value) iter.Seq2[string, jsontext.Value] {
-	return func(yield func(string, jsontext.Value) bool) {
-		dec := jsontext.NewDecoder(bytes.NewReader(v), source.DecodeOptions)
-		if _, err := dec.ReadToken(); err != nil { // {
-			return
+	var parts []string
+	dec := jsontext.NewDecoder(bytes.NewReader(v), source.DecodeOptions)
+	_, _ = dec.ReadToken() // [ or {
+	for {
+		switch dec.PeekKind() {
+		case ']', '}', 0: // 0 would be an error, were v not valid
+			return strings.Join(parts, "; ")
 		}
-		for dec.PeekKind() == '"' {
-			tok, err := dec.ReadToken()
-			if err != nil {
-				return
-			}
-			name := tok.String() // before the next read voids tok
-			val, err := dec.ReadValue()
-			if err != nil || !yield(name, val) {
-				return
-			}
+		part := ""
+		if kind == '{' {
+			name, _ := dec.ReadToken()
+			part = name.String() + ": "
 		}
+		item, _ := dec.ReadValue()
+		parts = append(parts, part+messageText(item))
 	}
 }
 
