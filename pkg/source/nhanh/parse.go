@@ -276,21 +276,6 @@ type wireConversation struct {
 	// fallback. Earlier versions of go-json-experiment/json spelled it
 	// `json:",unknown"`, which this one ignores (TestWhatV2DoesNotDo).
 	Extra jsontext.Value `json:",embed"`
-
-	// notObject is the record when it is JSON but not an object.
-	notObject jsontext.Value
-}
-
-// UnmarshalJSONFrom reads the members of a conversation object, or keeps
-// any other JSON value in notObject (see reply.UnmarshalJSONFrom).
-func (w *wireConversation) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	if dec.PeekKind() != '{' {
-		v, err := dec.ReadValue()
-		w.notObject = v.Clone()
-		return err
-	}
-	type plain wireConversation // without this method
-	return json.UnmarshalDecode(dec, (*plain)(w))
 }
 
 // wirePool recycles wireConversations, which are large (a field per
@@ -298,21 +283,24 @@ func (w *wireConversation) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 var wirePool = sync.Pool{New: func() any { return new(wireConversation) }}
 
 // decodeConversation converts one raw conversation: a conversation of a
-// page is valid JSON, one given alone may not be. The members the schema
-// knows are read into the Conversation, every other member goes to
-// extra_json as sent. Each problem is reported, named by its member, in
-// the order problems lists them.
+// page is valid JSON, one given alone may not be; any JSON but an object
+// is only checked, for the error. The members the schema knows are read
+// into the Conversation, every other member goes to extra_json as sent.
+// Each problem is reported, named by its member, in the order problems
+// lists them.
 func decodeConversation(raw jsontext.Value) conversation {
 	c := conversation{raw: raw}
 	w := wirePool.Get().(*wireConversation)
 	defer wirePool.Put(w)
 	*w = wireConversation{}
-	if err := json.Unmarshal(raw, w, source.DecodeOptions); err != nil {
-		c.err = fmt.Errorf("conversation (id unknown): %w", syntaxError(err))
-		return c
+	var err error
+	if raw.Kind() == '{' {
+		err = json.Unmarshal(raw, w, source.DecodeOptions)
+	} else if err = json.Unmarshal(raw, new(jsontext.Value), source.DecodeOptions); err == nil {
+		err = fmt.Errorf("the record is %s, want a JSON object", source.JSONTypeArticle(raw))
 	}
-	if w.notObject != nil {
-		c.err = fmt.Errorf("conversation (id unknown): the record is %s, want a JSON object", source.JSONTypeArticle(w.notObject))
+	if err != nil {
+		c.err = fmt.Errorf("conversation (id unknown): %w", syntaxError(err))
 		return c
 	}
 	c.id, c.updated = string(w.ID.value), w.UpdatedAt.value
