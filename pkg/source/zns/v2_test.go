@@ -18,7 +18,7 @@ import (
 )
 
 // TestV2StopsAtTheFirstWrongType shows why wire reads every member as a
-// jsontext.Value and checks its type itself: decoding into Go types, v2
+// span of the input and checks its type itself: decoding into Go types, v2
 // gives up at the first member of the wrong type. eTelecom sends members
 // in name order, so a bad delivery_status comes before "id" and
 // "updated_at", and the record would go to the dead-letter topic without
