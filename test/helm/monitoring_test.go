@@ -395,6 +395,7 @@ func TestDashboard(t *testing.T) {
 		"connector_records_written_total", "connector_records_polled_total", "connector_source_lag_seconds",
 		"connector_poll_errors_total", "connector_http_request_failures_total", "connector_transactions_total",
 		"connector_transaction_duration_seconds_bucket", "connector_dlq_records_total", "connector_source_state", "connector_ready",
+		"connector_source_newest_record_timestamp_seconds",
 	} {
 		if !used[m] {
 			t.Errorf("no panel shows %s", m)
