@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	devconfig "github.com/vnstream/connector/config"
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/kafka"
@@ -33,7 +34,7 @@ func devCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o devOptions
-	fs.StringVar(&o.config, "c", "config/dev.yaml", "configuration file; DEV_* variables are set by this command")
+	fs.StringVar(&o.config, "c", "", "configuration file (default: config/dev.yaml, embedded in the binary); DEV_* variables are set by this command")
 	fs.StringVar(&o.dir, "dir", ".connector-dev", "where the embedded Kafka keeps its data; a restart resumes from it")
 	fs.IntVar(&o.kafkaPort, "kafka-port", 19092, "port of the embedded Kafka on 127.0.0.1 (0 picks a free one)")
 	fs.StringVar(&o.listen, "http", "127.0.0.1:8080", "address of /metrics, /healthz and /readyz")
@@ -50,9 +51,13 @@ func devCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // dev runs the embedded default: kfake, the simulators and the connector.
 func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
-	raw, err := os.ReadFile(o.config)
-	if err != nil {
-		return fmt.Errorf("%w (run it from the repository root, or pass -c)", err)
+	raw, name := devconfig.Dev, "config/dev.yaml (embedded)"
+	if o.config != "" {
+		var err error
+		if raw, err = os.ReadFile(o.config); err != nil {
+			return err
+		}
+		name = o.config
 	}
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return err
@@ -82,7 +87,7 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 		return os.LookupEnv(k)
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", o.config, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 
 	fmt.Fprintf(stdout, "embedded Kafka on %s (data in %s), endpoints on http://%s\n", broker.Addrs()[0], filepath.Join(o.dir, "kafka"), o.listen)

@@ -90,15 +90,17 @@ var eventLine = regexp.MustCompile(`(\S+) → \S+: (\d+) event\(s\) \[([^\]]*)\]
 // devSources are the sources of config/dev.yaml.
 var devSources = []string{"tiki-demo", "interits-zns-demo", "etelecom-zns-demo", "nxlink-cdp-demo", "nhanh-vpage-demo"}
 
-// runDev runs dev until stop reports true on its output or 2 minutes pass (generous: CI runs every package at once under -race).
-func runDev(t *testing.T, dir string, stop func(out string) bool) string {
+// runDev runs dev on the configuration file config ("" for the embedded
+// config/dev.yaml) until stop reports true on its output or 2 minutes pass
+// (generous: CI runs every package at once under -race).
+func runDev(t *testing.T, dir, config string, stop func(out string) bool) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- dev(ctx, devOptions{config: "../../config/dev.yaml", dir: dir, listen: "127.0.0.1:0",
+		done <- dev(ctx, devOptions{config: config, dir: dir, listen: "127.0.0.1:0",
 			backlog: 300, every: 100 * time.Millisecond}, &out, &errOut)
 	}()
 	deadline := time.After(2 * time.Minute)
@@ -148,12 +150,19 @@ func every(cond func(source string) bool, skip ...string) bool {
 	return true
 }
 
+// The first run reads the embedded config/dev.yaml from a directory that
+// is not the repository's; the second the file, named with -c.
 func TestDevBackfillsStreamsAndResumes(t *testing.T) {
+	file, err := filepath.Abs("../../config/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
+	t.Chdir(t.TempDir())
 	// The simulators change random records live, some before the backfill
 	// reaches them: those come out as u, not r.
 	const backlog, changedEarly = 300, 30
-	out := runDev(t, dir, func(out string) bool {
+	out := runDev(t, dir, "", func(out string) bool {
 		return every(func(s string) bool { return count(out, s, "r") >= backlog-changedEarly && count(out, s, "c") >= 2 }) &&
 			count(out, "tiki-demo", "r") == backlog &&
 			every(func(s string) bool { return count(out, s, "u") >= 2 }, "tiki-demo")
@@ -167,7 +176,7 @@ func TestDevBackfillsStreamsAndResumes(t *testing.T) {
 		}
 	}
 	// The second run resumes: no backfill again, only new and changed records.
-	out = runDev(t, dir, func(out string) bool { return every(func(s string) bool { return count(out, s, "c") >= 2 }) })
+	out = runDev(t, dir, file, func(out string) bool { return every(func(s string) bool { return count(out, s, "c") >= 2 }) })
 	for _, s := range devSources {
 		if r := count(out, s, "r"); r != 0 {
 			t.Errorf("second run: %s re-read %d backfilled records:\n%s", s, r, out)
