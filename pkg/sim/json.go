@@ -39,16 +39,3 @@ func CloneJSON(m map[string]json.RawMessage) map[string]json.RawMessage {
 	}
 	return out
 }
-
-// Digits reports whether s is a non-empty string of ASCII digits.
-func Digits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}

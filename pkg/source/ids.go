@@ -34,7 +34,7 @@ func TrimZeros(s string) string {
 // their text, so "007" and "7" stay apart), before the others, which
 // order as text.
 func OrderIDs(a, b string) int {
-	an, bn := numeric(a), numeric(b)
+	an, bn := Digits(a), Digits(b)
 	switch {
 	case an && bn:
 		if c := CompareIDs(a, b); c != 0 {
@@ -48,8 +48,8 @@ func OrderIDs(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// numeric reports whether s is a non-empty run of ASCII digits.
-func numeric(s string) bool {
+// Digits reports whether s is a non-empty run of ASCII digits.
+func Digits(s string) bool {
 	if s == "" {
 		return false
 	}

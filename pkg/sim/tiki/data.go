@@ -158,7 +158,7 @@ func newEntry(r Response) *entry {
 // mustBeID panics unless id, the what of a response, is a number without
 // leading zeros.
 func mustBeID(what, id string) {
-	if !sim.Digits(id) || source.TrimZeros(id) != id {
+	if !source.Digits(id) || source.TrimZeros(id) != id {
 		panic(fmt.Sprintf("tikisim: %s %q is not a number without leading zeros", what, id))
 	}
 }

@@ -242,7 +242,7 @@ func parseQuery(raw string) (query, error) {
 		return query{}, errors.New("form_ids is required")
 	}
 	for f := range strings.SplitSeq(ids, ",") {
-		if !sim.Digits(f) {
+		if !source.Digits(f) {
 			return query{}, errors.New("form_ids must be comma separated numeric ids")
 		}
 		if f = source.TrimZeros(f); !slices.Contains(q.forms, f) {
@@ -256,7 +256,7 @@ func parseQuery(raw string) (query, error) {
 		return query{}, errors.New("size must be between 1 and 500")
 	}
 	if v.Has("lt_id") {
-		if q.ltID = v.Get("lt_id"); !sim.Digits(q.ltID) {
+		if q.ltID = v.Get("lt_id"); !source.Digits(q.ltID) {
 			return query{}, errors.New("lt_id must be a numeric id")
 		}
 		q.ltID = source.TrimZeros(q.ltID)

@@ -183,11 +183,11 @@ func (s *Sim) RecordIDs() []string {
 // validate checks a record given to Add.
 func (r *Record) validate() error {
 	switch {
-	case !sim.Digits(r.ID) || (len(r.ID) > 1 && r.ID[0] == '0'):
+	case !source.Digits(r.ID) || (len(r.ID) > 1 && r.ID[0] == '0'):
 		return fmt.Errorf("message id %q is not a number without leading zeros", r.ID)
 	case r.CreatedAt.IsZero() || r.UpdatedAt.IsZero():
 		return fmt.Errorf("message %s has no created_at or updated_at", r.ID)
-	case r.TemplateID != "" && !sim.Digits(r.TemplateID):
+	case r.TemplateID != "" && !source.Digits(r.TemplateID):
 		return fmt.Errorf("template_id %q of message %s is not a number", r.TemplateID, r.ID)
 	case r.TemplateData != nil && !validJSON(r.TemplateData, '{'):
 		return fmt.Errorf("template_data of message %s is not a JSON object", r.ID)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/sim"
+	"github.com/vnstream/connector/pkg/source"
 )
 
 // ict is the zone InterITS writes times in (Indochina Time, UTC+7).
@@ -54,7 +55,7 @@ func (o *object) str(name, v string) {
 // id writes an id as a JSON number when asNumber and it is numeric, as a
 // string otherwise.
 func (o *object) id(name, v string, asNumber bool) {
-	if asNumber && sim.Digits(v) {
+	if asNumber && source.Digits(v) {
 		o.key(name)
 		o.b = append(o.b, v...)
 		o.done()

@@ -234,7 +234,7 @@ func decodeCursor(c string) (position, error) {
 	}
 	serial, err1 := strconv.Atoi(parts[0])
 	nanos, err2 := strconv.ParseInt(parts[1], 10, 64)
-	if err1 != nil || err2 != nil || serial < 0 || (parts[2] != "" && !sim.Digits(parts[2])) {
+	if err1 != nil || err2 != nil || serial < 0 || (parts[2] != "" && !source.Digits(parts[2])) {
 		return position{}, bad
 	}
 	p := position{serial: serial, id: parts[2]}

@@ -3,7 +3,6 @@ package tiki
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
@@ -67,7 +66,7 @@ func (s *Settings) Check(add func(setting, problem string)) {
 		add("form_ids", "at least one form id is required")
 	}
 	for i, id := range s.FormIDs {
-		if strings.Trim(id, "0123456789") != "" || id == "" {
+		if !source.Digits(id) {
 			add("form_ids["+strconv.Itoa(i)+"]", fmt.Sprintf("%q: must be a numeric id", id))
 		}
 	}
