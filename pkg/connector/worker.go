@@ -37,24 +37,33 @@ type worker struct {
 	// other sources of its task go on.
 	backoff *backoff.ExponentialBackOff
 	retryAt time.Time
-	// placed is the offset the source's position in the status was last
-	// computed from.
-	placed source.Offset
+	// placed is the offset watermark was read from (poll.Watermark): it
+	// is read once per offset, not on every poll.
+	placed    source.Offset
+	watermark time.Time
 }
 
 // horizoner is a source that tells how far a poll starting now may read
 // (poll.Engine).
 type horizoner interface{ Horizon() time.Time }
 
-// position is how far a source has read once its poll returned off:
-// the offset's watermark, or the horizon the poll started at (zero when
-// unknown) when it left nothing waiting and the watermark is behind it.
-func position(off source.Offset, more bool, horizon time.Time) time.Time {
-	wm, _ := poll.Watermark(off)
+// position is how far a source has read once its poll returned an
+// offset whose watermark is wm: wm, or the horizon the poll started at
+// (zero when unknown) when it left nothing waiting and wm is behind it.
+func position(wm time.Time, more bool, horizon time.Time) time.Time {
 	if !more && horizon.After(wm) {
 		return horizon.UTC()
 	}
 	return wm
+}
+
+// place reads the watermark of w.offset, when it is not the offset it was
+// last read from.
+func (w *worker) place() {
+	if !bytes.Equal(w.placed, w.offset) {
+		w.watermark, _ = poll.Watermark(w.offset)
+		w.placed = w.offset
+	}
 }
 
 // newBackoff is a jittered exponential backoff from initial up to max
@@ -76,8 +85,8 @@ func (w *worker) run(ctx context.Context, p *kafka.Producer, end context.CancelC
 	if !bytes.Equal(w.placed, w.offset) {
 		// The task read an offset other than the one the position was
 		// computed from (first session, another owner, offsets -force).
-		board.update(w.cfg.Name, func(s *SourceStatus) { s.Position = position(w.offset, true, time.Time{}) })
-		w.placed = w.offset
+		w.place()
+		board.update(w.cfg.Name, func(s *SourceStatus) { s.Position = w.watermark })
 	}
 	if !sleep(ctx, time.Until(w.retryAt)) {
 		return false
@@ -154,7 +163,7 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 	}
 	if len(records) == 0 && bytes.Equal(next, w.offset) {
 		m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
-		w.c.status.committed(w.cfg.Name, w.offset, position(w.offset, more, horizon), time.Time{})
+		w.c.status.committed(w.cfg.Name, w.offset, position(w.watermark, more, horizon), time.Time{})
 		return wait, nil
 	}
 	enc, err := w.encode(records)
@@ -181,8 +190,9 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 		w.log.Warn("the offset remembers only the newest versions of the overlap; the next poll may write the older ones again",
 			"dropped", n, "kept", poll.MaxSeen, "hint", "shorten the source's overlap")
 	}
-	w.offset, w.placed = next, next
-	w.c.status.committed(w.cfg.Name, next, position(next, more, horizon), enc.newest)
+	w.offset = next
+	w.place()
+	w.c.status.committed(w.cfg.Name, next, position(w.watermark, more, horizon), enc.newest)
 	if w.c.onCommit != nil {
 		w.c.onCommit(Batch{Source: w.cfg.Name, Kind: w.cfg.Kind, Topic: w.cfg.Topic, Events: enc.events, Ops: enc.ops, DLQ: enc.dlq, Offset: next})
 	}
