@@ -4,9 +4,9 @@
 // The API lists newest first and has no forward cursor, so the source
 // reads bounded time windows (the poll.Engine in window mode), walks each
 // one backwards with lt_id until an empty page, and emits the window
-// oldest first (by created_at, then integer id) in one batch. Form responses are never updated: every event
-// is a create, or a read (op r) for the responses that existed before the
-// source's first poll.
+// oldest first (by created_at, then integer id) in one batch. Form
+// responses are never updated: every event is a create, or a read (op r)
+// for the responses that existed before the source's first poll.
 //
 // Assumptions where Tiki's document is silent: from_time and to_time are
 // treated as inclusive (an exclusive bound is covered by the overlap, which
