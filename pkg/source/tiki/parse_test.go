@@ -1,6 +1,7 @@
 package tiki
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -302,39 +303,56 @@ func referenceResponse(raw []byte) (id string, want *FormResponse, extra []sourc
 }
 
 // referencePage is what parsePage must make of body, read with
-// encoding/json: the records, or the problem its error must name.
+// encoding/json: the records, or the problem its error must name. A member
+// sent twice is read in order: each must have its documented type, and
+// the last counts.
 func referencePage(body []byte) ([]json.RawMessage, string) {
 	const notDocumented, noData = "response is not the documented JSON", `response has no "data" object`
-	var top map[string]json.RawMessage
-	if json.Unmarshal(body, &top) != nil {
-		return nil, notDocumented
-	}
-	if v := top["data"]; v == nil || string(v) == "null" {
+	top, ok := sourcetest.Members(body)
+	switch {
+	case json.Valid(body) && string(bytes.TrimSpace(body)) == "null":
 		return nil, noData
-	}
-	var data map[string]json.RawMessage
-	if json.Unmarshal(top["data"], &data) != nil {
+	case !ok:
 		return nil, notDocumented
 	}
-	var total int64
 	var records, responses []json.RawMessage
-	if json.Unmarshal(orNull(data["total"]), &total) != nil ||
-		json.Unmarshal(orNull(data["data"]), &records) != nil ||
-		json.Unmarshal(orNull(data["customer_responses"]), &responses) != nil {
-		return nil, notDocumented
+	hasData := false
+	for _, m := range top {
+		if m.Name != "data" {
+			continue
+		}
+		records, responses = nil, nil
+		if hasData = string(m.Value) != "null"; !hasData {
+			continue
+		}
+		data, ok := sourcetest.Members(m.Value)
+		if !ok {
+			return nil, notDocumented
+		}
+		var total int64
+		for _, d := range data {
+			switch d.Name {
+			case "total":
+				ok = json.Unmarshal(d.Value, &total) == nil
+			case "data":
+				records = nil
+				ok = json.Unmarshal(d.Value, &records) == nil
+			case "customer_responses":
+				responses = nil
+				ok = json.Unmarshal(d.Value, &responses) == nil
+			}
+			if !ok {
+				return nil, notDocumented
+			}
+		}
+	}
+	if !hasData {
+		return nil, noData
 	}
 	if records != nil {
 		return records, ""
 	}
 	return responses, ""
-}
-
-// orNull is v, or null when v is absent.
-func orNull(v json.RawMessage) json.RawMessage {
-	if v == nil {
-		return json.RawMessage("null")
-	}
-	return v
 }
 
 // FuzzDecodePage: the one-pass read of a page gives what reading it
