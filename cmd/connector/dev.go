@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,12 +23,14 @@ import (
 
 // devOptions are the flags of `connector dev`.
 type devOptions struct {
-	config    string
-	dir       string
-	kafkaPort int
-	listen    string
-	backlog   int
-	every     time.Duration
+	config       string
+	dir          string
+	kafkaPort    int
+	registryPort int
+	singleObject bool
+	listen       string
+	backlog      int
+	every        time.Duration
 }
 
 func devCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,6 +40,8 @@ func devCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.config, "c", "", "configuration file (default: config/dev.yaml, embedded in the binary); DEV_* variables are set by this command")
 	fs.StringVar(&o.dir, "dir", ".connector-dev", "where the embedded Kafka keeps its data; a restart resumes from it")
 	fs.IntVar(&o.kafkaPort, "kafka-port", 19092, "port of the embedded Kafka on 127.0.0.1 (0 picks a free one)")
+	fs.IntVar(&o.registryPort, "registry-port", 18081, "port of the embedded schema registry on 127.0.0.1 (0 picks a free one)")
+	fs.BoolVar(&o.singleObject, "single-object", false, "run no schema registry: events use Avro single-object encoding")
 	fs.StringVar(&o.listen, "http", "127.0.0.1:8080", "address of /metrics, /healthz and /readyz")
 	fs.IntVar(&o.backlog, "backlog", 2000, "records each simulator holds at start (the backfill)")
 	fs.DurationVar(&o.every, "every", 3*time.Second, "how often each simulator receives a new record and, except Tiki's, a change to one")
@@ -77,6 +82,14 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer sims.stop()
+	var registry *devRegistry
+	if !o.singleObject {
+		if registry, err = startDevRegistry(filepath.Join(o.dir, "registry.jsonl"), o.registryPort); err != nil {
+			return err
+		}
+		defer registry.Close()
+		vars["DEV_SCHEMA_REGISTRY_URL"] = registry.url
+	}
 	vars["DEV_KAFKA_BROKER"] = broker.Addrs()[0]
 	vars["DEV_HTTP_LISTEN"] = o.listen
 	vars["DEV_START_TIME"] = epoch.Add(-72 * time.Hour).Format(time.RFC3339)
@@ -91,12 +104,26 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 	}
 
 	fmt.Fprintf(stdout, "embedded Kafka on %s (data in %s), endpoints on http://%s\n", broker.Addrs()[0], filepath.Join(o.dir, "kafka"), o.listen)
+	read := fmt.Sprintf("%s read -b %s", self(), broker.Addrs()[0])
+	switch {
+	case cfg.SchemaRegistry.URL == "":
+		fmt.Fprintln(stdout, "no schema registry: events use Avro single-object encoding")
+	case registry != nil && cfg.SchemaRegistry.URL == registry.url:
+		fmt.Fprintf(stdout, "embedded schema registry on %s (Confluent-compatible; events use its wire format)\n", registry.url)
+		read += " -registry " + registry.url
+	default:
+		read += " -registry " + cfg.SchemaRegistry.URL
+	}
 	for _, sim := range sims {
 		fmt.Fprintf(stdout, "%s simulator on %s\n", sim.name, sim.url)
 	}
 	fmt.Fprintln(stdout, "one line per committed batch of events (op r: initial backfill, c: new record, u: changed record); Ctrl-C stops cleanly")
+	var topics []string
 	for _, s := range cfg.Sources {
-		fmt.Fprintf(stdout, "read %s with: kcat -b %s -C -t %s -f '%%k %%s\\n' (Avro single-object encoded)\n", s.Name, broker.Addrs()[0], s.Topic)
+		if !slices.Contains(topics, s.Topic) {
+			topics = append(topics, s.Topic)
+			fmt.Fprintf(stdout, "read %s as JSON (-f follows): %s %s\n", s.Topic, read, s.Topic)
+		}
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -126,6 +153,15 @@ func dev(ctx context.Context, o devOptions, stdout, stderr io.Writer) error {
 	err = c.Run(ctx)
 	fmt.Fprintln(stdout, "stopped; run again to resume from the committed offsets")
 	return err
+}
+
+// self is how the user ran this binary, to print commands they can paste:
+// "go run ./cmd/connector" when go run built it into a temporary directory.
+func self() string {
+	if strings.Contains(os.Args[0], "go-build") {
+		return "go run ./cmd/connector"
+	}
+	return os.Args[0]
 }
 
 // summary is the line printed per committed batch that holds events.

@@ -6,6 +6,7 @@
 //	connector validate -c FILE  check a configuration file and exit
 //	connector offsets ...       list, reset or set the sources' committed offsets
 //	connector schemas ...       print the embedded schemas, check them against the registry
+//	connector read ... TOPIC    print a topic's events as JSON, one per line
 //	connector version           print the version, VCS revision and Go version
 package main
 
@@ -41,6 +42,8 @@ Usage:
   connector schemas print|check
                                the embedded Avro schemas; their compatibility
                                with the schema registry
+  connector read (-c FILE | -b BROKERS) [-registry URL] [-f] [-n COUNT] TOPIC
+                               print TOPIC's committed events as JSON, one per line
   connector version            print the version, VCS revision and Go version
 
 Run "connector COMMAND -h" for a command's flags.
@@ -71,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = offsetsCmd(ctx, args[1:], stdout, stderr)
 	case "schemas":
 		err = schemasCmd(ctx, args[1:], stdout, stderr)
+	case "read":
+		err = readCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionLine())
 	case "help", "-h", "--help":

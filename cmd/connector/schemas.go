@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/twmb/franz-go/pkg/sr"
-
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/schema"
@@ -98,20 +96,15 @@ func printSchemas(set *schema.Set, args []string, stdout io.Writer) error {
 var errIncompatible = errors.New("incompatible schemas found")
 
 func checkSchemas(ctx context.Context, cfg *config.Config, set *schema.Set, stdout io.Writer) error {
-	r := cfg.SchemaRegistry
-	if r.URL == "" {
+	cl, err := connector.RegistryClient(cfg.SchemaRegistry)
+	switch {
+	case err != nil:
+		return err
+	case cl == nil:
 		fmt.Fprintln(stdout, "no schema_registry.url: events use Avro single-object encoding, with the embedded schemas; nothing to check")
 		return nil
 	}
-	opts := []sr.ClientOpt{sr.URLs(r.URL)}
-	if r.Username != "" {
-		opts = append(opts, sr.BasicAuth(r.Username, r.Password.Value()))
-	}
-	cl, err := sr.NewClient(opts...)
-	if err != nil {
-		return err
-	}
-	compat, err := schema.ParseCompatibility(r.Compatibility)
+	compat, err := schema.ParseCompatibility(cfg.SchemaRegistry.Compatibility)
 	if err != nil {
 		return err
 	}

@@ -36,11 +36,29 @@ type toolEnv struct {
 
 func newToolEnv(t *testing.T, registry string) toolEnv {
 	t.Helper()
+	return toolEnvOn(t, testBrokers(t, false), "tools", "tiki.lead.form-responses", registry)
+}
+
+// testBrokers is KAFKA_BROKERS when set and real (test/kafka/start.sh),
+// else a kfake broker that the test stops.
+func testBrokers(t *testing.T, real bool) string {
+	t.Helper()
+	if brokers := os.Getenv("KAFKA_BROKERS"); brokers != "" && real {
+		return brokers
+	}
 	broker, err := kfake.NewCluster(kfake.NumBrokers(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(broker.Close)
+	return broker.ListenAddrs()[0]
+}
+
+// toolEnvOn is a toolEnv for the connector name on brokers, its one
+// source writing to topic, its offsets topic connector-offsets for tools
+// (the default) and <name>-offsets otherwise.
+func toolEnvOn(t *testing.T, brokers, name, topic, registry string) toolEnv {
+	t.Helper()
 	sim := tikisim.New("cid", "tool-secret")
 	now := time.Now().UTC().Truncate(time.Second)
 	for i := range 30 {
@@ -53,9 +71,14 @@ func newToolEnv(t *testing.T, registry string) toolEnv {
 	if registry != "" {
 		reg = "schema_registry:\n  url: " + registry + "\n"
 	}
-	yaml := fmt.Sprintf(`name: tools
+	offsets := "connector-offsets"
+	if name != "tools" {
+		offsets = name + "-offsets"
+	}
+	yaml := fmt.Sprintf(`name: %s
 kafka:
   brokers: [%q]
+  offsets_topic: %s
   offsets_partitions: 2
   replication_factor: 1
 http:
@@ -63,6 +86,7 @@ http:
 %ssources:
   - name: leads
     kind: tiki_lead
+    topic: %s
     poll_interval: 200ms
     http: {rate_limit: 1000}
     tiki:
@@ -73,7 +97,7 @@ http:
       start_time: %s
       lag: 1s
       overlap: 2s
-`, broker.ListenAddrs()[0], reg, srv.URL, now.Add(-2*time.Hour).Format(time.RFC3339))
+`, name, brokers, offsets, reg, topic, srv.URL, now.Add(-2*time.Hour).Format(time.RFC3339))
 	file, cfg := writeConfig(t, yaml)
 	return toolEnv{file: file, cfg: cfg}
 }
@@ -245,15 +269,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 // offset, rather than committing from what it held before. It runs on
 // KAFKA_BROKERS when set (test/kafka/start.sh), on kfake otherwise.
 func TestForceTakesEffectWhateverSharesTheTask(t *testing.T) {
-	brokers := os.Getenv("KAFKA_BROKERS")
-	if brokers == "" {
-		broker, err := kfake.NewCluster(kfake.NumBrokers(1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(broker.Close)
-		brokers = broker.ListenAddrs()[0]
-	}
+	brokers := testBrokers(t, true)
 	name := fmt.Sprintf("shared-%06x", rand.Uint32()&0xffffff)
 	sim := tikisim.New("cid", "tool-secret")
 	now := time.Now().UTC().Truncate(time.Second)

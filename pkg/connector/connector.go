@@ -337,6 +337,19 @@ func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 	return tasks, nil
 }
 
+// RegistryClient is a client of the configured schema registry, with its
+// basic auth; nil without schema_registry.url.
+func RegistryClient(r config.SchemaRegistry) (*sr.Client, error) {
+	if r.URL == "" {
+		return nil, nil
+	}
+	opts := []sr.ClientOpt{sr.URLs(r.URL)}
+	if r.Username != "" {
+		opts = append(opts, sr.BasicAuth(r.Username, r.Password.Value()))
+	}
+	return sr.NewClient(opts...)
+}
+
 // codecs builds each source's serializer: the Confluent wire format with a
 // registry, Avro single-object encoding without.
 func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error) {
@@ -344,18 +357,11 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 	if err != nil {
 		return nil, &permanentError{err}
 	}
-	var reg *sr.Client
-	r := c.cfg.SchemaRegistry
-	if r.URL != "" {
-		opts := []sr.ClientOpt{sr.URLs(r.URL)}
-		if r.Username != "" {
-			opts = append(opts, sr.BasicAuth(r.Username, r.Password.Value()))
-		}
-		if reg, err = sr.NewClient(opts...); err != nil {
-			return nil, &permanentError{err}
-		}
+	reg, err := RegistryClient(c.cfg.SchemaRegistry)
+	if err != nil {
+		return nil, &permanentError{err}
 	}
-	compat, err := schema.ParseCompatibility(r.Compatibility)
+	compat, err := schema.ParseCompatibility(c.cfg.SchemaRegistry.Compatibility)
 	if err != nil {
 		return nil, &permanentError{err}
 	}

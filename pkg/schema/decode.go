@@ -44,6 +44,11 @@ func (d *Decoder) Decode(ctx context.Context, b []byte, v any) error {
 	if err != nil {
 		return err
 	}
+	return d.read(s, payload, v)
+}
+
+// read decodes payload, which must hold exactly one value of s, into v.
+func (d *Decoder) read(s avro.Schema, payload []byte, v any) error {
 	r := avro.NewReader(nil, 0, avro.WithReaderConfig(d.api)).Reset(payload)
 	r.ReadVal(s, v)
 	if r.Error != nil {
