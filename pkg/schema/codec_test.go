@@ -56,6 +56,20 @@ func fixedEvent() (tiki.Key, *schema.Envelope) {
 	}
 }
 
+// fixedFrames are the key and value frames c writes for fixedEvent.
+func fixedFrames(t *testing.T, c *schema.Codec) (key, value []byte) {
+	t.Helper()
+	k, env := fixedEvent()
+	key, err := c.AppendKey(nil, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if value, err = c.AppendValue(nil, env); err != nil {
+		t.Fatal(err)
+	}
+	return key, value
+}
+
 func newSingleObjectCodec(t testing.TB) (*schema.Set, *schema.Codec) {
 	t.Helper()
 	set, e := loadTiki(t)
@@ -183,15 +197,7 @@ func TestAfterByValue(t *testing.T) {
 
 func TestGoldenFrames(t *testing.T) {
 	_, c := newSingleObjectCodec(t)
-	key, env := fixedEvent()
-	kb, err := c.AppendKey(nil, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vb, err := c.AppendValue(nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kb, vb := fixedFrames(t, c)
 	got := fmt.Sprintf("key %s\n%s\nvalue %s\n%s", c.KeySchema(), hex.Dump(kb), c.ValueSchema(), hex.Dump(vb))
 
 	golden := filepath.Join("testdata", "tiki_form_response.golden")

@@ -17,15 +17,7 @@ import (
 // nullable extra_json without branch names, the timestamp as RFC 3339.
 func TestDecodeJSONEnvelope(t *testing.T) {
 	set, c := newSingleObjectCodec(t)
-	key, env := fixedEvent()
-	kb, err := c.AppendKey(nil, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vb, err := c.AppendValue(nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kb, vb := fixedFrames(t, c)
 	d := schema.NewDecoder(set, nil)
 	got, err := d.DecodeJSON(context.Background(), kb)
 	if want := `{"id":"1234567890123"}`; err != nil || string(got) != want {
