@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
@@ -20,8 +22,10 @@ const schemasUsage = `usage:
                                      .avsc for ENTITY key or value, else one JSON
                                      object {"ENTITY": {"key": ..., "value": ...}}
   connector schemas check -c FILE    check the embedded schemas of every configured
-                                     source against the registry's latest versions
-                                     (schema_registry.compatibility), registering nothing
+                                     source against the registry's latest versions,
+                                     as the connector does (schema_registry.compatibility)
+                                     and as the registry does (the subject's level, or
+                                     the global one), registering nothing
 `
 
 // schemasCmd runs `connector schemas ...`.
@@ -45,9 +49,12 @@ func schemasCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return printSchemas(set, args[1:], stdout)
 	case "check":
-		file, err := configFlag("schemas check", `Checks each embedded value schema against the latest version registered
-for its topic in the configuration's schema registry, at the configured
-compatibility, and registers nothing.`, args[1:], stderr)
+		file, err := configFlag("schemas check", `Checks each embedded key and value schema against the latest version
+registered for its topic in the configuration's schema registry twice: as
+the connector checks before registering (schema_registry.compatibility),
+and by asking the registry, which applies the subject's own level or else
+its global one. Prints both verdicts and the level; registers nothing;
+exits 1 when either finds a schema incompatible.`, args[1:], stderr)
 		if err != nil {
 			return err
 		}
@@ -109,7 +116,12 @@ func checkSchemas(ctx context.Context, cfg *config.Config, set *schema.Set, stdo
 		return err
 	}
 	failed := false
+	var topics []string
 	for _, s := range cfg.Sources {
+		if slices.Contains(topics, s.Topic) {
+			continue
+		}
+		topics = append(topics, s.Topic)
 		e, err := set.Entity(connector.Entity(s.Kind))
 		if err != nil {
 			return err
@@ -119,13 +131,36 @@ func checkSchemas(ctx context.Context, cfg *config.Config, set *schema.Set, stdo
 				return err
 			}
 			failed = true
-			fmt.Fprintf(stdout, "%s (%s): INCOMPATIBLE\n  %v\n", s.Topic, e.Name, err)
-			continue
+			fmt.Fprintf(stdout, "%s (%s): INCOMPATIBLE (connector's %s check)\n  %v\n", s.Topic, e.Name, compat, err)
+		} else {
+			fmt.Fprintf(stdout, "%s (%s): %s compatible with the latest registered versions (connector's check)\n", s.Topic, e.Name, compat)
 		}
-		fmt.Fprintf(stdout, "%s (%s): %s compatible with the latest registered versions\n", s.Topic, e.Name, compat)
+		for _, sub := range []struct{ subject, text string }{{s.Topic + "-key", e.KeyText}, {s.Topic + "-value", e.ValueText}} {
+			v, err := schema.AskRegistry(ctx, cl, sub.subject, sub.text)
+			if err != nil {
+				return err
+			}
+			failed = failed || !v.Compatible
+			fmt.Fprintf(stdout, "  registry, %s: %s\n", sub.subject, verdictLine(v))
+		}
 	}
 	if failed {
 		return errIncompatible
 	}
 	return nil
+}
+
+// verdictLine says a registry's verdict and the level it applied.
+func verdictLine(v schema.Verdict) string {
+	whose := "the subject's own level"
+	if v.Global {
+		whose = "the global level, the subject has none of its own"
+	}
+	switch {
+	case v.First:
+		return fmt.Sprintf("compatible (no versions yet) at %s (%s)", v.Level, whose)
+	case v.Compatible:
+		return fmt.Sprintf("compatible at %s (%s)", v.Level, whose)
+	}
+	return fmt.Sprintf("INCOMPATIBLE at %s (%s): %s", v.Level, whose, strings.Join(v.Messages, "; "))
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -218,9 +219,29 @@ func TestSchemasCommands(t *testing.T) {
 	if code, out := cli("schemas", "print", "nope/nothing"); code != 1 || !strings.Contains(out, "nope/nothing") {
 		t.Fatalf("print unknown = %d %q", code, out)
 	}
-	if code, out := cli("schemas", "check", "-c", e.file); code != 0 || !strings.Contains(out, "BACKWARD compatible") {
+	if code, out := cli("schemas", "check", "-c", e.file); code != 0 || !strings.Contains(out, "BACKWARD compatible") ||
+		!strings.Contains(out, "registry, tiki.lead.form-responses-value: compatible") || !strings.Contains(out, "at BACKWARD (the global level, the subject has none of its own)") {
 		t.Fatalf("check with an empty registry = %d %q", code, out)
 	}
+	// The registry's own verdict and level count too: here the subject's
+	// level is FORWARD and the registry refuses what the connector accepts.
+	if err := reg.SetCompat("tiki.lead.form-responses-value", sr.CompatForward); err != nil {
+		t.Fatal(err)
+	}
+	reg.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasPrefix(r.URL.Path, "/compatibility/subjects/tiki.lead.form-responses-value/") {
+			return false
+		}
+		fmt.Fprint(w, `{"is_compatible":false,"messages":["reader field form_id has no default"]}`)
+		return true
+	})
+	code, out = cli("schemas", "check", "-c", e.file)
+	if code != 1 || !strings.Contains(out, "BACKWARD compatible with the latest registered versions (connector's check)") ||
+		!strings.Contains(out, "registry, tiki.lead.form-responses-value: INCOMPATIBLE at FORWARD (the subject's own level): reader field form_id has no default") ||
+		!strings.Contains(out, "registry, tiki.lead.form-responses-key: compatible") {
+		t.Fatalf("check against a registry that refuses = %d %q", code, out)
+	}
+	reg.ClearInterceptors()
 
 	set, err := schema.Load(schemas.FS)
 	if err != nil {
@@ -236,7 +257,7 @@ func TestSchemasCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out = cli("schemas", "check", "-c", e.file)
-	if code != 1 || !strings.Contains(out, "INCOMPATIBLE") || !strings.Contains(out, "form_id") {
+	if code != 1 || !strings.Contains(out, "INCOMPATIBLE (connector's BACKWARD check)") || !strings.Contains(out, "form_id") {
 		t.Fatalf("check against an incompatible latest = %d %q", code, out)
 	}
 	if subjects, _ := cl.Subjects(context.Background()); len(subjects) != 1 {

@@ -379,8 +379,8 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 			codec, err = schema.NewRegistryCodec(ctx, reg, s.Topic, e, p.Value, compat)
 		}
 		if err != nil {
-			if errors.Is(err, schema.ErrIncompatible) {
-				return nil, &permanentError{err}
+			if errors.Is(err, schema.ErrIncompatible) || errors.Is(err, schema.ErrRefused) {
+				return nil, &permanentError{fmt.Errorf("source %s: %w", s.Name, err)}
 			}
 			return nil, fmt.Errorf("source %s: %w", s.Name, err)
 		}

@@ -2,6 +2,9 @@ package connector_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -120,4 +123,49 @@ func TestStatesMatchTheMetricLabels(t *testing.T) {
 			t.Errorf("state %q is not a connector_source_state label value", s)
 		}
 	}
+}
+
+// A registry that refuses the schema (409, as a registry whose own level
+// for the subject the schema breaks answers) ends the run with the
+// registry's message; one that answers 503 is waited for, its error shown
+// in /status, until it answers.
+func TestRegistryRefusalEndsTheRunAnOutageDoesNot(t *testing.T) {
+	addrs := testBrokers(t)
+	_, url := newSim(t)
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	answer := func(status int, body string) srfake.Interceptor {
+		return func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/versions") {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, body)
+			return true
+		}
+	}
+	cfg := testConfig(t, addrs, nil, "schema_registry:\n  url: "+reg.URL()+"\n",
+		tikiSource{name: "tiki-refused", url: url, start: time.Now().Add(-time.Hour)})
+
+	reg.Intercept(answer(http.StatusConflict, `{"error_code":409,"message":"Incompatible artifact: RuleViolationException"}`))
+	err := refusal(t, cfg)
+	if !errors.Is(err, schema.ErrRefused) || !strings.Contains(err.Error(), "HTTP 409") || !strings.Contains(err.Error(), "Incompatible artifact: RuleViolationException") ||
+		!strings.Contains(err.Error(), "tiki-refused") {
+		t.Fatalf("Run against a registry answering 409 = %v, want the refusal with its message", err)
+	}
+
+	reg.ClearInterceptors()
+	reg.Intercept(answer(http.StatusServiceUnavailable, `{"error_code":50003,"message":"registry is restarting"}`))
+	r := start(t, cfg)
+	waitFor(t, "the outage in /status", 30*time.Second, func() bool {
+		_, body := get(t, r.c.Handler(), "/status")
+		return strings.Contains(body, "registry is restarting")
+	})
+	if r.c.Ready() {
+		t.Fatal("ready while the registry answers 503")
+	}
+	reg.ClearInterceptors()
+	waitFor(t, "readiness once the registry answers", 30*time.Second, r.c.Ready)
+	r.stop(t)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -96,6 +98,29 @@ type incompatible struct{ error }
 func (incompatible) Is(target error) bool { return target == ErrIncompatible }
 func (e incompatible) Unwrap() error      { return e.error }
 
+// ErrRefused marks a request the registry answered with a client error
+// that asking again cannot change: 409 (the schema is incompatible at the
+// registry's own level), 422 (it is invalid for the registry), 401 and 403
+// (credentials), any 4xx but 404, 408 and 429. The connector must not
+// start until someone acts; 5xx answers and network errors are retried.
+var ErrRefused = errors.New("refused by the schema registry")
+
+// refused is an error that errors.Is matches with ErrRefused.
+type refused struct{ error }
+
+func (refused) Is(target error) bool { return target == ErrRefused }
+func (e refused) Unwrap() error      { return e.error }
+
+// classify marks err as refused when the registry's answer was one.
+func classify(err error) error {
+	var re *sr.ResponseError
+	if !errors.As(err, &re) || re.StatusCode < 400 || re.StatusCode >= 500 ||
+		re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusRequestTimeout || re.StatusCode == http.StatusTooManyRequests {
+		return err
+	}
+	return refused{fmt.Errorf("refused by the registry (HTTP %d, error code %d): %w", re.StatusCode, re.ErrorCode, err)}
+}
+
 // CheckRegistry checks the entity's key and envelope schemas against the
 // latest registered versions of <topic>-key and <topic>-value as compat
 // says, without registering anything. A subject without versions passes.
@@ -121,7 +146,7 @@ func check(ctx context.Context, cl *sr.Client, subject string, s avro.Schema, co
 	case isNotFound(err): // first registration
 		return nil
 	case err != nil:
-		return fmt.Errorf("schema registry: subject %q: fetch latest version: %w", subject, err)
+		return fmt.Errorf("schema registry: subject %q: fetch latest version: %w", subject, classify(err))
 	}
 	if err := checkLatest(latest, s, compat); err != nil {
 		return fmt.Errorf("schema registry: subject %q: %w", subject, err)
@@ -137,7 +162,7 @@ func register(ctx context.Context, cl *sr.Client, subject, text string, s avro.S
 	}
 	id, err := cl.RegisterSchema(ctx, subject, sr.Schema{Schema: text, Type: sr.TypeAvro}, -1, -1)
 	if err != nil {
-		return 0, fmt.Errorf("schema registry: subject %q: register: %w", subject, err)
+		return 0, fmt.Errorf("schema registry: subject %q: register: %w", subject, classify(err))
 	}
 	return id, nil
 }
@@ -145,7 +170,49 @@ func register(ctx context.Context, cl *sr.Client, subject, text string, s avro.S
 func isNotFound(err error) bool {
 	var re *sr.ResponseError
 	return errors.As(err, &re) &&
-		(re.ErrorCode == sr.ErrSubjectNotFound.Code || re.ErrorCode == sr.ErrVersionNotFound.Code)
+		(re.ErrorCode == sr.ErrSubjectNotFound.Code || re.ErrorCode == sr.ErrVersionNotFound.Code ||
+			re.ErrorCode == sr.ErrSubjectLevelCompatibilityNotConfigured.Code)
+}
+
+// Verdict is a registry's own answer on registering a schema under a
+// subject.
+type Verdict struct {
+	// Level is the compatibility level the registry applies to the
+	// subject: the subject's own, or else the global one (Global).
+	Level  string
+	Global bool
+	// Compatible is the registry's answer against the subject's latest
+	// version; true for a subject without versions (First).
+	Compatible, First bool
+	// Messages are the registry's reasons, when it gives them.
+	Messages []string
+}
+
+// AskRegistry asks the registry which compatibility level applies to
+// subject (GET /config/<subject>, else /config) and whether text may be
+// registered under it (POST /compatibility/subjects/<subject>/versions/latest,
+// verbose), registering nothing.
+func AskRegistry(ctx context.Context, cl *sr.Client, subject, text string) (Verdict, error) {
+	var v Verdict
+	own := sr.WithParams(ctx, sr.RawParams(url.Values{"defaultToGlobal": {"false"}}))
+	level := cl.Compatibility(own, subject)[0]
+	if isNotFound(level.Err) {
+		level, v.Global = cl.Compatibility(ctx)[0], true
+	}
+	if level.Err != nil {
+		return v, fmt.Errorf("schema registry: subject %q: compatibility level: %w", subject, classify(level.Err))
+	}
+	v.Level = level.Level.String()
+	check, err := cl.CheckCompatibility(sr.WithParams(ctx, sr.Verbose), subject, -1, sr.Schema{Schema: text, Type: sr.TypeAvro})
+	switch {
+	case isNotFound(err):
+		v.Compatible, v.First = true, true
+	case err != nil:
+		return v, fmt.Errorf("schema registry: subject %q: compatibility check: %w", subject, classify(err))
+	default:
+		v.Compatible, v.Messages = check.Is, check.Messages
+	}
+	return v, nil
 }
 
 // checkLatest checks the new schema s against latest, the subject's latest

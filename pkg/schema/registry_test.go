@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -237,18 +238,25 @@ func TestRegistryErrors(t *testing.T) {
 		t.Error("a failed start registered a subject")
 	}
 
+	// A 409 is a refusal, a 503 is not: it may pass.
+	status := http.StatusConflict
 	reg.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method != http.MethodPost {
 			return false
 		}
 		w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
-		w.WriteHeader(http.StatusConflict)
-		_, _ = w.Write([]byte(`{"error_code":409,"message":"Schema being registered is incompatible with an earlier schema"}`))
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, `{"error_code":%d,"message":"Schema being registered is incompatible with an earlier schema"}`, status)
 		return true
 	})
 	_, err := schema.NewRegistryCodec(ctx, cl, topic, e, &tiki.FormResponse{}, schema.CompatNone)
-	if err == nil || !strings.Contains(err.Error(), `subject "`+topic+`-key": register: Schema being registered is incompatible`) {
+	if !errors.Is(err, schema.ErrRefused) ||
+		!strings.Contains(err.Error(), `subject "`+topic+`-key": register: refused by the registry (HTTP 409, error code 409): Schema being registered is incompatible`) {
 		t.Errorf("registry refusal: err = %v", err)
+	}
+	status = http.StatusServiceUnavailable
+	if _, err := schema.NewRegistryCodec(ctx, cl, topic, e, &tiki.FormResponse{}, schema.CompatNone); err == nil || errors.Is(err, schema.ErrRefused) {
+		t.Errorf("registry answering 503: err = %v, want an error that is not a refusal", err)
 	}
 }
 
