@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +17,17 @@ import (
 // TestReadCommand reads a topic the connector wrote through a registry:
 // to its end, with a count limit, following it, with a record in it that
 // is not an event, and a topic that does not exist. It runs on
-// KAFKA_BROKERS when set (test/kafka/start.sh), on kfake otherwise.
+// KAFKA_BROKERS when set (test/kafka/start.sh), on kfake otherwise, and
+// through the registry at SCHEMA_REGISTRY_URL when set, srfake otherwise.
 func TestReadCommand(t *testing.T) {
-	reg := srfake.New()
-	t.Cleanup(reg.Close)
+	registry := os.Getenv("SCHEMA_REGISTRY_URL") // a real one (.ci/run starts Apicurio Registry)
+	if registry == "" {
+		reg := srfake.New()
+		t.Cleanup(reg.Close)
+		registry = reg.URL()
+	}
 	name := fmt.Sprintf("read-%06x", rand.Uint32()&0xffffff)
-	e := toolEnvOn(t, testBrokers(t, true), name, name+".leads", reg.URL())
+	e := toolEnvOn(t, testBrokers(t, true), name, name+".leads", registry)
 	topic := e.cfg.Sources[0].Topic
 	_, stop := e.startConnector(t)
 	waitUntil(t, func() bool {
@@ -64,7 +70,7 @@ func TestReadCommand(t *testing.T) {
 		t.Errorf("read -n 5 = %d:\n%s", code, out)
 	}
 	broker := e.cfg.Kafka.Brokers[0]
-	if code, out := cli("read", topic, "-b", broker, "-registry", reg.URL(), "-n", "1"); code != 0 || !strings.Contains(out, `"op":"r"`) {
+	if code, out := cli("read", topic, "-b", broker, "-registry", registry, "-n", "1"); code != 0 || !strings.Contains(out, `"op":"r"`) {
 		t.Errorf("read -b -registry = %d:\n%s", code, out)
 	}
 

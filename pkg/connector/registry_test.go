@@ -2,14 +2,20 @@ package connector_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
@@ -20,15 +26,23 @@ import (
 	"github.com/vnstream/connector/schemas"
 )
 
+// newRegistry is the registry at SCHEMA_REGISTRY_URL when set (a real
+// one: .ci/run starts Apicurio Registry), else franz-go's srfake on
+// 127.0.0.1, closed when the test ends. Tests name their subjects after
+// their own topics, so they share a real registry.
 func newRegistry(t *testing.T) (string, *sr.Client) {
 	t.Helper()
-	reg := srfake.New()
-	t.Cleanup(reg.Close)
-	cl, err := sr.NewClient(sr.URLs(reg.URL()))
+	url := os.Getenv("SCHEMA_REGISTRY_URL")
+	if url == "" {
+		reg := srfake.New()
+		t.Cleanup(reg.Close)
+		url = reg.URL()
+	}
+	cl, err := sr.NewClient(sr.URLs(url))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return reg.URL(), cl
+	return url, cl
 }
 
 func TestSchemaRegistryWireFormat(t *testing.T) {
@@ -48,7 +62,9 @@ func TestSchemaRegistryWireFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if topic := cfg.Sources[0].Topic; strings.Join(subjects, ",") != topic+"-key,"+topic+"-value" {
+	topic := cfg.Sources[0].Topic
+	subjects = slices.DeleteFunc(subjects, func(s string) bool { return !strings.HasPrefix(s, topic+"-") })
+	if slices.Sort(subjects); strings.Join(subjects, ",") != topic+"-key,"+topic+"-value" {
 		t.Fatalf("registered subjects %v", subjects)
 	}
 	set, err := schema.Load(schemas.FS)
@@ -168,4 +184,186 @@ func TestRegistryRefusalEndsTheRunAnOutageDoesNot(t *testing.T) {
 	reg.ClearInterceptors()
 	waitFor(t, "readiness once the registry answers", 30*time.Second, r.c.Ready)
 	r.stop(t)
+}
+
+// tikiValue is the embedded Tiki envelope schema with the fields of its
+// Value record changed by edit.
+func tikiValue(t *testing.T, edit func(fields []any) []any) (*schema.Entity, string) {
+	t.Helper()
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := set.Entity("tiki/form_response")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]any
+	if err := json.Unmarshal([]byte(e.ValueText), &env); err != nil {
+		t.Fatal(err)
+	}
+	before := env["fields"].([]any)[0].(map[string]any)
+	value := before["type"].([]any)[1].(map[string]any)
+	value["fields"] = edit(value["fields"].([]any))
+	b, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, string(b)
+}
+
+// A schema the registry finds compatible (the embedded one adds extra_json,
+// with a default, to what is registered) is registered as the subject's
+// next version, and the events are written with it.
+func TestCompatibleEvolutionIsRegistered(t *testing.T) {
+	addrs := testBrokers(t)
+	regURL, reg := newRegistry(t)
+	sim, url := newSim(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 20, now.Add(-time.Minute), time.Hour)
+	_, old := tikiValue(t, func(fields []any) []any {
+		return slices.DeleteFunc(fields, func(f any) bool { return f.(map[string]any)["name"] == "extra_json" })
+	})
+	cfg := testConfig(t, addrs, nil, "schema_registry:\n  url: "+regURL+"\n",
+		tikiSource{name: "tiki-evolve", url: url, start: now.Add(-2 * time.Hour)})
+	subject := cfg.Sources[0].Topic + "-value"
+	ctx := context.Background()
+	first, err := reg.CreateSchema(ctx, subject, sr.Schema{Schema: old, Type: sr.TypeAvro})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "the events", 30*time.Second, func() bool { return got.count() >= 20 })
+	r.stop(t)
+	latest, err := reg.SchemaByVersion(ctx, subject, -1)
+	if err != nil || latest.Version != first.Version+1 || !strings.Contains(latest.Schema.Schema, "extra_json") {
+		t.Fatalf("latest %s = version %d (registered %d first), %v", subject, latest.Version, first.Version, err)
+	}
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := readTopicWith(t, schema.NewDecoder(set, reg), addrs, cfg.Sources[0].Topic, 20, 10*time.Second)
+	if h := events[0].headers["connector.value.schema"]; h != "id:"+strconv.Itoa(latest.ID) {
+		t.Errorf("value schema header %q, want id:%d", h, latest.ID)
+	}
+}
+
+// The registry's own level can be stricter than the connector's check:
+// with the subject at FORWARD, the registry refuses what BACKWARD accepts
+// (the registered version has a field without a default that the embedded
+// schema lacks), and the run ends with the registry's message. It needs a
+// registry that checks compatibility (srfake accepts everything; the
+// refusal itself is tested against srfake by answering 409 directly).
+func TestRegistryLevelRefusalEndsTheRun(t *testing.T) {
+	if os.Getenv("SCHEMA_REGISTRY_URL") == "" {
+		t.Skip("needs a registry that checks compatibility: SCHEMA_REGISTRY_URL (.ci/run starts Apicurio Registry)")
+	}
+	addrs := testBrokers(t)
+	regURL, reg := newRegistry(t)
+	_, url := newSim(t)
+	e, old := tikiValue(t, func(fields []any) []any {
+		return append(fields, map[string]any{"name": "campaign", "type": "string"})
+	})
+	cfg := testConfig(t, addrs, nil, "schema_registry:\n  url: "+regURL+"\n",
+		tikiSource{name: "tiki-level", url: url, start: time.Now().Add(-time.Hour)})
+	subject := cfg.Sources[0].Topic + "-value"
+	ctx := context.Background()
+	if _, err := reg.CreateSchema(ctx, subject, sr.Schema{Schema: old, Type: sr.TypeAvro}); err != nil {
+		t.Fatal(err)
+	}
+	if res := reg.SetCompatibility(ctx, sr.SetCompatibility{Level: sr.CompatForward}, subject); res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	v, err := schema.AskRegistry(ctx, reg, subject, e.ValueText)
+	if err != nil || v.Compatible || v.Global || v.Level != "FORWARD" {
+		t.Fatalf("AskRegistry = %+v, %v; want the subject's FORWARD level refusing", v, err)
+	}
+	err = refusal(t, cfg)
+	if !errors.Is(err, schema.ErrRefused) || !strings.Contains(err.Error(), "HTTP 409") || !strings.Contains(err.Error(), subject) {
+		t.Fatalf("Run = %v, want the registry's refusal", err)
+	}
+	t.Logf("the registry's refusal: %v", err)
+}
+
+// Registry basic auth: the configured user and password are sent, and a
+// wrong password ends the run without appearing in the error.
+func TestRegistryBasicAuth(t *testing.T) {
+	addrs := testBrokers(t)
+	_, url := newSim(t)
+	reg := srfake.New(srfake.WithAuth("Basic " + base64.StdEncoding.EncodeToString([]byte("svc:registry-pass"))))
+	t.Cleanup(reg.Close)
+	for _, pass := range []string{"registry-pass", "wrong-registry-pass"} {
+		cfg := testConfig(t, addrs, map[string]string{"SR_PASS": pass},
+			"schema_registry:\n  url: "+reg.URL()+"\n  username: svc\n  password: ${SR_PASS}\n",
+			tikiSource{name: "tiki-auth", url: url, start: time.Now().Add(-time.Hour)})
+		if pass == "registry-pass" {
+			r := start(t, cfg)
+			waitFor(t, "readiness", 30*time.Second, r.c.Ready)
+			r.stop(t)
+			if !reg.SubjectExists(cfg.Sources[0].Topic + "-value") {
+				t.Fatal("registered nothing with the right password")
+			}
+			continue
+		}
+		err := refusal(t, cfg)
+		// srfake answers 403; Confluent's registry 401.
+		if !errors.Is(err, schema.ErrRefused) || !strings.Contains(err.Error(), "HTTP 403") || strings.Contains(err.Error(), pass) {
+			t.Fatalf("Run with a wrong registry password = %v, want a 403 refusal without the password", err)
+		}
+	}
+}
+
+// Every kind registers its key and value subjects, and its events read
+// back through the registry: decoded by the schemas the registry serves
+// for the ids in the frames.
+func TestEveryKindThroughTheRegistry(t *testing.T) {
+	addrs := testBrokers(t)
+	regURL, reg := newRegistry(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	tikiSim, tikiURL := newSim(t)
+	seed(tikiSim, 20, now.Add(-time.Minute), time.Hour)
+	tikiCfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki", url: tikiURL, start: now.Add(-2 * time.Hour)})
+	sources := []changeSource{{name: "tiki", kind: "tiki_lead", section: tikiSection(tikiCfg)}}
+	env := map[string]string{"TIKI_SECRET": secret}
+	for _, c := range changeCases() {
+		sim, section, vars := c.newSim(t)
+		maps.Copy(env, vars)
+		for i := range 20 {
+			sim.create(t, now.Add(-time.Hour+time.Duration(i)*time.Minute))
+		}
+		sources = append(sources, changeSource{name: c.kind, kind: c.kind, section: strings.ReplaceAll(section, "{{start}}", now.Add(-2*time.Hour).Format(time.RFC3339))})
+	}
+	cfg := changeConfig(t, addrs, env, sources...)
+	cfg.SchemaRegistry.URL = regURL
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "every source's records", 60*time.Second, func() bool { return got.count() >= 20*len(sources) })
+	r.stop(t)
+
+	subjects, err := reg.Subjects(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := schema.NewDecoder(nil, reg) // no embedded schemas: every id through the registry
+	for _, s := range cfg.Sources {
+		for _, sub := range []string{s.Topic + "-key", s.Topic + "-value"} {
+			if !slices.Contains(subjects, sub) {
+				t.Errorf("subject %s not registered", sub)
+			}
+		}
+		n := 0
+		consume(t, addrs, s.Topic, 20, 20*time.Second, func(rec *kgo.Record) {
+			key, kerr := dec.DecodeJSON(context.Background(), rec.Key)
+			value, verr := dec.DecodeJSON(context.Background(), rec.Value)
+			if kerr != nil || verr != nil || rec.Key[0] != 0 || !strings.Contains(string(value), `"op":"r"`) {
+				t.Fatalf("%s at %d/%d: key %s (%v), value %.200s (%v)", s.Topic, rec.Partition, rec.Offset, key, kerr, value, verr)
+			}
+			n++
+		})
+		if n != 20 {
+			t.Errorf("%s: %d events, want 20", s.Topic, n)
+		}
+	}
 }
