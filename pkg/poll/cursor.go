@@ -147,8 +147,6 @@ func SeenDropped(off source.Offset) int {
 // which operation a new version is. Build it with Cursor.Versions.
 type Versions struct {
 	seen        map[seenKey]struct{}
-	ids         map[string]struct{}
-	from        time.Time
 	backfilling bool
 	until       time.Time
 }
@@ -158,19 +156,15 @@ type seenKey struct {
 	t  int64
 }
 
-// Versions returns the view of c for a poll that reads versions stamped at
-// or after from (a window's start, or the watermark of a keyset source).
-func (c Cursor) Versions(from time.Time) *Versions {
+// Versions returns the view of c for a poll.
+func (c Cursor) Versions() *Versions {
 	v := &Versions{
 		seen:        make(map[seenKey]struct{}, len(c.Seen)),
-		ids:         make(map[string]struct{}, len(c.Seen)),
-		from:        from,
 		backfilling: c.Watermark.Before(c.BackfillUntil),
 		until:       c.BackfillUntil,
 	}
 	for _, e := range c.Seen {
 		v.seen[seenKey{e.ID, e.Time.UnixNano()}] = struct{}{}
-		v.ids[e.ID] = struct{}{}
 	}
 	return v
 }
@@ -181,30 +175,21 @@ func (v *Versions) Emitted(id string, t time.Time) bool {
 	return ok
 }
 
-// Op is the operation of a version about to be emitted: the record id,
-// created at created, in its version stamped updated.
+// Op is the operation of a version about to be emitted, of a record
+// created at created, in its version stamped updated. It says what the
+// version is, whichever poll or window reads it:
 //
 //   - r while the initial backfill is being caught up, for a version stamped
 //     at or before the first poll;
-//   - u for a record seen before: an older version of it was emitted inside
-//     the re-read range (it is in Seen) or earlier in this poll, or it was
-//     created before the range this poll reads, so an earlier poll read its
-//     first version;
-//   - c otherwise: a record new to the connector, late writes included.
-//
-// Op remembers id, so that a later version of the same record in the same
-// poll is an update. A record created and then changed before any poll
-// could read its first version is therefore first emitted as u when its
-// creation lies before the range being read, and as c when it lies inside
-// it.
-func (v *Versions) Op(id string, created, updated time.Time) source.Op {
-	_, seen := v.ids[id]
-	v.ids[id] = struct{}{}
-	if v.backfilling && !updated.After(v.until) {
+//   - c for a record's creation version: stamped at its creation time (a
+//     record that never changes, like a Tiki form response, has only that);
+//   - u for any later version, also when it is the first the connector sees.
+func (v *Versions) Op(created, updated time.Time) source.Op {
+	switch {
+	case v.backfilling && !updated.After(v.until):
 		return source.OpRead
+	case updated.Equal(created):
+		return source.OpCreate
 	}
-	if seen || created.Before(v.from) {
-		return source.OpUpdate
-	}
-	return source.OpCreate
+	return source.OpUpdate
 }

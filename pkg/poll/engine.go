@@ -68,7 +68,7 @@ func (it *Item) known() bool { return it.ID != "" && !it.Time.IsZero() }
 func (it *Item) record(vs *Versions, position string) source.Record {
 	rec := source.Record{Op: source.OpCreate, Key: it.Key, Time: it.Time, Position: position, Raw: json.RawMessage(it.Raw), Err: it.Err}
 	if it.Value != nil {
-		rec.Op = vs.Op(it.ID, it.Created, it.Time)
+		rec.Op = vs.Op(it.Created, it.Time)
 		rec.Value = it.Value
 	}
 	return rec

@@ -62,7 +62,7 @@ func (e *Engine) pollKeyset(ctx context.Context, offset source.Offset) ([]source
 		return nil, cur.Encode(), false, nil
 	}
 
-	vs := cur.Versions(cur.Watermark)
+	vs := cur.Versions()
 	at := "next=none"
 	if req.Token != "" {
 		at = "next=" + req.Token

@@ -28,7 +28,7 @@ func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source
 	if !ok {
 		return nil, offset, false, nil
 	}
-	vs := cur.Versions(win.From)
+	vs := cur.Versions()
 	items, err := e.walk(ctx, win, vs, e.windows.MaxRecords)
 	for errors.Is(err, errWindowFull) {
 		half, ok := e.windows.Halve(win)

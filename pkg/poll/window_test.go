@@ -30,7 +30,7 @@ func TestWindows(t *testing.T) {
 	if len(cur.Seen) != 2 || cur.Seen[0].ID != "b" || !cur.Watermark.Equal(win.To) {
 		t.Fatalf("after the first window %+v: want b and c kept for the overlap", cur)
 	}
-	if vs := cur.Versions(t0); !vs.Emitted("c", t0.Add(time.Hour)) || vs.Emitted("c", t0.Add(time.Hour+time.Second)) {
+	if vs := cur.Versions(); !vs.Emitted("c", t0.Add(time.Hour)) || vs.Emitted("c", t0.Add(time.Hour+time.Second)) {
 		t.Fatal("Emitted must match id and time")
 	}
 
@@ -40,11 +40,11 @@ func TestWindows(t *testing.T) {
 		t.Fatalf("second window %+v", win)
 	}
 	late := t0.Add(80 * time.Minute)
-	if got := cur.Versions(win.From).Op("d", late, late); got != source.OpRead {
+	if got := cur.Versions().Op(late, late); got != source.OpRead {
 		t.Errorf("a record from before the first poll, read during the backfill: op %s", got)
 	}
 	cur = w.Advance(cur, win, nil)
-	if got := cur.Versions(win.From).Op("d", late, late); got != source.OpCreate {
+	if got := cur.Versions().Op(late, late); got != source.OpCreate {
 		t.Errorf("a late write found after the backfill: op %s", got)
 	}
 	if _, ok := w.Next(cur, now.Add(400*time.Millisecond)); ok {

@@ -428,8 +428,8 @@ func TestAuthFailure(t *testing.T) {
 // TestRandomFaultsLoseNothing runs the source like the runtime does (an
 // error retries the same offset) against a simulator that fails at random
 // while messages are created, delivered and rated, some of them late:
-// every version is emitted exactly once, and the last emitted version of
-// each message is its current one.
+// every version is emitted exactly once, with the op of what it is, and
+// the last emitted version of each message is its current one.
 func TestRandomFaultsLoseNothing(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.String(), func(t *testing.T) {
@@ -459,8 +459,11 @@ func TestRandomFaultsLoseNothing(t *testing.T) {
 						if emitted[v] {
 							t.Fatalf("version %s emitted twice", v)
 						}
-						if _, seen := last[m.ID]; seen != (r.Op == source.OpUpdate) && r.Op != source.OpRead {
-							t.Fatalf("version %s: op %s, seen before: %v", v, r.Op, seen)
+						// c is the creation version, u any later one, seen
+						// before or not.
+						_, seen := last[m.ID]
+						if r.Op != source.OpRead && (r.Op == source.OpCreate) != m.UpdatedAt.Equal(m.CreatedAt) || seen && r.Op != source.OpUpdate {
+							t.Fatalf("version %s (created %v): op %s, seen before: %v", v, m.CreatedAt, r.Op, seen)
 						}
 						emitted[v], last[m.ID] = true, m.UpdatedAt
 					}
