@@ -25,7 +25,8 @@ import (
 
 const readAbout = `Reads TOPIC from its beginning with read_committed and prints each event as
 one JSON object on a line: topic, partition, offset, timestamp, key, and the
-change event's op, before, after, source and ts_ms. Values in the Confluent
+change event's op, before, after, source and ts_ms (a flat value: the op of
+its header, and the record as after). Values in the Confluent
 wire format are decoded through the schema registry, single-object values
 with the schemas embedded in the binary. It stops at the topic's end, or
 follows it with -f until interrupted. A record that does not decode is
@@ -186,7 +187,8 @@ func unreadPartitions(ctx context.Context, adm *kadm.Client, topic string) (map[
 }
 
 // eventJSON is the line printed for the record r: where it is, its key,
-// and the members of its value, a change event.
+// and the members of its value, a change event; or, for a flat value, the
+// op of its header and the value as after.
 func eventJSON(ctx context.Context, dec *schema.Decoder, r *kgo.Record) ([]byte, error) {
 	key := jsontext.Value("null")
 	if r.Key != nil {
@@ -203,19 +205,28 @@ func eventJSON(ctx context.Context, dec *schema.Decoder, r *kgo.Record) ([]byte,
 		return nil, fmt.Errorf("value: %w", err)
 	}
 	if len(value) < 3 || value[0] != '{' {
-		return nil, fmt.Errorf("value: %.40s is not a change event", value)
+		return nil, fmt.Errorf("value: %.40s is not a record", value)
 	}
-	line, err := json.Marshal(struct {
+	head := struct {
 		Topic     string         `json:"topic"`
 		Partition int32          `json:"partition"`
 		Offset    int64          `json:"offset"`
 		Timestamp time.Time      `json:"timestamp"`
 		Key       jsontext.Value `json:"key"`
-	}{r.Topic, r.Partition, r.Offset, r.Timestamp.UTC(), key})
-	if err != nil {
-		return nil, err
+		Op        string         `json:"op,omitzero"`
+		After     jsontext.Value `json:"after,omitzero"`
+	}{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp.UTC(), Key: key}
+	// A flat value is the entity record, its op in a header; an envelope's
+	// members follow the key's (both are compact objects).
+	for _, h := range r.Headers {
+		if h.Key == "connector.op" {
+			head.Op, head.After = string(h.Value), value
+		}
 	}
-	// The value's members follow the key's: both are compact objects.
+	line, err := json.Marshal(head)
+	if err != nil || head.After != nil {
+		return append(line, '\n'), err
+	}
 	line = append(line[:len(line)-1], ',')
 	line = append(line, value[1:]...)
 	return append(line, '\n'), nil

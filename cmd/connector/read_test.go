@@ -12,6 +12,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
+
+	"github.com/vnstream/connector/pkg/schema"
+	"github.com/vnstream/connector/pkg/source/tiki"
+	"github.com/vnstream/connector/schemas"
 )
 
 // TestReadCommand reads a topic the connector wrote through a registry:
@@ -128,5 +132,38 @@ func TestReadCommand(t *testing.T) {
 		if code, out := cli(tc.args...); code != tc.code || !strings.Contains(out, tc.want) {
 			t.Errorf("connector %v = %d %q, want %d with %q", tc.args, code, out, tc.code, tc.want)
 		}
+	}
+}
+
+// A flat value prints as the op of its header and the record as after.
+func TestEventJSONFlat(t *testing.T) {
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := set.Entity("tiki/form_response")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := schema.NewSingleObjectCodec(e.Flat(), &tiki.FormResponse{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	k, err := c.AppendKey(nil, tiki.Key{ID: "7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.AppendValue(nil, &schema.Envelope{After: &tiki.FormResponse{ID: "7", FormID: "1", CreatedAt: created, Inputs: "{}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &kgo.Record{Topic: "t", Partition: 1, Offset: 2, Timestamp: created, Key: k, Value: v,
+		Headers: []kgo.RecordHeader{{Key: "connector.op", Value: []byte("c")}}}
+	line, err := eventJSON(context.Background(), schema.NewDecoder(set, nil), rec)
+	want := `{"topic":"t","partition":1,"offset":2,"timestamp":"2026-12-04T09:00:00Z","key":{"id":"7"},"op":"c",` +
+		`"after":{"id":"7","form_id":"1","created_at":"2026-12-04T09:00:00Z","inputs":"{}","extra_json":null}}` + "\n"
+	if err != nil || string(line) != want {
+		t.Errorf("eventJSON = %s, %v; want %s", line, err, want)
 	}
 }

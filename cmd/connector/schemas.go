@@ -126,6 +126,9 @@ func checkSchemas(ctx context.Context, cfg *config.Config, set *schema.Set, stdo
 		if err != nil {
 			return err
 		}
+		if s.ValueFormat == "flat" {
+			e = e.Flat()
+		}
 		if err := schema.CheckRegistry(ctx, cl, s.Topic, e, compat); err != nil {
 			if !errors.Is(err, schema.ErrIncompatible) {
 				return err

@@ -15,7 +15,12 @@ type Config struct {
 	SchemaRegistry SchemaRegistry `yaml:"schema_registry"`
 	HTTP           HTTP           `yaml:"http"`
 	DLQ            DLQ            `yaml:"dlq"`
-	Sources        []Source       `yaml:"sources"`
+	// ValueFormat is the shape of the events' values, for every source
+	// that does not set its own: envelope (the change event: before,
+	// after, source, op, ts_ms) or flat (the entity record alone, with the
+	// op and the version's time in headers). Default envelope.
+	ValueFormat string   `yaml:"value_format"`
+	Sources     []Source `yaml:"sources"`
 }
 
 // Kafka is the connection to the cluster and the topics the connector owns.
@@ -119,6 +124,9 @@ type Source struct {
 	Kind string `yaml:"kind"`
 	// Topic receives the source's events. Default: the kind's topic.
 	Topic string `yaml:"topic"`
+	// ValueFormat is envelope or flat, as Config.ValueFormat, which is
+	// the default.
+	ValueFormat string `yaml:"value_format"`
 	// PollInterval is the wait between polls once the source has caught
 	// up. Default 30s.
 	PollInterval time.Duration `yaml:"poll_interval"`

@@ -30,6 +30,20 @@ func env(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
+// A source takes the connector's value_format unless it sets its own.
+func TestValueFormatInherited(t *testing.T) {
+	yaml := strings.Replace(valid, "sources:", "value_format: flat\nsources:", 1) + `  - name: tiki-envelope
+    kind: tiki_lead
+    topic: other
+    value_format: envelope
+    tiki: {client_id: abc, client_secret: "${TIKI_SECRET}", form_ids: ["1"], start_time: 2024-01-01T00:00:00Z}
+`
+	cfg, err := config.Parse([]byte(yaml), env(map[string]string{"TIKI_SECRET": "s"}))
+	if err != nil || cfg.Sources[0].ValueFormat != "flat" || cfg.Sources[1].ValueFormat != "envelope" {
+		t.Fatalf("value formats %q, %q: %v", cfg.Sources[0].ValueFormat, cfg.Sources[1].ValueFormat, err)
+	}
+}
+
 func TestParseValidAppliesDefaults(t *testing.T) {
 	cfg, err := config.Parse([]byte(valid), env(map[string]string{"TIKI_SECRET": "s3cr3t"}))
 	if err != nil {
@@ -49,6 +63,7 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 		{"dlq topic", cfg.DLQ.Topic, "test-connector.dlq"},
 		{"dlq mode", cfg.DLQ.Mode, "dlq"},
 		{"topic", s.Topic, tiki.DefaultTopic},
+		{"value format", s.ValueFormat, "envelope"},
 		{"poll interval", s.PollInterval, config.DefaultPollInterval},
 		{"page size", s.Settings.(*tiki.Settings).PageSize, 500},
 		{"window", s.Settings.(*tiki.Settings).Window, 24 * time.Hour},
@@ -174,6 +189,24 @@ sources:
 `,
 			env:  map[string]string{"TIKI_SECRET": "x"},
 			want: []string{`sources[1].topic: "leads" already receives the tiki_lead events of sources[0]: a topic holds one kind's schema`},
+		},
+		{
+			name: "two value formats on one topic",
+			yaml: valid + `    topic: leads
+  - name: tiki-flat
+    kind: tiki_lead
+    topic: leads
+    value_format: flat
+    tiki: {client_id: abc, client_secret: "${TIKI_SECRET}", form_ids: ["1"], start_time: 2024-01-01T00:00:00Z}
+`,
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{`sources[1].value_format: flat, but sources[0] writes envelope values to the same topic "leads": a topic holds one schema`},
+		},
+		{
+			name: "unknown value formats",
+			yaml: strings.Replace(valid, "sources:", "value_format: debezium\nsources:", 1) + "    value_format: new_record_state\n",
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{`value_format: "debezium": must be envelope or flat`, `sources[0].value_format: "new_record_state": must be envelope or flat`},
 		},
 		{
 			name: "bad time",

@@ -16,6 +16,7 @@ const (
 	DefaultHTTPListen         = ":8080"
 	DefaultDLQMode            = "dlq"
 	DefaultCompatibility      = "BACKWARD"
+	DefaultValueFormat        = "envelope"
 
 	DefaultPollInterval    = 30 * time.Second
 	DefaultErrorBackoffMax = 5 * time.Minute
@@ -44,6 +45,7 @@ func newConfig() Config {
 		HTTP:           HTTP{Listen: DefaultHTTPListen},
 		DLQ:            DLQ{Mode: DefaultDLQMode},
 		SchemaRegistry: SchemaRegistry{Compatibility: DefaultCompatibility},
+		ValueFormat:    DefaultValueFormat,
 	}
 }
 
@@ -75,6 +77,9 @@ func (c *Config) applyDefaults() {
 		s := &c.Sources[i]
 		if k, ok := KindNamed(s.Kind); ok && s.Topic == "" {
 			s.Topic = k.Topic
+		}
+		if s.ValueFormat == "" {
+			s.ValueFormat = c.ValueFormat
 		}
 	}
 }

@@ -52,6 +52,7 @@ func (c *Config) validate(external map[string]bool, p *Problems) {
 		p.add("dlq.mode", fmt.Sprintf("%q: must be dlq or fail", c.DLQ.Mode))
 	}
 	checkTopic(p, "dlq.topic", c.DLQ.Topic)
+	checkValueFormat(p, "value_format", c.ValueFormat)
 	if len(c.Sources) == 0 {
 		p.add("sources", "at least one source is required")
 	}
@@ -68,11 +69,26 @@ func (c *Config) validate(external map[string]bool, p *Problems) {
 		if s.Topic == c.Kafka.OffsetsTopic || s.Topic == c.DLQ.Topic {
 			p.add(path+".topic", fmt.Sprintf("%q is the offsets or dead-letter topic", s.Topic))
 		}
-		if j, shared := topics[s.Topic]; shared && s.Topic != "" && c.Sources[j].Kind != s.Kind {
-			p.add(path+".topic", fmt.Sprintf("%q already receives the %s events of sources[%d]: a topic holds one kind's schema", s.Topic, c.Sources[j].Kind, j))
-		} else if !shared {
-			topics[s.Topic] = i
+		if s.ValueFormat != c.ValueFormat {
+			checkValueFormat(p, path+".value_format", s.ValueFormat)
 		}
+		j, shared := topics[s.Topic]
+		switch {
+		case !shared:
+			topics[s.Topic] = i
+		case s.Topic == "":
+		case c.Sources[j].Kind != s.Kind:
+			p.add(path+".topic", fmt.Sprintf("%q already receives the %s events of sources[%d]: a topic holds one kind's schema", s.Topic, c.Sources[j].Kind, j))
+		case c.Sources[j].ValueFormat != s.ValueFormat:
+			p.add(path+".value_format", fmt.Sprintf("%s, but sources[%d] writes %s values to the same topic %q: a topic holds one schema", s.ValueFormat, j, c.Sources[j].ValueFormat, s.Topic))
+		}
+	}
+}
+
+// checkValueFormat reports a value_format that is neither envelope nor flat.
+func checkValueFormat(p *Problems, path, f string) {
+	if f != "envelope" && f != "flat" {
+		p.add(path, fmt.Sprintf("%q: must be envelope or flat", f))
 	}
 }
 

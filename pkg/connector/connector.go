@@ -372,6 +372,9 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 		if err != nil {
 			return nil, &permanentError{err}
 		}
+		if s.ValueFormat == "flat" {
+			e = e.Flat()
+		}
 		var codec *schema.Codec
 		if reg == nil {
 			codec, err = schema.NewSingleObjectCodec(e, p.Value)

@@ -23,6 +23,7 @@ import (
 	"github.com/vnstream/connector/pkg/metrics"
 	"github.com/vnstream/connector/pkg/schema"
 	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
+	"github.com/vnstream/connector/pkg/source/tiki"
 	"github.com/vnstream/connector/schemas"
 )
 
@@ -365,5 +366,51 @@ func TestEveryKindThroughTheRegistry(t *testing.T) {
 		if n != 20 {
 			t.Errorf("%s: %d events, want 20", s.Topic, n)
 		}
+	}
+}
+
+// value_format: flat writes the entity record alone under <topic>-value,
+// with the op and the version's time in headers; every response once.
+func TestFlatValues(t *testing.T) {
+	addrs := testBrokers(t)
+	regURL, reg := newRegistry(t)
+	sim, url := newSim(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 30, now.Add(-time.Minute), time.Hour)
+	cfg := testConfig(t, addrs, nil, "schema_registry:\n  url: "+regURL+"\nvalue_format: flat\n",
+		tikiSource{name: "tiki-flat", url: url, start: now.Add(-2 * time.Hour)})
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "the events", 30*time.Second, func() bool { return got.count() >= 30 })
+	r.stop(t)
+
+	topic := cfg.Sources[0].Topic
+	latest, err := reg.SchemaByVersion(context.Background(), topic+"-value", -1)
+	if err != nil || !strings.Contains(latest.Schema.Schema, "connector.tiki.form_response.Value") || strings.Contains(latest.Schema.Schema, "Envelope") {
+		t.Fatalf("%s-value: %.200s, %v", topic, latest.Schema.Schema, err)
+	}
+	want := map[string]tikisim.Response{}
+	for _, resp := range sim.Responses() {
+		want[resp.ID] = resp
+	}
+	dec := schema.NewDecoder(nil, reg)
+	consume(t, addrs, topic, len(want), 20*time.Second, func(rec *kgo.Record) {
+		var v tiki.FormResponse
+		if err := dec.Decode(context.Background(), rec.Value, &v); err != nil {
+			t.Fatalf("value at %d/%d: %v", rec.Partition, rec.Offset, err)
+		}
+		headers := map[string]string{}
+		for _, h := range rec.Headers {
+			headers[h.Key] = string(h.Value)
+		}
+		resp, ok := want[v.ID]
+		if !ok || v.FormID != resp.FormID || headers["connector.op"] != "r" || headers["connector.source"] != "tiki-flat" ||
+			headers["connector.ts_ms"] != strconv.FormatInt(v.CreatedAt.UnixMilli(), 10) || !v.CreatedAt.Equal(resp.CreatedAt) {
+			t.Fatalf("event %+v, headers %v; want one of the simulator's responses once", v, headers)
+		}
+		delete(want, v.ID)
+	})
+	if len(want) != 0 {
+		t.Errorf("%d responses missing", len(want))
 	}
 }

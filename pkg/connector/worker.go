@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -227,7 +228,13 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 			value, convErr = w.codec.AppendValue(nil, &env)
 		}
 		if convErr == nil {
-			enc.batch = append(enc.batch, &kgo.Record{Topic: w.cfg.Topic, Key: key, Value: value, Headers: w.headers})
+			headers := w.headers
+			if w.cfg.ValueFormat == "flat" { // the envelope's op and version time
+				headers = append(headers[:len(headers):len(headers)],
+					kgo.RecordHeader{Key: "connector.op", Value: []byte(r.Op)},
+					kgo.RecordHeader{Key: "connector.ts_ms", Value: strconv.AppendInt(nil, r.Time.UnixMilli(), 10)})
+			}
+			enc.batch = append(enc.batch, &kgo.Record{Topic: w.cfg.Topic, Key: key, Value: value, Headers: headers})
 			enc.events++
 			enc.ops[r.Op]++
 			if r.Time.After(enc.newest) {

@@ -22,6 +22,7 @@ const maxPooledBuffer = 64 << 10
 // for concurrent use.
 type Codec struct {
 	entity                 string
+	flat                   bool // the value is the entity record, Envelope.After
 	key, value             avro.Schema
 	keyPrefix, valuePrefix []byte
 	keySchema, valueSchema string
@@ -66,10 +67,14 @@ func newCodec(e *Entity, valueType any) (*Codec, error) {
 	// hamba encodes a pointer held by an `any` in a nullable union without
 	// help; the struct type itself must be registered under its union name.
 	api.Register(record.FullName(), rv.Elem().Interface())
-	if _, err := api.Marshal(e.Value, &Envelope{After: valueType}); err != nil {
+	var probe any = &Envelope{After: valueType}
+	if e.flat {
+		probe = valueType
+	}
+	if _, err := api.Marshal(e.Value, probe); err != nil {
 		return nil, fmt.Errorf("schema: codec for %s: %T does not encode with %s: %w", e.Name, valueType, record.FullName(), err)
 	}
-	c := &Codec{entity: e.Name, key: e.Key, value: e.Value}
+	c := &Codec{entity: e.Name, flat: e.flat, key: e.Key, value: e.Value}
 	c.writers.New = func() any { return avro.NewWriter(nil, 512, avro.WithWriterConfig(api)) }
 	return c, nil
 }
@@ -84,12 +89,17 @@ func (c *Codec) AppendKey(dst []byte, key any) ([]byte, error) {
 	return out, nil
 }
 
-// AppendValue appends the framed encoding of env to dst.
+// AppendValue appends the framed encoding of env to dst: of env itself, or
+// of env.After alone for a codec of the Flat shape.
 func (c *Codec) AppendValue(dst []byte, env *Envelope) ([]byte, error) {
 	if env == nil {
 		return dst, fmt.Errorf("schema: encode %s value: nil envelope", c.entity)
 	}
-	out, err := c.append(dst, c.valuePrefix, c.value, env)
+	var v any = env
+	if c.flat {
+		v = env.After
+	}
+	out, err := c.append(dst, c.valuePrefix, c.value, v)
 	if err != nil {
 		return dst, fmt.Errorf("schema: encode %s value: %w", c.entity, err)
 	}

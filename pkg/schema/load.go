@@ -39,8 +39,8 @@ type Set struct {
 type Entity struct {
 	// Name is the entity folder's path, e.g. "tiki/form_response".
 	Name string
-	// Key is the key schema; Value is the envelope schema, what a Kafka
-	// record's value holds.
+	// Key is the key schema; Value is the schema of a Kafka record's value:
+	// the envelope, or the entity record itself for the Flat shape.
 	Key, Value avro.Schema
 	// KeyText and ValueText are the self-contained JSON texts of Key and
 	// Value, docs included: what gets registered.
@@ -49,6 +49,19 @@ type Entity struct {
 	Record avro.Schema
 
 	keyFingerprint, valueFingerprint uint64
+	recordText                       string
+	recordFingerprint                uint64
+	flat                             bool
+}
+
+// Flat is e in the flat shape (Debezium's "new record state"): a Kafka
+// record's value is the entity record alone, value.avsc, rather than the
+// envelope; a Codec of it encodes an Envelope's After. The key is the
+// same.
+func (e *Entity) Flat() *Entity {
+	f := *e
+	f.Value, f.ValueText, f.valueFingerprint, f.flat = e.Record, e.recordText, e.recordFingerprint, true
+	return &f
 }
 
 // document is one parsed .avsc file.
@@ -211,14 +224,16 @@ func newEntity(dir string, docs map[string]*document) (*Entity, error) {
 		return nil, fmt.Errorf("schema: %s: %w", envelope.file, err)
 	}
 	return &Entity{
-		Name:             dir,
-		Key:              key.schema,
-		Value:            envelope.schema,
-		KeyText:          key.text,
-		ValueText:        envelope.text,
-		Record:           value.schema,
-		keyFingerprint:   key.fingerprint,
-		valueFingerprint: envelope.fingerprint,
+		Name:              dir,
+		Key:               key.schema,
+		Value:             envelope.schema,
+		KeyText:           key.text,
+		ValueText:         envelope.text,
+		Record:            value.schema,
+		keyFingerprint:    key.fingerprint,
+		valueFingerprint:  envelope.fingerprint,
+		recordText:        value.text,
+		recordFingerprint: value.fingerprint,
 	}, nil
 }
 
