@@ -5,15 +5,22 @@ package connector_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
+	"github.com/vnstream/connector/pkg/provider"
+	"github.com/vnstream/connector/pkg/schema"
 	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
+	"github.com/vnstream/connector/schemas"
 )
 
 // TestPythonConsumerReadsTheEvents has a consumer that is not ours,
@@ -85,4 +92,47 @@ func TestPythonConsumerReadsTheEvents(t *testing.T) {
 		t.Errorf("extra_json of 77 = %v", x)
 	}
 	t.Logf("%s; %d responses compared", bytes.TrimSpace(stderr.Bytes()), len(byID))
+}
+
+// TestJavaAvroDecodesSingleObjectFrames has Apache Avro's Java
+// BinaryMessageDecoder (test/interop/AvroSingleObject.java) read the keys
+// and values of every kind's topic, and of a flat one, written without a
+// registry, with the schemas `connector schemas print` gives. Run it with
+// -tags interop and INTEROP_JAVA_LIBS set to a directory holding avro and
+// kafka-clients with their dependencies (.ci/run fetches them with
+// test/interop/pom.xml).
+func TestJavaAvroDecodesSingleObjectFrames(t *testing.T) {
+	libs := os.Getenv("INTEROP_JAVA_LIBS")
+	if libs == "" {
+		t.Fatal("INTEROP_JAVA_LIBS must name a directory with avro and kafka-clients (test/interop/pom.xml)")
+	}
+	addrs := testBrokers(t)
+	cfg := runEveryKind(t, addrs, "")
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, s := range cfg.Sources {
+		p, _ := provider.Lookup(s.Kind)
+		e, err := set.Entity(p.Entity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.ValueFormat == "flat" {
+			e = e.Flat()
+		}
+		keyFile, valueFile := filepath.Join(dir, s.Name+".key.avsc"), filepath.Join(dir, s.Name+".value.avsc")
+		if err := errors.Join(os.WriteFile(keyFile, []byte(e.KeyText), 0o644), os.WriteFile(valueFile, []byte(e.ValueText), 0o644)); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		out, err := exec.CommandContext(ctx, "java", "-cp", filepath.Join(libs, "*"), "../../test/interop/AvroSingleObject.java",
+			addrs[0], s.Topic, keyFile, valueFile, "20").CombinedOutput()
+		cancel()
+		if err != nil || !strings.Contains(string(out), "decoded 20 keys and values of "+s.Topic) {
+			t.Fatalf("%s: %v\n%s", s.Name, err, out)
+		}
+		t.Logf("%s (%s): %s", s.Name, s.ValueFormat, strings.SplitN(string(out), "\n", 2)[0])
+	}
 }

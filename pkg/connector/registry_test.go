@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
+	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/metrics"
 	"github.com/vnstream/connector/pkg/schema"
@@ -317,31 +318,12 @@ func TestRegistryBasicAuth(t *testing.T) {
 }
 
 // Every kind registers its key and value subjects, and its events read
-// back through the registry: decoded by the schemas the registry serves
-// for the ids in the frames.
+// back through the registry, in both shapes: decoded by the schemas the
+// registry serves for the ids in the frames.
 func TestEveryKindThroughTheRegistry(t *testing.T) {
 	addrs := testBrokers(t)
 	regURL, reg := newRegistry(t)
-	now := time.Now().UTC().Truncate(time.Second)
-	tikiSim, tikiURL := newSim(t)
-	seed(tikiSim, 20, now.Add(-time.Minute), time.Hour)
-	tikiCfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki", url: tikiURL, start: now.Add(-2 * time.Hour)})
-	sources := []changeSource{{name: "tiki", kind: "tiki_lead", section: tikiSection(tikiCfg)}}
-	env := map[string]string{"TIKI_SECRET": secret}
-	for _, c := range changeCases() {
-		sim, section, vars := c.newSim(t)
-		maps.Copy(env, vars)
-		for i := range 20 {
-			sim.create(t, now.Add(-time.Hour+time.Duration(i)*time.Minute))
-		}
-		sources = append(sources, changeSource{name: c.kind, kind: c.kind, section: strings.ReplaceAll(section, "{{start}}", now.Add(-2*time.Hour).Format(time.RFC3339))})
-	}
-	cfg := changeConfig(t, addrs, env, sources...)
-	cfg.SchemaRegistry.URL = regURL
-	var got committed
-	r := start(t, cfg, got.option())
-	waitFor(t, "every source's records", 60*time.Second, func() bool { return got.count() >= 20*len(sources) })
-	r.stop(t)
+	cfg := runEveryKind(t, addrs, regURL)
 
 	subjects, err := reg.Subjects(context.Background())
 	if err != nil {
@@ -358,7 +340,12 @@ func TestEveryKindThroughTheRegistry(t *testing.T) {
 		consume(t, addrs, s.Topic, 20, 20*time.Second, func(rec *kgo.Record) {
 			key, kerr := dec.DecodeJSON(context.Background(), rec.Key)
 			value, verr := dec.DecodeJSON(context.Background(), rec.Value)
-			if kerr != nil || verr != nil || rec.Key[0] != 0 || !strings.Contains(string(value), `"op":"r"`) {
+			read := strings.Contains(string(value), `"op":"r"`)
+			if s.ValueFormat == "flat" {
+				read = slices.ContainsFunc(rec.Headers, func(h kgo.RecordHeader) bool { return h.Key == "connector.op" && string(h.Value) == "r" }) &&
+					strings.HasPrefix(string(value), `{"id":`)
+			}
+			if kerr != nil || verr != nil || rec.Key[0] != 0 || !read {
 				t.Fatalf("%s at %d/%d: key %s (%v), value %.200s (%v)", s.Topic, rec.Partition, rec.Offset, key, kerr, value, verr)
 			}
 			n++
@@ -413,4 +400,36 @@ func TestFlatValues(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("%d responses missing", len(want))
 	}
+}
+
+// runEveryKind runs, until each has committed its 20 records, one source
+// of every kind against its simulator, plus a flat tiki source
+// (tiki-flat), through the registry at registry ("" for none); it returns
+// the configuration.
+func runEveryKind(t *testing.T, addrs []string, registry string) *config.Config {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Second)
+	tikiSim, tikiURL := newSim(t)
+	seed(tikiSim, 20, now.Add(-time.Minute), time.Hour)
+	tikiCfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki", url: tikiURL, start: now.Add(-2 * time.Hour)})
+	sources := []changeSource{
+		{name: "tiki", kind: "tiki_lead", section: tikiSection(tikiCfg)},
+		{name: "tiki-flat", kind: "tiki_lead", section: "    value_format: flat\n" + tikiSection(tikiCfg)},
+	}
+	env := map[string]string{"TIKI_SECRET": secret}
+	for _, c := range changeCases() {
+		sim, section, vars := c.newSim(t)
+		maps.Copy(env, vars)
+		for i := range 20 {
+			sim.create(t, now.Add(-time.Hour+time.Duration(i)*time.Minute))
+		}
+		sources = append(sources, changeSource{name: c.kind, kind: c.kind, section: strings.ReplaceAll(section, "{{start}}", now.Add(-2*time.Hour).Format(time.RFC3339))})
+	}
+	cfg := changeConfig(t, addrs, env, sources...)
+	cfg.SchemaRegistry.URL = registry
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "every source's records", 60*time.Second, func() bool { return got.count() >= 20*len(sources) })
+	r.stop(t)
+	return cfg
 }
