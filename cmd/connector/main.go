@@ -5,7 +5,7 @@
 //	connector dev               run on the embedded default: in-process Kafka and simulators
 //	connector validate -c FILE  check a configuration file and exit
 //	connector offsets ...       list, reset or set the sources' committed offsets
-//	connector schemas ...       print the embedded schemas, check them against the registry
+//	connector schemas ...       print the embedded schemas, check them against the registry, print Flink tables
 //	connector read ... TOPIC    print a topic's events as JSON, one per line
 //	connector version           print the version, VCS revision and Go version
 package main
@@ -39,9 +39,9 @@ Usage:
   connector validate -c FILE   check FILE, report every problem, and exit
   connector offsets list|reset|set -c FILE ...
                                read or change the sources' committed offsets
-  connector schemas print|check
+  connector schemas print|check|flink
                                the embedded Avro schemas; their compatibility
-                               with the schema registry
+                               with the schema registry; Flink SQL tables
   connector read (-c FILE | -b BROKERS) [-registry URL] [-f] [-n COUNT] TOPIC
                                print TOPIC's committed events as JSON, one per line
   connector version            print the version, VCS revision and Go version
