@@ -21,19 +21,19 @@ import (
 )
 
 // TestFlinkReadsTheTopicsAsUpsertTables has Flink SQL (2.2.0, in a local
-// MiniCluster: test/flink/FlinkUpsert.java) read every kind's topic, in the
+// MiniCluster: test/java/FlinkUpsert.java) read every kind's topic, in the
 // envelope and the flat shape, as an upsert-kafka table with the
 // avro-confluent format through the registry, after the connector wrote
 // records, was stopped, and wrote their changes and new records on a second
 // run; the latest row of every key must be the simulator's latest version:
 // 0 missing, 0 extra, 0 differing. Run it with -tags interop and
-// INTEROP_FLINK_LIBS set to a directory with test/flink/pom.xml's jars
+// INTEROP_JAVA_LIBS set to a directory with test/java/pom.xml's jars
 // (.ci/run runs it against Apache Kafka 4.4.0; without KAFKA_BROKERS it
 // runs on connector dev's embedded broker).
 func TestFlinkReadsTheTopicsAsUpsertTables(t *testing.T) {
-	libs := os.Getenv("INTEROP_FLINK_LIBS")
+	libs := os.Getenv("INTEROP_JAVA_LIBS")
 	if libs == "" {
-		t.Fatal("INTEROP_FLINK_LIBS must name a directory with test/flink/pom.xml's jars")
+		t.Fatal("INTEROP_JAVA_LIBS must name a directory with test/java/pom.xml's jars")
 	}
 	addrs := testBrokers(t)
 	if os.Getenv("KAFKA_BROKERS") == "" { // connector dev's broker, which Java clients can use
@@ -156,7 +156,7 @@ func TestFlinkReadsTheTopicsAsUpsertTables(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		out, err := exec.CommandContext(ctx, "java", "-cp", filepath.Join(libs, "*"), "../../test/flink/FlinkUpsert.java", file, fmt.Sprint(len(keys))).Output()
+		out, err := exec.CommandContext(ctx, "java", "-cp", filepath.Join(libs, "*"), "../../test/java/FlinkUpsert.java", file, fmt.Sprint(len(keys))).Output()
 		cancel()
 		if err != nil {
 			var stderr []byte

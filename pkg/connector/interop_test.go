@@ -95,16 +95,15 @@ func TestPythonConsumerReadsTheEvents(t *testing.T) {
 }
 
 // TestJavaAvroDecodesSingleObjectFrames has Apache Avro's Java
-// BinaryMessageDecoder (test/interop/AvroSingleObject.java) read the keys
+// BinaryMessageDecoder (test/java/AvroSingleObject.java) read the keys
 // and values of every kind's topic, and of a flat one, written without a
 // registry, with the schemas `connector schemas print` gives. Run it with
-// -tags interop and INTEROP_JAVA_LIBS set to a directory holding avro and
-// kafka-clients with their dependencies (.ci/run fetches them with
-// test/interop/pom.xml).
+// -tags interop and INTEROP_JAVA_LIBS set to a directory with
+// test/java/pom.xml's jars (.ci/run fetches them).
 func TestJavaAvroDecodesSingleObjectFrames(t *testing.T) {
 	libs := os.Getenv("INTEROP_JAVA_LIBS")
 	if libs == "" {
-		t.Fatal("INTEROP_JAVA_LIBS must name a directory with avro and kafka-clients (test/interop/pom.xml)")
+		t.Fatal("INTEROP_JAVA_LIBS must name a directory with test/java/pom.xml's jars")
 	}
 	addrs := testBrokers(t)
 	cfg := runEveryKind(t, addrs, "")
@@ -127,7 +126,7 @@ func TestJavaAvroDecodesSingleObjectFrames(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		out, err := exec.CommandContext(ctx, "java", "-cp", filepath.Join(libs, "*"), "../../test/interop/AvroSingleObject.java",
+		out, err := exec.CommandContext(ctx, "java", "-cp", filepath.Join(libs, "*"), "../../test/java/AvroSingleObject.java",
 			addrs[0], s.Topic, keyFile, valueFile, "20").CombinedOutput()
 		cancel()
 		if err != nil || !strings.Contains(string(out), "decoded 20 keys and values of "+s.Topic) {

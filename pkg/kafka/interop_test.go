@@ -19,7 +19,7 @@ import (
 )
 
 // TestJavaClientsUseTheEmbeddedBroker runs the Java Admin client's
-// describeTopics and a read_committed KafkaConsumer (test/interop/
+// describeTopics and a read_committed KafkaConsumer (test/java/
 // JavaClients.java, as Flink and the console tools use them) against the
 // broker of `connector dev`, on a topic written in a transaction.
 // INTEROP_KAFKA_CLIENTS is a directory holding kafka-clients and its
@@ -59,7 +59,7 @@ func TestJavaClientsUseTheEmbeddedBroker(t *testing.T) {
 	}
 	run, stop := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer stop()
-	out, err := exec.CommandContext(run, "java", "-cp", filepath.Join(libs, "*"), "../../test/interop/JavaClients.java",
+	out, err := exec.CommandContext(run, "java", "-cp", filepath.Join(libs, "*"), "../../test/java/JavaClients.java",
 		broker.Addrs()[0], topic, fmt.Sprint(records)).CombinedOutput()
 	if err != nil || strings.Count(string(out), "describeTopics "+topic+"[") != 3 ||
 		!strings.Contains(string(out), fmt.Sprintf("consumed %d records of %s with read_committed", records, topic)) {

@@ -2,7 +2,7 @@
 // a broker, as Flink and kafka-console-consumer use them. Run in Java's
 // source-file mode with kafka-clients on the class path:
 //
-//   java -cp 'libs/*' test/interop/JavaClients.java BOOTSTRAP TOPIC EXPECTED
+//   java -cp 'libs/*' test/java/JavaClients.java BOOTSTRAP TOPIC EXPECTED
 //
 // It prints the topic's description, then reads the topic from the start
 // until EXPECTED records (30 s at most), and exits 1 unless it read exactly

@@ -2,9 +2,9 @@
 // file (separated by ";" at the end of a line), the last one a bounded
 // SELECT whose changelog it folds into the latest row per key (its first
 // KEYS columns), printed tab-separated, one row per line. Run in Java's
-// source-file mode with test/flink/pom.xml's jars on the class path:
+// source-file mode with test/java/pom.xml's jars on the class path:
 //
-//   java -cp 'libs/*' test/flink/FlinkUpsert.java FILE.sql KEYS
+//   java -cp 'libs/*' test/java/FlinkUpsert.java FILE.sql KEYS
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@
 // `connector schemas print` gives them). Run in Java's source-file mode
 // with avro and kafka-clients on the class path:
 //
-//   java -cp 'libs/*' test/interop/AvroSingleObject.java BOOTSTRAP TOPIC KEY.avsc VALUE.avsc EXPECTED
+//   java -cp 'libs/*' test/java/AvroSingleObject.java BOOTSTRAP TOPIC KEY.avsc VALUE.avsc EXPECTED
 //
 // It reads the topic from the start with read_committed until EXPECTED
 // records (30 s at most), decodes each key and value, checks that the
