@@ -14,6 +14,7 @@ import (
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -30,11 +31,11 @@ type Provider struct {
 	// Value is a pointer to the Go type of the entity the sources emit.
 	Value any
 	// Settings returns new settings holding their defaults (see
-	// config.Kind.Settings).
+	// config.Kind.Settings). Register sets it.
 	Settings func() config.Settings
 	// New builds the source named name from its settings (a value
 	// Settings returned, decoded and checked), sending its requests
-	// through client.
+	// through client. Register sets it.
 	New func(name string, settings config.Settings, client *fetch.Client) source.Source
 }
 
@@ -43,9 +44,19 @@ var registry struct {
 	byKind map[string]Provider
 }
 
-// Register adds p; it panics on a kind or section registered twice.
-func Register(p Provider) {
-	if p.Kind == "" || p.Section == "" || p.Topic == "" || p.Entity == "" || p.Value == nil || p.Settings == nil || p.New == nil {
+// Register adds p, its Settings and New made from the provider's own
+// typed functions: settings returns new settings holding their defaults,
+// newSource builds a source from a copy of them once decoded and checked.
+// It panics on a kind or section registered twice.
+func Register[S any, PS interface {
+	*S
+	config.Settings
+}, Src source.Source](p Provider, settings func() PS, newSource func(string, S, *fetch.Client, ...poll.Option) Src) {
+	p.Settings = func() config.Settings { return settings() }
+	p.New = func(name string, s config.Settings, client *fetch.Client) source.Source {
+		return newSource(name, *s.(PS), client)
+	}
+	if p.Kind == "" || p.Section == "" || p.Topic == "" || p.Entity == "" || p.Value == nil || settings == nil || newSource == nil {
 		panic(fmt.Sprintf("provider: %s is not fully described", p.Kind))
 	}
 	config.RegisterKind(config.Kind{Name: p.Kind, Section: p.Section, Topic: p.Topic, Settings: p.Settings})

@@ -2,9 +2,7 @@ package etelecom
 
 import (
 	"github.com/vnstream/connector/pkg/config"
-	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/provider"
-	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/zns"
 )
 
@@ -15,13 +13,7 @@ const Kind = "etelecom_zns"
 const DefaultTopic = "etelecom.zalo.messages"
 
 func init() {
-	provider.Register(provider.Provider{
-		Kind: Kind, Section: "etelecom", Topic: DefaultTopic, Entity: Entity, Value: &Message{},
-		Settings: func() config.Settings { return NewSettings() },
-		New: func(name string, s config.Settings, client *fetch.Client) source.Source {
-			return New(name, *s.(*Settings), client)
-		},
-	})
+	provider.Register(provider.Provider{Kind: Kind, Section: "etelecom", Topic: DefaultTopic, Entity: Entity, Value: &Message{}}, NewSettings, New)
 }
 
 // Settings configure an etelecom_zns source (its `etelecom:` section):

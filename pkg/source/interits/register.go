@@ -2,9 +2,7 @@ package interits
 
 import (
 	"github.com/vnstream/connector/pkg/config"
-	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/provider"
-	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/zns"
 )
 
@@ -18,13 +16,7 @@ const (
 )
 
 func init() {
-	provider.Register(provider.Provider{
-		Kind: Kind, Section: "interits", Topic: DefaultTopic, Entity: Entity, Value: &Message{},
-		Settings: func() config.Settings { return NewSettings() },
-		New: func(name string, s config.Settings, client *fetch.Client) source.Source {
-			return New(name, *s.(*Settings), client)
-		},
-	})
+	provider.Register(provider.Provider{Kind: Kind, Section: "interits", Topic: DefaultTopic, Entity: Entity, Value: &Message{}}, NewSettings, New)
 }
 
 // Settings configure an interits_zns source (its `interits:` section):

@@ -4,10 +4,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
-	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/provider"
-	"github.com/vnstream/connector/pkg/source"
 )
 
 // Kind is the source kind of Nhanh.vn vPage conversations.
@@ -21,13 +19,7 @@ const (
 )
 
 func init() {
-	provider.Register(provider.Provider{
-		Kind: Kind, Section: "nhanh", Topic: DefaultTopic, Entity: Entity, Value: &Conversation{},
-		Settings: func() config.Settings { return NewSettings() },
-		New: func(name string, s config.Settings, client *fetch.Client) source.Source {
-			return New(name, *s.(*Settings), client)
-		},
-	})
+	provider.Register(provider.Provider{Kind: Kind, Section: "nhanh", Topic: DefaultTopic, Entity: Entity, Value: &Conversation{}}, NewSettings, New)
 }
 
 // Settings configure an nhanh_conversation source (its `nhanh:` section):

@@ -5,10 +5,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
-	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/provider"
-	"github.com/vnstream/connector/pkg/source"
 )
 
 // Kind is the source kind of nxlink CDP customers.
@@ -22,13 +20,7 @@ const (
 )
 
 func init() {
-	provider.Register(provider.Provider{
-		Kind: Kind, Section: "nxlink", Topic: DefaultTopic, Entity: Entity, Value: &Customer{},
-		Settings: func() config.Settings { return NewSettings() },
-		New: func(name string, s config.Settings, client *fetch.Client) source.Source {
-			return New(name, *s.(*Settings), client)
-		},
-	})
+	provider.Register(provider.Provider{Kind: Kind, Section: "nxlink", Topic: DefaultTopic, Entity: Entity, Value: &Customer{}}, NewSettings, New)
 }
 
 // Settings configure an nxlink_customer source (its `nxlink:` section):

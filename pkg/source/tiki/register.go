@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
-	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/provider"
 	"github.com/vnstream/connector/pkg/source"
@@ -24,13 +23,7 @@ const (
 )
 
 func init() {
-	provider.Register(provider.Provider{
-		Kind: Kind, Section: "tiki", Topic: DefaultTopic, Entity: Entity, Value: &FormResponse{},
-		Settings: func() config.Settings { return NewSettings() },
-		New: func(name string, s config.Settings, client *fetch.Client) source.Source {
-			return New(name, *s.(*Settings), client)
-		},
-	})
+	provider.Register(provider.Provider{Kind: Kind, Section: "tiki", Topic: DefaultTopic, Entity: Entity, Value: &FormResponse{}}, NewSettings, New)
 }
 
 // Settings configure a tiki_lead source (its `tiki:` section).
