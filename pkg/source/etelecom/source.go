@@ -16,9 +16,6 @@
 package etelecom
 
 import (
-	"net/http"
-	"strings"
-
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source/zns"
@@ -30,25 +27,14 @@ const Method = ".Zalo/ListMessages"
 // TimeType is the filter.time_type the source sends.
 const TimeType = "updated_time"
 
-// Entity is the schema entity of the messages: zns.Entity.
-const Entity = zns.Entity
+// Dialect is how eTelecom differs on the platform.
+var Dialect = zns.Dialect{Path: Method, KeyHeader: "Authorization", KeyPrefix: "Bearer ", TimeType: TimeType, BaseURLHint: ": the service prefix .Zalo/ListMessages is appended to, e.g. https://api.etelecom.vn/v1/shop"}
 
-type (
-	// Message is the value of an event: zns.Message.
-	Message = zns.Message
-	// Key is the Kafka key of an event: zns.Key.
-	Key = zns.Key
-	// Source reads one eTelecom shop.
-	Source = zns.Source
-)
+// Source reads one eTelecom shop: zns.Source.
+type Source = zns.Source
 
 // New returns the source named name for cfg, sending requests through
 // client.
-func New(name string, cfg Settings, client *fetch.Client, opts ...poll.Option) *Source {
-	key := cfg.APIKey
-	return zns.New(name, zns.Dialect{
-		Endpoint:  strings.TrimRight(cfg.BaseURL, "/") + Method,
-		Authorize: func(h http.Header) { h.Set("Authorization", "Bearer "+key.Value()) },
-		TimeType:  TimeType,
-	}, cfg.Settings, client, opts...)
+func New(name string, cfg zns.Settings, client *fetch.Client, opts ...poll.Option) *Source {
+	return zns.New(name, Dialect, cfg, client, opts...)
 }

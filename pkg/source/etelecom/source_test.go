@@ -29,8 +29,7 @@ func TestRequest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
-			cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath + tc.base,
-				Settings: zns.Settings{APIKey: "shop-key", OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+			cfg := zns.Settings{BaseURL: srv.URL + znssim.BasePath + tc.base, APIKey: "shop-key", OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}
 			s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), poll.WithClock(now))
 			if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
@@ -67,8 +66,7 @@ func TestAgainstSimulator(t *testing.T) {
 		key    string
 		reason fetch.Reason
 	}{{"shop-key", ""}, {"stolen-key", fetch.ReasonAuth}} {
-		cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath,
-			Settings: zns.Settings{APIKey: config.Secret(tc.key), PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+		cfg := zns.Settings{BaseURL: srv.URL + znssim.BasePath, APIKey: config.Secret(tc.key), PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}
 		s := etelecom.New("et", cfg, fetch.NewClient(fetch.Config{Source: "et", RateLimit: 1e6}), poll.WithClock(now))
 		recs, _, _, err := s.Poll(context.Background(), nil)
 		if tc.reason != "" {
@@ -81,8 +79,8 @@ func TestAgainstSimulator(t *testing.T) {
 			t.Fatalf("Poll = %d records, %v", len(recs), err)
 		}
 		for i, r := range recs {
-			m := r.Value.(*etelecom.Message)
-			if m.ID != want[i] || r.Key.(*etelecom.Key).ID != want[i] || r.Op != source.OpRead || m.ZlUserID == nil || m.RequestTime == nil || m.IsDevelopment == nil {
+			m := r.Value.(*zns.Message)
+			if m.ID != want[i] || r.Key.(*zns.Key).ID != want[i] || r.Op != source.OpRead || m.ZlUserID == nil || m.RequestTime == nil || m.IsDevelopment == nil {
 				t.Errorf("record %d: %+v, want id %s read", i, m, want[i])
 			}
 		}

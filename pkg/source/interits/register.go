@@ -1,7 +1,6 @@
 package interits
 
 import (
-	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/provider"
 	"github.com/vnstream/connector/pkg/source/zns"
 )
@@ -16,24 +15,9 @@ const (
 )
 
 func init() {
-	provider.Register(provider.Provider{Kind: Kind, Section: "interits", Topic: DefaultTopic, Entity: Entity, Value: &Message{}}, NewSettings, New)
+	provider.Register(provider.Provider{Kind: Kind, Section: "interits", Topic: DefaultTopic, Entity: zns.Entity, Value: &zns.Message{}}, NewSettings, New)
 }
 
-// Settings configure an interits_zns source (its `interits:` section):
-// the ZNS messages of one InterITS CPaaS account.
-type Settings struct {
-	// BaseURL is the CPaaS base. Default https://cpaas.interits.com.
-	BaseURL      string `yaml:"base_url"`
-	zns.Settings `yaml:",inline"`
-}
-
-// NewSettings returns Settings holding the defaults.
-func NewSettings() *Settings {
-	return &Settings{BaseURL: DefaultBaseURL, Settings: zns.DefaultSettings()}
-}
-
-// Check implements config.Settings.
-func (s *Settings) Check(add func(setting, problem string)) {
-	config.CheckURL(add, "base_url", s.BaseURL)
-	s.Settings.Check(add)
-}
+// NewSettings returns the settings of a source holding the defaults
+// (zns.Settings, in the `interits:` section).
+func NewSettings() *zns.Settings { return Dialect.DefaultSettings() }

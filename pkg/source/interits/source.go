@@ -18,9 +18,6 @@
 package interits
 
 import (
-	"net/http"
-	"strings"
-
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source/zns"
@@ -29,24 +26,14 @@ import (
 // Path is the list endpoint, below the base URL.
 const Path = "/api/vendor/v1/zalo/list-messages"
 
-// Entity is the schema entity of the messages: zns.Entity.
-const Entity = zns.Entity
+// Dialect is how InterITS differs on the platform.
+var Dialect = zns.Dialect{Path: Path, KeyHeader: "API-KEY", BaseURL: DefaultBaseURL}
 
-type (
-	// Message is the value of an event: zns.Message.
-	Message = zns.Message
-	// Key is the Kafka key of an event: zns.Key.
-	Key = zns.Key
-	// Source reads one InterITS account.
-	Source = zns.Source
-)
+// Source reads one InterITS account: zns.Source.
+type Source = zns.Source
 
 // New returns the source named name for cfg, sending requests through
 // client.
-func New(name string, cfg Settings, client *fetch.Client, opts ...poll.Option) *Source {
-	key := cfg.APIKey
-	return zns.New(name, zns.Dialect{
-		Endpoint:  strings.TrimRight(cfg.BaseURL, "/") + Path,
-		Authorize: func(h http.Header) { h.Set("API-KEY", key.Value()) },
-	}, cfg.Settings, client, opts...)
+func New(name string, cfg zns.Settings, client *fetch.Client, opts ...poll.Option) *Source {
+	return zns.New(name, Dialect, cfg, client, opts...)
 }

@@ -29,8 +29,7 @@ func TestRequest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, requests := sourcetest.Scripted(t, `{"messages":[],"paging":{"next":"c1"}}`, `{"messages":[],"paging":{"next":""}}`)
-			cfg := interits.Settings{BaseURL: srv.URL + tc.base,
-				Settings: zns.Settings{APIKey: "its-key", OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+			cfg := zns.Settings{BaseURL: srv.URL + tc.base, APIKey: "its-key", OAID: tc.oaID, PageSize: 50, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}
 			s := interits.New("its", cfg, fetch.NewClient(fetch.Config{Source: "its", RateLimit: 1e6}), poll.WithClock(now))
 			if _, _, _, err := s.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
@@ -70,8 +69,7 @@ func TestAgainstSimulator(t *testing.T) {
 		key    string
 		reason fetch.Reason
 	}{{"its-key", ""}, {"stolen-key", fetch.ReasonAuth}} {
-		cfg := interits.Settings{BaseURL: srv.URL,
-			Settings: zns.Settings{APIKey: config.Secret(tc.key), PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}}
+		cfg := zns.Settings{BaseURL: srv.URL, APIKey: config.Secret(tc.key), PageSize: 2, Windowing: poll.Windowing{StartTime: t0, Window: time.Hour, Lag: 2 * time.Second, Overlap: time.Minute, MaxWindowRecords: 100}}
 		s := interits.New("its", cfg, fetch.NewClient(fetch.Config{Source: "its", RateLimit: 1e6}), poll.WithClock(now))
 		recs, _, _, err := s.Poll(context.Background(), nil)
 		if tc.reason != "" {
@@ -84,8 +82,8 @@ func TestAgainstSimulator(t *testing.T) {
 			t.Fatalf("Poll = %d records, %v", len(recs), err)
 		}
 		for i, r := range recs {
-			m := r.Value.(*interits.Message)
-			if m.ID != want[i] || r.Key.(*interits.Key).ID != want[i] || r.Op != source.OpRead || m.ZlUserID != nil || m.RequestTime != nil {
+			m := r.Value.(*zns.Message)
+			if m.ID != want[i] || r.Key.(*zns.Key).ID != want[i] || r.Op != source.OpRead || m.ZlUserID != nil || m.RequestTime != nil {
 				t.Errorf("record %d: %+v, want id %s read", i, m, want[i])
 			}
 		}

@@ -14,14 +14,16 @@ import (
 
 // Dialect is what one reseller of the platform changes in the list call.
 type Dialect struct {
-	// Endpoint is the full URL of the list method, without credentials.
-	Endpoint string
-	// Authorize sets the credential headers of a request. Credentials
-	// travel only there, never in the URL or the body, so they appear in
-	// no error.
-	Authorize func(h http.Header)
+	// Path is appended to the base URL to make the list method's URL.
+	Path string
+	// KeyHeader is the header that carries the API key, after KeyPrefix.
+	KeyHeader, KeyPrefix string
 	// TimeType is filter.time_type, or "" to leave it out.
 	TimeType string
+	// BaseURL is the default base URL, "" when the base is required.
+	BaseURL string
+	// BaseURLHint ends the error of a missing base URL.
+	BaseURLHint string
 }
 
 // request is the list call's body.
@@ -62,7 +64,7 @@ func (a *api) body(win poll.Window, after string) []byte {
 // never a credential.
 func (a *api) Describe(req poll.Request) string {
 	win := req.Window
-	d := fmt.Sprintf("POST %s (date_from=%s, date_to=%s", a.endpoint, win.From.UTC().Format(timeLayout), win.To.UTC().Format(timeLayout))
+	d := fmt.Sprintf("POST %s (date_from=%s, date_to=%s", a.shown, win.From.UTC().Format(timeLayout), win.To.UTC().Format(timeLayout))
 	if req.Token != "" {
 		d += fmt.Sprintf(", after=%q", req.Token)
 	}
@@ -74,13 +76,13 @@ func (a *api) fetch(ctx context.Context, req poll.Request, dec *decoder) (page, 
 	body := a.body(req.Window, req.Token)
 	var p page
 	err := a.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, a.dialect.Endpoint, bytes.NewReader(body))
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, a.endpoint, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("Accept", "application/json")
-		a.dialect.Authorize(r.Header)
+		a.authorize(r.Header)
 		return r, nil
 	}, func(resp []byte) (err error) {
 		p, err = parsePage(resp, dec)

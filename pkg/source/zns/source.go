@@ -2,9 +2,10 @@
 // list API that InterITS CPaaS and eTelecom Zalo Cloud both resell: the
 // same platform, the same body {"filter": {...}, "paging": {...}}, the same
 // answer {"messages": [...], "paging": {"next": ...}} and the same message
-// fields. Packages interits and etelecom supply a Dialect (path, credential
-// header, time_type) and settings; this package does the rest, and its
-// entity, schemas/zalo/zns_message, is shared by both sources.
+// fields. Packages interits and etelecom supply a Dialect (path, key
+// header, time_type, default base URL); this package does the rest, the
+// settings included, and its entity, schemas/zalo/zns_message, is shared
+// by both sources.
 //
 // A message changes after it is sent (delivery status, then the
 // recipient's rating, feedback and note), and each change stamps a new
@@ -60,7 +61,9 @@ package zns
 
 import (
 	"context"
+	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
@@ -68,9 +71,13 @@ import (
 	"github.com/vnstream/connector/pkg/poll"
 )
 
-// Settings are the settings InterITS and eTelecom share, inline in
-// theirs: the walk uses them.
+// Settings configure an interits_zns or etelecom_zns source (its
+// `interits:` or `etelecom:` section): the ZNS messages of one account.
 type Settings struct {
+	// BaseURL is what the dialect's Path is appended to: InterITS's CPaaS
+	// base, or eTelecom's Twirp service prefix. Required; the dialect's
+	// DefaultSettings may give it.
+	BaseURL string `yaml:"base_url"`
 	// APIKey is the account's key (InterITS's API-KEY header, eTelecom's
 	// Bearer key, a shop key for partner accounts); it must come from
 	// ${ENV} or APIKeyFile.
@@ -82,18 +89,26 @@ type Settings struct {
 	// PageSize is paging.limit, 1..1000. Default 100.
 	PageSize       int `yaml:"page_size"`
 	poll.Windowing `yaml:",inline"`
+
+	// baseURLHint ends the error of a missing BaseURL.
+	baseURLHint string
 }
 
 // DefaultPageSize is the default paging.limit.
 const DefaultPageSize = 100
 
-// DefaultSettings returns Settings holding the defaults.
-func DefaultSettings() Settings {
-	return Settings{PageSize: DefaultPageSize, Windowing: poll.DefaultWindowing(time.Hour)}
+// DefaultSettings returns Settings holding the defaults of d.
+func (d Dialect) DefaultSettings() *Settings {
+	return &Settings{BaseURL: d.BaseURL, PageSize: DefaultPageSize, Windowing: poll.DefaultWindowing(time.Hour), baseURLHint: d.BaseURLHint}
 }
 
-// Check reports what is wrong with s to add, by setting name.
-func (s Settings) Check(add func(setting, problem string)) {
+// Check implements config.Settings.
+func (s *Settings) Check(add func(setting, problem string)) {
+	if s.BaseURL == "" {
+		add("base_url", "required"+s.baseURLHint)
+	} else {
+		config.CheckURL(add, "base_url", s.BaseURL)
+	}
 	config.RequireSecret(add, "api_key", s.APIKey)
 	config.CheckRange(add, "page_size", s.PageSize, 1000)
 	s.Windowing.Check(add)
@@ -106,12 +121,15 @@ type Source = poll.Engine
 // New returns the source named name that lists messages the way dialect
 // says, sending requests through client.
 func New(name string, dialect Dialect, settings Settings, client *fetch.Client, opts ...poll.Option) *Source {
-	endpoint := dialect.Endpoint
+	endpoint := strings.TrimRight(settings.BaseURL, "/") + dialect.Path
+	shown := endpoint
 	if u, err := url.Parse(endpoint); err == nil {
 		u.User = nil
-		endpoint = u.String()
+		shown = u.String()
 	}
-	a := &api{dialect: dialect, settings: settings, endpoint: endpoint, client: client}
+	key := settings.APIKey
+	a := &api{dialect: dialect, settings: settings, endpoint: endpoint, shown: shown, client: client,
+		authorize: func(h http.Header) { h.Set(dialect.KeyHeader, dialect.KeyPrefix+key.Value()) }}
 	return poll.NewWindowed(name, poll.WindowsFor(settings.Windowing), a, opts...)
 }
 
@@ -119,8 +137,13 @@ func New(name string, dialect Dialect, settings Settings, client *fetch.Client, 
 type api struct {
 	dialect  Dialect
 	settings Settings
-	endpoint string // dialect.Endpoint without user info, for errors
-	client   *fetch.Client
+	endpoint string // the list method's URL
+	shown    string // endpoint without user info, for errors
+	// authorize sets the credential header of a request. Credentials
+	// travel only there, never in the URL or the body, so they appear in
+	// no error.
+	authorize func(h http.Header)
+	client    *fetch.Client
 }
 
 // Page implements poll.API: the page of req.Window after the cursor

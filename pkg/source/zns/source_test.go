@@ -63,10 +63,10 @@ func newSource(t *testing.T, d znssim.Dialect, clk *sourcetest.Clock, st setup) 
 	}
 	client := fetch.NewClient(fetch.Config{Source: "zns-test", RateLimit: 1e6, BackoffInitial: time.Millisecond, BackoffMax: time.Millisecond})
 	if d == znssim.InterITS {
-		cfg := interits.Settings{BaseURL: srv.URL, Settings: zns.Settings{APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}}
+		cfg := zns.Settings{BaseURL: srv.URL, APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}
 		return interits.New("zns-test", cfg, client, poll.WithClock(clk.Now)), sim
 	}
-	cfg := etelecom.Settings{BaseURL: srv.URL + znssim.BasePath, Settings: zns.Settings{APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}}
+	cfg := zns.Settings{BaseURL: srv.URL + znssim.BasePath, APIKey: config.Secret(st.key), OAID: st.oaID, PageSize: st.pageSize, Windowing: st.w}
 	return etelecom.New("zns-test", cfg, client, poll.WithClock(clk.Now)), sim
 }
 
