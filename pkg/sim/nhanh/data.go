@@ -185,22 +185,6 @@ func (s *Sim) Records() []Record {
 	return out
 }
 
-// NewRecord stores a new conversation created at at, as Create does, and
-// returns its id.
-func (s *Sim) NewRecord(at time.Time) string { return s.Create(at).ID }
-
-// ChangeRecord changes conversation id, as Update does.
-func (s *Sim) ChangeRecord(id string, at time.Time) error {
-	_, err := s.Update(id, at)
-	return err
-}
-
-// RecordIDs returns the id of every stored conversation, in id order
-// (see sim.IDs).
-func (s *Sim) RecordIDs() []string {
-	return sim.IDs(s.Records(), func(r Record) string { return r.ID })
-}
-
 // The values of Type and Status.
 const (
 	typeComment  = 1

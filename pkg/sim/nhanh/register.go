@@ -13,7 +13,8 @@ func init() {
 		New: func(run sim.Run) (sim.Simulator, map[string]string) {
 			token := rand.Text()
 			// The app_id and business_id of config/dev.yaml.
-			return New("75123", "4001", token), map[string]string{"DEV_NHANH_URL": run.URL, "DEV_NHANH_ACCESS_TOKEN": token}
+			s := New("75123", "4001", token)
+			return sim.Of(s, sim.Records[Record]{Create: s.Create, Update: s.Update, List: s.Records, ID: func(r Record) string { return r.ID }}), map[string]string{"DEV_NHANH_URL": run.URL, "DEV_NHANH_ACCESS_TOKEN": token}
 		},
 	})
 }

@@ -25,8 +25,8 @@
 // every shape.
 //
 // Mount a Sim at the server root, e.g. httptest.NewServer(nhanhsim.New(app,
-// business, token)), and use the server URL as the API base URL. A Sim is a
-// sim.Simulator; register.go registers it for `connector dev`.
+// business, token)), and use the server URL as the API base URL. register.go
+// registers it for `connector dev` as a sim.Simulator.
 package nhanhsim
 
 import (
@@ -75,13 +75,12 @@ var defaultPages = []string{"331526780045341", "101286204573840"}
 // implements http.Handler and is safe for concurrent use: requests may run
 // while conversations are created, updated or added. Create it with New.
 type Sim struct {
+	sim.Base
 	// Controls are the Sim's FailNext, SetFaultRates and Stats.
 	fault.Controls
 
 	appID, businessID, token string
-	now                      func() time.Time
 	expiry                   time.Time // zero: the token never expires
-	pageCap                  int
 	pages                    []string
 
 	dataMu sync.Mutex
@@ -106,8 +105,7 @@ func New(appID, businessID, accessToken string, opts ...Option) *Sim {
 		appID:      appID,
 		businessID: businessID,
 		token:      accessToken,
-		now:        time.Now,
-		pageCap:    maxSize,
+		Base:       sim.Base{Now: time.Now, PageCap: maxSize},
 		pages:      defaultPages,
 		data:       newStore(),
 		faults:     faults,
@@ -120,12 +118,7 @@ func New(appID, businessID, accessToken string, opts ...Option) *Sim {
 
 // WithClock sets the clock the token expiry is checked against (default
 // time.Now).
-func WithClock(now func() time.Time) Option {
-	if now == nil {
-		panic("nhanhsim: WithClock(nil)")
-	}
-	return func(s *Sim) { s.now = now }
-}
+func WithClock(now func() time.Time) Option { return sim.WithClock[Sim](now) }
 
 // WithTokenExpiry makes the access token expire at t: from then on the
 // clock (WithClock) is at or after t, requests get
@@ -140,12 +133,7 @@ func WithTokenExpiry(t time.Time) Option {
 // WithPageCap sets the most conversations one page holds, whatever size
 // asks for (default 50; must be positive). Like the vendor, the cap is
 // silent.
-func WithPageCap(n int) Option {
-	if n < 1 {
-		panic("nhanhsim: page cap must be positive")
-	}
-	return func(s *Sim) { s.pageCap = n }
-}
+func WithPageCap(n int) Option { return sim.WithPageCap[Sim](n) }
 
 // WithPages sets the page ids Create spreads conversations over (default
 // the two of the document's examples; at least one, none empty).
@@ -206,7 +194,7 @@ func (s *Sim) authenticate(r *http.Request) (code, msg string) {
 	if token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.token)) != 1 {
 		return CodeInvalidAccessToken, "accessToken không hợp lệ (invalid access token)"
 	}
-	if !s.expiry.IsZero() && !s.now().Before(s.expiry) {
+	if !s.expiry.IsZero() && !s.Now().Before(s.expiry) {
 		return CodeExpiredAccessToken, "accessToken đã hết hạn (the access token has expired)"
 	}
 	return "", ""
@@ -343,7 +331,7 @@ func parseFilter(name string, v json.RawMessage, q *query) string {
 func (s *Sim) page(q *query, f Fault) (body []byte, arrayStart, arrayEnd int) {
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
-	es := s.data.page(q, min(q.size, s.pageCap))
+	es := s.data.page(q, min(q.size, s.PageCap))
 	b := make([]byte, 0, 64+len(es)*512)
 	b = append(b, `{"code":1,"paginator":{"next":`...)
 	switch {

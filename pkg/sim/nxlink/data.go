@@ -184,21 +184,6 @@ func (s *Sim) Records() []Record {
 	return out
 }
 
-// NewRecord stores a new customer created at at, as Create does, and
-// returns its id.
-func (s *Sim) NewRecord(at time.Time) string { return s.Create(at).ID }
-
-// ChangeRecord changes customer id, as Update does.
-func (s *Sim) ChangeRecord(id string, at time.Time) error {
-	_, err := s.Update(id, at)
-	return err
-}
-
-// RecordIDs returns the id of every stored customer, ascending.
-func (s *Sim) RecordIDs() []string {
-	return sim.IDs(s.Records(), func(r Record) string { return r.ID })
-}
-
 // entry is a stored customer with what serving it needs.
 type entry struct {
 	rec     Record

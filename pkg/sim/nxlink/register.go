@@ -18,7 +18,7 @@ func init() {
 			// Asia/Ho_Chi_Minh is UTC+7 all year.
 			s := New(accessKey, secret, 123, appKey, WithZone(time.FixedZone("ICT", 7*3600)),
 				WithStartID(DefaultStartID+run.ID*10_000_000))
-			return s, map[string]string{"DEV_NXLINK_URL": run.URL, "DEV_NXLINK_ACCESS_KEY": accessKey,
+			return sim.Of(s, sim.Records[Record]{Create: s.Create, Update: s.Update, List: s.Records, ID: func(r Record) string { return r.ID }}), map[string]string{"DEV_NXLINK_URL": run.URL, "DEV_NXLINK_ACCESS_KEY": accessKey,
 				"DEV_NXLINK_ACCESS_SECRET": secret, "DEV_NXLINK_APP_KEY": appKey}
 		},
 	})

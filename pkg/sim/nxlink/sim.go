@@ -20,8 +20,8 @@
 //
 // Mount a Sim at the server root, e.g. httptest.NewServer(nxlinksim.New(
 // accessKey, secret, tenantID, appKey)), and use the server URL as the
-// API base URL. A Sim is a sim.Simulator; register.go registers it for
-// `connector dev`.
+// API base URL. register.go registers it for `connector dev` as a
+// sim.Simulator.
 package nxlinksim
 
 import (
@@ -72,15 +72,14 @@ const (
 // http.Handler and is safe for concurrent use: requests may run while
 // customers are created, updated or added. Create it with New.
 type Sim struct {
+	sim.Base
 	// Controls are the Sim's FailNext, SetFaultRates and Stats.
 	fault.Controls
 
 	accessKey, secret string
 	tenantID          int64
 	appKey            string
-	now               func() time.Time
 	zone              *time.Location
-	pageCap           int
 
 	dataMu sync.Mutex
 	data   store
@@ -105,9 +104,8 @@ func New(accessKey, secret string, tenantID int64, appKey string, opts ...Option
 		secret:    secret,
 		tenantID:  tenantID,
 		appKey:    appKey,
-		now:       time.Now,
 		zone:      time.UTC,
-		pageCap:   maxLimit,
+		Base:      sim.Base{Now: time.Now, PageCap: maxLimit},
 		data:      store{byID: map[int64]*entry{}, sorted: true, next: DefaultStartID},
 		faults:    faults,
 	}
@@ -119,12 +117,7 @@ func New(accessKey, secret string, tenantID int64, appKey string, opts ...Option
 
 // WithClock sets the clock that the ts header is checked against (default
 // time.Now).
-func WithClock(now func() time.Time) Option {
-	if now == nil {
-		panic("nxlinksim: WithClock(nil)")
-	}
-	return func(s *Sim) { s.now = now }
-}
+func WithClock(now func() time.Time) Option { return sim.WithClock[Sim](now) }
 
 // WithZone sets the zone of the zone-less times: created_at and
 // updated_at served, start_time and end_time read (default UTC).
@@ -137,12 +130,7 @@ func WithZone(loc *time.Location) Option {
 
 // WithPageCap sets the most customers one page holds, whatever limit asks
 // for (default 50; must be positive). Like the vendor, the cap is silent.
-func WithPageCap(n int) Option {
-	if n < 1 {
-		panic("nxlinksim: page cap must be positive")
-	}
-	return func(s *Sim) { s.pageCap = n }
-}
+func WithPageCap(n int) Option { return sim.WithPageCap[Sim](n) }
 
 // WithStartID sets the first id Create assigns (default DefaultStartID;
 // must be positive).
@@ -224,7 +212,7 @@ func (s *Sim) authenticate(h http.Header, body []byte) (int, string) {
 		// The sign covers ts as sent: only its canonical form can match.
 		return CodeTimestamp, "Timestamp expired: ts must be unix milliseconds"
 	}
-	if now := s.now().UnixMilli(); ts < now-maxSkew.Milliseconds() || ts > now+maxSkew.Milliseconds() {
+	if now := s.Now().UnixMilli(); ts < now-maxSkew.Milliseconds() || ts > now+maxSkew.Milliseconds() {
 		return CodeTimestamp, "Timestamp expired: ts is more than 60 seconds from the server time"
 	}
 	want := nxlink.Sign(s.accessKey, s.secret, ts, body)
@@ -325,7 +313,7 @@ func integer(raw json.RawMessage) (int64, bool) {
 func (s *Sim) page(q query, fault Fault, trace string) (body []byte, arrayStart, arrayEnd int) {
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
-	l := s.data.list(q.f, q.after, q.before, min(q.limit, s.pageCap))
+	l := s.data.list(q.f, q.after, q.before, min(q.limit, s.PageCap))
 	var after, before, previous, next *int64
 	if len(l.page) > 0 {
 		before, after = &l.page[0].id, &l.page[len(l.page)-1].id

@@ -88,22 +88,10 @@ func (s *Sim) Responses() []Response {
 	return out
 }
 
-// NewRecord stores a response of the next form of WithForms created at
-// at, as Create does, and returns its id.
-func (s *Sim) NewRecord(at time.Time) string {
-	return s.Create(s.forms[(s.turn.Add(1)-1)%uint64(len(s.forms))], at).ID
-}
-
-// ChangeRecord returns sim.ErrNeverChanges: a Tiki form response never
-// changes once submitted.
-func (s *Sim) ChangeRecord(string, time.Time) error {
-	return sim.ErrNeverChanges
-}
-
-// RecordIDs returns the id of every stored response, ascending as
-// integers.
-func (s *Sim) RecordIDs() []string {
-	return sim.IDs(s.Responses(), func(r Response) string { return r.ID })
+// next stores a response of the next form of WithForms created at at, as
+// Create does.
+func (s *Sim) next(at time.Time) Response {
+	return s.Create(s.forms[(s.turn.Add(1)-1)%uint64(len(s.forms))], at)
 }
 
 // leadInputs returns the deterministic answers of the lead with id n.

@@ -15,7 +15,7 @@ func init() {
 			secret := rand.Text()
 			// The forms config/dev.yaml reads.
 			s := New(clientID, secret, WithStartID(run.ID*1_000_000), WithForms("84112926079713300", "88238130968199168"))
-			return s, map[string]string{"DEV_TIKI_URL": run.URL, "DEV_TIKI_CLIENT_ID": clientID, "DEV_TIKI_CLIENT_SECRET": secret}
+			return sim.Of(s, sim.Records[Response]{Create: s.next, List: s.Responses, ID: func(r Response) string { return r.ID }}), map[string]string{"DEV_TIKI_URL": run.URL, "DEV_TIKI_CLIENT_ID": clientID, "DEV_TIKI_CLIENT_SECRET": secret}
 		},
 	})
 }

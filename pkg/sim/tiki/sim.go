@@ -9,9 +9,9 @@
 // queued with FailNext or drawn at random with SetFaultRates.
 //
 // Mount a Sim at the server root, e.g. httptest.NewServer(tikisim.New(id,
-// secret)), and use the server URL as the API base URL. A Sim is a
-// sim.Simulator whose records never change; register.go registers it for
-// `connector dev`.
+// secret)), and use the server URL as the API base URL. register.go
+// registers it for `connector dev` as a sim.Simulator whose records never
+// change.
 package tikisim
 
 import (
@@ -52,15 +52,14 @@ const maxSize = 500
 // http.Handler and is safe for concurrent use: requests may run while
 // responses are created or added. Create it with New.
 type Sim struct {
+	sim.Base
 	// Controls are the Sim's FailNext, SetFaultRates and Stats.
 	fault.Controls
 
 	clientID string
 	secret   string
-	now      func() time.Time
 	maxSkew  time.Duration
-	arrayKey []byte // the JSON-encoded name of the records array
-	pageCap  int
+	arrayKey []byte        // the JSON-encoded name of the records array
 	forms    []string      // the forms NewRecord takes in turn
 	turn     atomic.Uint64 // NewRecord's calls so far
 
@@ -83,10 +82,9 @@ func New(clientID, secret string, opts ...Option) *Sim {
 		Controls: faults.Controls(),
 		clientID: clientID,
 		secret:   secret,
-		now:      time.Now,
 		maxSkew:  60 * time.Second,
 		arrayKey: []byte(`"data"`),
-		pageCap:  maxSize,
+		Base:     sim.Base{Now: time.Now, PageCap: maxSize},
 		forms:    []string{"1"},
 		data:     store{forms: map[string]*formIndex{}, next: 1000},
 		faults:   faults,
@@ -99,12 +97,7 @@ func New(clientID, secret string, opts ...Option) *Sim {
 
 // WithClock sets the clock that X-Tiniapp-Timestamp is checked against
 // (default time.Now).
-func WithClock(now func() time.Time) Option {
-	if now == nil {
-		panic("tikisim: WithClock(nil)")
-	}
-	return func(s *Sim) { s.now = now }
-}
+func WithClock(now func() time.Time) Option { return sim.WithClock[Sim](now) }
 
 // WithMaxSkew sets how far X-Tiniapp-Timestamp may be from the clock, in
 // either direction, before a request is rejected (default 60s; must not be
@@ -132,12 +125,7 @@ func WithArrayName(name string) Option {
 
 // WithPageCap sets the most records one page holds, whatever size asks for
 // (default 500; must be positive). Like the vendor, the cap is silent.
-func WithPageCap(n int) Option {
-	if n < 1 {
-		panic("tikisim: page cap must be positive")
-	}
-	return func(s *Sim) { s.pageCap = n }
-}
+func WithPageCap(n int) Option { return sim.WithPageCap[Sim](n) }
 
 // WithStartID sets the first id Create assigns (default 1000; must not be
 // negative).
@@ -207,7 +195,7 @@ func (s *Sim) authenticate(r *http.Request) (code, msg string) {
 		// canonical decimal form can match.
 		return "INVALID_TIMESTAMP", headerTimestamp + " must be a unix timestamp in milliseconds"
 	}
-	now, skew := s.now().UnixMilli(), s.maxSkew.Milliseconds()
+	now, skew := s.Now().UnixMilli(), s.maxSkew.Milliseconds()
 	if ts < now-skew || ts > now+skew {
 		return "TIMESTAMP_EXPIRED", headerTimestamp + " is more than " + s.maxSkew.String() + " away from the server time"
 	}
@@ -278,7 +266,7 @@ func parseQuery(raw string) (query, error) {
 // inside the records array.
 func (s *Sim) page(q query) (body []byte, arrayStart, arrayEnd int) {
 	s.dataMu.RLock()
-	total, es := s.data.page(q, min(q.size, s.pageCap))
+	total, es := s.data.page(q, min(q.size, s.PageCap))
 	s.dataMu.RUnlock()
 
 	b := make([]byte, 0, 64+len(es)*256)

@@ -165,21 +165,6 @@ func (s *Sim) Records() []Record {
 	return out
 }
 
-// NewRecord stores a new message sent at at, as Create does, and returns
-// its id.
-func (s *Sim) NewRecord(at time.Time) string { return s.Create(at).ID }
-
-// ChangeRecord moves message id one step along its life, as Update does.
-func (s *Sim) ChangeRecord(id string, at time.Time) error {
-	_, err := s.Update(id, at)
-	return err
-}
-
-// RecordIDs returns the id of every stored message, ascending as integers.
-func (s *Sim) RecordIDs() []string {
-	return sim.IDs(s.Records(), func(r Record) string { return r.ID })
-}
-
 // validate checks a record given to Add.
 func (r *Record) validate() error {
 	switch {

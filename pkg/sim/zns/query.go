@@ -140,7 +140,7 @@ func (s *Sim) parseRequest(w http.ResponseWriter, r *http.Request) (query, error
 	default:
 		q.limit = min(p.Limit, maxLimit)
 	}
-	q.limit = min(q.limit, s.pageCap)
+	q.limit = min(q.limit, s.PageCap)
 	if p.Before != "" {
 		return query{}, errors.New("paging.before is not supported by the simulator")
 	}
@@ -260,7 +260,7 @@ func keyTime(r *Record, timeType string) time.Time {
 // FaultStuckCursor change it). It returns the body and the offsets just
 // inside the messages array.
 func (s *Sim) page(q query, fault Fault) (body []byte, arrayStart, arrayEnd int) {
-	now := s.now()
+	now := s.Now()
 	var es []*entry
 	more := false
 	if fault != FaultEmptyPage {

@@ -22,7 +22,7 @@ func init() {
 			New: func(run sim.Run) (sim.Simulator, map[string]string) {
 				key := rand.Text()
 				s := New(d.dialect, key, WithStartID(uint64(run.ID)*1_000_000))
-				return s, map[string]string{d.vars + "_URL": run.URL + d.path, d.vars + "_API_KEY": key}
+				return sim.Of(s, sim.Records[Record]{Create: s.Create, Update: s.Update, List: s.Records, ID: func(r Record) string { return r.ID }}), map[string]string{d.vars + "_URL": run.URL + d.path, d.vars + "_API_KEY": key}
 			},
 		})
 	}

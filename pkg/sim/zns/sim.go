@@ -24,8 +24,8 @@
 //
 // Mount a Sim at the server root, e.g. srv := httptest.NewServer(sim), and
 // use srv.URL as the InterITS base URL or srv.URL+BasePath as the eTelecom
-// one. A Sim is a sim.Simulator; register.go registers one of each
-// dialect for `connector dev`.
+// one. register.go registers one of each dialect
+// for `connector dev` as a sim.Simulator.
 package znssim
 
 import (
@@ -90,13 +90,12 @@ const (
 // http.Handler and is safe for concurrent use: requests may run while
 // messages are created, updated or added. Create it with New.
 type Sim struct {
+	sim.Base
 	// Controls are the Sim's FailNext, SetFaultRates and Stats.
 	fault.Controls
 
 	dialect Dialect
 	apiKey  string
-	now     func() time.Time
-	pageCap int
 
 	dataMu sync.RWMutex
 	data   store
@@ -120,8 +119,7 @@ func New(dialect Dialect, apiKey string, opts ...Option) *Sim {
 		Controls: faults.Controls(),
 		dialect:  dialect,
 		apiKey:   apiKey,
-		now:      time.Now,
-		pageCap:  maxLimit,
+		Base:     sim.Base{Now: time.Now, PageCap: maxLimit},
 		data:     store{byID: map[string]*entry{}, next: defaultStartID},
 		faults:   faults,
 	}
@@ -135,22 +133,12 @@ func New(dialect Dialect, apiKey string, opts ...Option) *Sim {
 // carry no timestamp to check, so the clock decides what is visible: a
 // message version stamped after now is not listed yet, as a write is not
 // visible before it happens.
-func WithClock(now func() time.Time) Option {
-	if now == nil {
-		panic("znssim: WithClock(nil)")
-	}
-	return func(s *Sim) { s.now = now }
-}
+func WithClock(now func() time.Time) Option { return sim.WithClock[Sim](now) }
 
 // WithPageCap sets the most messages one page holds, whatever
 // paging.limit asks for (default 1000; must be positive). Like the vendor,
 // the cap is silent.
-func WithPageCap(n int) Option {
-	if n < 1 {
-		panic("znssim: page cap must be positive")
-	}
-	return func(s *Sim) { s.pageCap = n }
-}
+func WithPageCap(n int) Option { return sim.WithPageCap[Sim](n) }
 
 // WithStartID sets the first id Create assigns (default
 // 1021110718827683840, beyond float64's exact integers; must be positive).
