@@ -68,6 +68,9 @@ type Connector struct {
 	// startErr is the last error of starting, while it is retried.
 	startErr   string
 	startErrAt time.Time
+	// built holds the codec of each topic whose schemas are registered,
+	// kept across start-up attempts.
+	built map[string]*schema.Codec
 }
 
 // runningTask is a task this replica runs.
@@ -278,11 +281,11 @@ func (e *permanentError) Unwrap() error { return e.err }
 
 // prepare ensures topics, registers schemas and builds the tasks and their
 // workers. It neither fences nor reads offsets: a task does that when the
-// group assigns it.
+// group assigns it. Each step has its own deadline (stepTimeout), so the
+// time a large configuration takes is not bounded by one; schemas an
+// earlier attempt registered are kept, so a retry resumes.
 func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 	cfg := c.cfg
-	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	cl, err := kgo.NewClient(c.kopts...)
 	if err != nil {
 		return nil, &permanentError{err}
@@ -290,7 +293,7 @@ func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 	defer cl.Close()
 	// Fail fast while the broker is unreachable, so the retry loop (and
 	// readiness) notices it coming up within seconds.
-	ping, cancelPing := context.WithTimeout(pctx, 5*time.Second)
+	ping, cancelPing := context.WithTimeout(ctx, 5*time.Second)
 	err = cl.Ping(ping)
 	cancelPing()
 	if err != nil {
@@ -305,18 +308,20 @@ func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 	for _, s := range cfg.Sources {
 		topics = append(topics, kafka.Topic{Name: s.Topic, Partitions: cfg.Kafka.TopicPartitions, Replication: cfg.Kafka.ReplicationFactor})
 	}
-	if err := kafka.EnsureTopics(pctx, adm, topics); err != nil {
+	step, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := kafka.EnsureTopics(step, adm, topics); err != nil {
 		if errors.Is(err, kafka.ErrNotCompacted) {
 			return nil, &permanentError{err}
 		}
 		return nil, err
 	}
-	nparts, err := kafka.Partitions(pctx, adm, cfg.Kafka.OffsetsTopic)
+	nparts, err := kafka.Partitions(step, adm, cfg.Kafka.OffsetsTopic)
 	if err != nil {
 		return nil, err
 	}
 
-	codecs, err := c.codecs(pctx)
+	codecs, err := c.codecs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -331,11 +336,18 @@ func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 			t = &task{c: c, id: id, txnID: txnID, log: c.log.With("task", id, "transactional_id", txnID)}
 			tasks[id] = t
 		}
-		t.workers = append(t.workers, c.newWorker(s, codecs[s.Name], id, key))
+		t.workers = append(t.workers, c.newWorker(s, codecs[s.Topic], id, key))
 		c.status.update(s.Name, func(st *SourceStatus) { st.Task = id })
 	}
 	return tasks, nil
 }
+
+// stepTimeout bounds one step of starting: creating the topics, reading
+// the offsets topic's partitions, registering one topic's schemas.
+const stepTimeout = 30 * time.Second
+
+// maxRegistering is how many topics' schemas are registered at once.
+const maxRegistering = 8
 
 // RegistryClient is a client of the configured schema registry, with its
 // basic auth; nil without schema_registry.url.
@@ -350,8 +362,12 @@ func RegistryClient(r config.SchemaRegistry) (*sr.Client, error) {
 	return sr.NewClient(opts...)
 }
 
-// codecs builds each source's serializer: the Confluent wire format with a
-// registry, Avro single-object encoding without.
+// codecs returns the serializer of each topic the sources write (a topic
+// holds one kind in one shape, so its sources share one): the Confluent
+// wire format with a registry, Avro single-object encoding without. With
+// a registry, the subjects of maxRegistering topics are registered and
+// checked at once, each topic under its own stepTimeout; the codecs of an
+// earlier attempt are kept, so a retry asks only for those it lacks.
 func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error) {
 	set, err := schema.Load(schemas.FS)
 	if err != nil {
@@ -365,8 +381,23 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 	if err != nil {
 		return nil, &permanentError{err}
 	}
-	out := map[string]*schema.Codec{}
+	if c.built == nil {
+		c.built = map[string]*schema.Codec{}
+	}
+	type build struct {
+		source config.Source
+		entity *schema.Entity
+		value  any
+		codec  *schema.Codec
+		err    error
+	}
+	var builds []*build
+	pending := map[string]bool{}
 	for _, s := range c.cfg.Sources {
+		if _, ok := c.built[s.Topic]; ok || pending[s.Topic] {
+			continue
+		}
+		pending[s.Topic] = true
 		p, _ := provider.Lookup(s.Kind)
 		e, err := set.Entity(p.Entity)
 		if err != nil {
@@ -375,21 +406,39 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 		if s.ValueFormat == "flat" {
 			e = e.Flat()
 		}
-		var codec *schema.Codec
-		if reg == nil {
-			codec, err = schema.NewSingleObjectCodec(e, p.Value)
-		} else {
-			codec, err = schema.NewRegistryCodec(ctx, reg, s.Topic, e, p.Value, compat)
-		}
-		if err != nil {
-			if errors.Is(err, schema.ErrIncompatible) || errors.Is(err, schema.ErrRefused) {
-				return nil, &permanentError{fmt.Errorf("source %s: %w", s.Name, err)}
-			}
-			return nil, fmt.Errorf("source %s: %w", s.Name, err)
-		}
-		out[s.Name] = codec
+		builds = append(builds, &build{source: s, entity: e, value: p.Value})
 	}
-	return out, nil
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxRegistering)
+	for _, b := range builds {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if reg == nil {
+				b.codec, b.err = schema.NewSingleObjectCodec(b.entity, b.value)
+				return
+			}
+			step, cancel := context.WithTimeout(ctx, stepTimeout)
+			defer cancel()
+			b.codec, b.err = schema.NewRegistryCodec(step, reg, b.source.Topic, b.entity, b.value, compat)
+		})
+	}
+	wg.Wait()
+	var failed error
+	for _, b := range builds {
+		switch {
+		case b.err == nil:
+			c.built[b.source.Topic] = b.codec
+		case errors.Is(b.err, schema.ErrIncompatible) || errors.Is(b.err, schema.ErrRefused):
+			return nil, &permanentError{fmt.Errorf("topic %s (source %s): %w", b.source.Topic, b.source.Name, b.err)}
+		case failed == nil:
+			failed = fmt.Errorf("topic %s (source %s): %w", b.source.Topic, b.source.Name, b.err)
+		}
+	}
+	if failed != nil {
+		return nil, failed
+	}
+	return c.built, nil
 }
 
 func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, key []byte) *worker {

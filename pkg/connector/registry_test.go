@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -428,4 +430,70 @@ func runEveryKind(t *testing.T, addrs []string, registry string) *config.Config 
 	waitFor(t, "every source's records", 60*time.Second, func() bool { return got.count() >= 20*len(sources) })
 	r.stop(t)
 	return cfg
+}
+
+// TestSourcesShareTheirTopicsSchemas starts 20 sources writing two topics:
+// each topic's subjects are registered and checked once, not once per
+// source, and when the registry fails one topic's request, the retry asks
+// only for what that topic lacks.
+func TestSourcesShareTheirTopicsSchemas(t *testing.T) {
+	addrs := testBrokers(t)
+	var (
+		mu       sync.Mutex
+		requests = map[string]int{} // by method and path
+		failed   bool
+	)
+	reg := srfake.New()
+	t.Cleanup(reg.Close)
+	sim, url := newSim(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 3, now.Add(-time.Minute), time.Hour)
+	var sources []tikiSource
+	for i := range 20 {
+		sources = append(sources, tikiSource{name: fmt.Sprintf("tiki-%02d", i), url: url, start: now.Add(-2 * time.Hour)})
+	}
+	cfg := testConfig(t, addrs, nil, "schema_registry:\n  url: "+reg.URL()+"\n", sources...)
+	topicA, topicB := cfg.Name+".a", cfg.Name+".b"
+	for i := range cfg.Sources {
+		cfg.Sources[i].Topic = []string{topicA, topicB}[i%2]
+	}
+	reg.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		requests[r.Method+" "+r.URL.Path]++
+		if !failed && r.Method == http.MethodPost && r.URL.Path == "/subjects/"+topicB+"-key/versions" {
+			failed = true
+			http.Error(w, `{"error_code":50001,"message":"registry restarting"}`, http.StatusServiceUnavailable)
+			return true
+		}
+		return false
+	})
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "every source's events", 60*time.Second, func() bool { return got.count() >= 20*3 })
+	r.stop(t)
+
+	mu.Lock()
+	defer mu.Unlock()
+	registered := func(subject string) int { return requests["POST /subjects/"+subject+"/versions"] }
+	if n := registered(topicA + "-key"); n != 1 {
+		t.Errorf("%s-key registered %d times, want once: %v", topicA, n, requests)
+	}
+	if n := registered(topicA + "-value"); n != 1 {
+		t.Errorf("%s-value registered %d times, want once (the retry resumes): %v", topicA, n, requests)
+	}
+	if n := registered(topicB + "-key"); n != 2 {
+		t.Errorf("%s-key registered %d times, want twice (refused once, then registered): %v", topicB, n, requests)
+	}
+	if n := registered(topicB + "-value"); n != 1 {
+		t.Errorf("%s-value registered %d times, want once: %v", topicB, n, requests)
+	}
+	total := 0
+	for _, n := range requests {
+		total += n
+	}
+	if total > 4*4+3 {
+		t.Errorf("%d registry requests for 4 subjects of 20 sources, want at most 19: %v", total, requests)
+	}
+	t.Logf("%d registry requests for 20 sources on 2 topics: %v", total, requests)
 }
