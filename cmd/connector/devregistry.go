@@ -107,21 +107,26 @@ func (d *devRegistry) register(w http.ResponseWriter, r *http.Request) {
 	var s sr.Schema
 	subject := r.PathValue("subject")
 	if json.Unmarshal(body, &s) == nil {
-		if id, _, err := d.reg.RegisterSchema(subject, s); err == nil {
-			if err := d.record(registration{Subject: subject, ID: id, Schema: s}); err != nil {
+		// One registration at a time: the journal must list the ids in
+		// the order the registry gave them, for a replay to give them again.
+		d.mu.Lock()
+		id, _, err := d.reg.RegisterSchema(subject, s)
+		if err == nil {
+			err = d.record(registration{Subject: subject, ID: id, Schema: s})
+			if err != nil {
+				d.mu.Unlock()
 				http.Error(w, "journaling the schema: "+err.Error(), http.StatusInternalServerError)
 				return
 			}
 		}
+		d.mu.Unlock()
 	}
 	d.reg.Handler().ServeHTTP(w, r)
 }
 
-// record appends r to the journal, once, and syncs it.
+// record appends r to the journal, once, and syncs it; d.mu is held.
 func (d *devRegistry) record(r registration) error {
 	key := r.Subject + "\x00" + strconv.Itoa(r.ID)
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.known[key] {
 		return nil
 	}

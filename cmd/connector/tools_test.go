@@ -92,6 +92,7 @@ http:
     kind: tiki_lead
     topic: %s
     poll_interval: 200ms
+    offset_heartbeat: 1s # a forced reset fences the quiet source's next commit within a second
     http: {rate_limit: 1000}
     tiki:
       base_url: %s

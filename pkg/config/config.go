@@ -130,6 +130,12 @@ type Source struct {
 	// PollInterval is the wait between polls once the source has caught
 	// up. Default 30s.
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// OffsetHeartbeat is how often a source whose polls find nothing new
+	// still commits its offset (an offset-only transaction): the
+	// committed offset is at most this old, and a restart re-reads at
+	// most this much of a quiet vendor. A poll that finds records commits
+	// at once. Default 5m.
+	OffsetHeartbeat time.Duration `yaml:"offset_heartbeat"`
 	// ErrorBackoffMax caps the exponential wait after failed polls.
 	// Default 5m.
 	ErrorBackoffMax time.Duration `yaml:"error_backoff_max"`

@@ -162,6 +162,12 @@ sources:
 			want: []string{"sources[0].poll_interval: must be at least 100ms", "sources[0].tiki.page_size: must be 1..500"},
 		},
 		{
+			name: "heartbeat below the poll interval",
+			yaml: valid + "    poll_interval: 1m\n    offset_heartbeat: 30s\n",
+			env:  map[string]string{"TIKI_SECRET": "x"},
+			want: []string{"sources[0].offset_heartbeat: must be at least poll_interval"},
+		},
+		{
 			name: "kind typo",
 			yaml: strings.Replace(valid, "kind: tiki_lead", "kind: tiki_leads", 1),
 			env:  map[string]string{"TIKI_SECRET": "x"},

@@ -19,6 +19,7 @@ const (
 	DefaultValueFormat        = "envelope"
 
 	DefaultPollInterval    = 30 * time.Second
+	DefaultOffsetHeartbeat = 5 * time.Minute
 	DefaultErrorBackoffMax = 5 * time.Minute
 
 	DefaultHTTPTimeout        = 30 * time.Second
@@ -53,6 +54,7 @@ func newConfig() Config {
 func newSource() Source {
 	return Source{
 		PollInterval:    DefaultPollInterval,
+		OffsetHeartbeat: DefaultOffsetHeartbeat,
 		ErrorBackoffMax: DefaultErrorBackoffMax,
 		HTTP: SourceHTTP{
 			Timeout:        DefaultHTTPTimeout,

@@ -179,6 +179,9 @@ func (s *Source) validate(path string, external map[string]bool, p *Problems) {
 	if s.PollInterval < 100*time.Millisecond {
 		p.add(path+".poll_interval", "must be at least 100ms")
 	}
+	if s.OffsetHeartbeat < s.PollInterval {
+		p.add(path+".offset_heartbeat", "must be at least poll_interval")
+	}
 	if s.ErrorBackoffMax < time.Second {
 		p.add(path+".error_backoff_max", "must be at least 1s")
 	}

@@ -51,6 +51,7 @@ type Connector struct {
 	log       *slog.Logger
 	metrics   *metrics.Metrics
 	transport http.RoundTripper
+	closeIdle func() // closes the idle connections of the transport New made; nil with WithTransport
 	onCommit  func(Batch)
 	kopts     []kgo.Opt
 	instance  string
@@ -88,8 +89,10 @@ func WithLogger(l *slog.Logger) Option { return func(c *Connector) { c.log = l }
 // WithVersion sets the version reported in events and build info. Default "dev".
 func WithVersion(v string) Option { return func(c *Connector) { c.version = v } }
 
-// WithTransport sets the HTTP transport of every source. Default: a clone
-// of http.DefaultTransport per source.
+// WithTransport sets the HTTP transport of every source. Default: one
+// fetch.NewTransport shared by every source (a pool of connections per
+// vendor host, fetch.MaxConnsPerHost at most), its idle connections closed
+// when Run returns.
 func WithTransport(t http.RoundTripper) Option { return func(c *Connector) { c.transport = t } }
 
 // WithInstance names this replica in the connector's group. Default: the
@@ -105,6 +108,10 @@ func New(cfg *config.Config, opts ...Option) (*Connector, error) {
 	c.instance, _ = os.Hostname()
 	for _, o := range opts {
 		o(c)
+	}
+	if c.transport == nil {
+		t := fetch.NewTransport()
+		c.transport, c.closeIdle = t, t.CloseIdleConnections
 	}
 	c.metrics = metrics.New(c.version, c.status.metricsSnapshot)
 	for _, s := range cfg.Sources {
@@ -137,6 +144,9 @@ func (c *Connector) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopServer()
+	if c.closeIdle != nil {
+		defer c.closeIdle()
+	}
 
 	tasks, err := c.prepareRetrying(ctx)
 	if err != nil {
@@ -456,9 +466,6 @@ func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, 
 			m.RequestFailures.WithLabelValues(s.Name, s.Kind, string(r)).Inc()
 		},
 	})
-	for _, r := range fetch.Reasons {
-		m.RequestFailures.WithLabelValues(s.Name, s.Kind, string(r))
-	}
 	p, _ := provider.Lookup(s.Kind)
 	return &worker{
 		c:       c,

@@ -3,8 +3,15 @@ package connector_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/vnstream/connector/pkg/connector"
+	"github.com/vnstream/connector/pkg/fetch"
 	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
@@ -213,11 +221,23 @@ func TestFailingSourceBacksOffAlone(t *testing.T) {
 		t.Fatalf("/status = %s", body)
 	}
 	g, b := st.Sources[0], st.Sources[1]
-	if g.State != connector.StateRunning || g.LastSuccess.IsZero() || g.LagSeconds == nil || len(g.Offset) == 0 || g.Task < 0 {
+	if g.State != connector.StateRunning || g.LastSuccess.IsZero() || g.LagSeconds == nil || g.Offset == nil || g.Offset.Watermark.IsZero() || g.Offset.Bytes == 0 || g.Task < 0 {
 		t.Errorf("good source status %+v", g)
 	}
 	if b.State != connector.StateFailed || !strings.Contains(b.LastError, "auth (HTTP 401)") || b.Failures == 0 {
 		t.Errorf("bad source status %+v", b)
+	}
+	for _, tc := range []struct{ query, want string }{
+		{"?state=failed", "bad"}, {"?source=good", "good"}, {"?source=good,bad&state=running", "good"}, {"?source=bad&source=x", "bad"},
+	} {
+		code, body := get(t, r.c.Handler(), "/status"+tc.query)
+		var st connector.Status
+		if err := json.Unmarshal([]byte(body), &st); err != nil || code != 200 || len(st.Sources) != 1 || st.Sources[0].Name != tc.want {
+			t.Errorf("/status%s = %d %s, want only source %s", tc.query, code, body, tc.want)
+		}
+	}
+	if code, body := get(t, r.c.Handler(), "/status?state=sleeping"); code != 400 || !strings.Contains(body, `state "sleeping" is not one of unassigned, starting`) {
+		t.Errorf("/status?state=sleeping = %d %s, want 400 naming the states", code, body)
 	}
 	_, exposition := get(t, r.c.Handler(), "/metrics")
 	for _, want := range []string{
@@ -307,4 +327,119 @@ func readRaw(t testing.TB, brokers []string, topic string, want int) []*kgo.Reco
 	var out []*kgo.Record
 	consume(t, brokers, topic, want, 10*time.Second, func(r *kgo.Record) { out = append(out, r) })
 	return out
+}
+
+// TestQuietSourceCommitsOnlyItsHeartbeat polls a vendor with nothing new
+// every 100ms: its window, and so its offset, moves on every second (the
+// window granularity), in memory only; it is committed once per
+// offset_heartbeat (2.5s here). A new record is still committed by the
+// next poll.
+func TestQuietSourceCommitsOnlyItsHeartbeat(t *testing.T) {
+	addrs := testBrokers(t)
+	sim, url := newSim(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 5, now.Add(-time.Minute), time.Hour)
+	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "quiet", url: url, start: now.Add(-2 * time.Hour)})
+	cfg.Sources[0].PollInterval, cfg.Sources[0].OffsetHeartbeat = 100*time.Millisecond, 2500*time.Millisecond
+	var got committed
+	r := start(t, cfg, got.option())
+	defer r.stop(t)
+	waitFor(t, "the 5 records", 30*time.Second, func() bool { return got.count() >= 5 })
+	batches := func() int {
+		got.mu.Lock()
+		defer got.mu.Unlock()
+		return got.batches
+	}
+	before := batches()
+	time.Sleep(6 * time.Second)
+	if n := batches() - before; n < 1 || n > 3 {
+		t.Errorf("%d offset-only commits in 6s of polls every 100ms with a 2.5s heartbeat, want 2 (1..3; one a second without the heartbeat)", n)
+	}
+	sim.Create(formA, time.Now().Add(-2*time.Second))
+	waitFor(t, "the new record", 10*time.Second, func() bool { return got.count() == 6 })
+}
+
+// TestSourcesSpreadTheirPolls restarts 30 sources of one vendor together,
+// polling every 2s: their polls spread over the interval (a random first
+// delay for a source that has an offset, then the interval ±10%) instead
+// of arriving, and committing through their task's producer, in lock-step.
+func TestSourcesSpreadTheirPolls(t *testing.T) {
+	addrs := testBrokers(t)
+	sim, _ := newSim(t)
+	var (
+		mu    sync.Mutex
+		polls []time.Time
+	)
+	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		polls = append(polls, time.Now())
+		mu.Unlock()
+		sim.ServeHTTP(w, r)
+	}))
+	now := time.Now().UTC().Truncate(time.Second)
+	var sources []tikiSource
+	for i := range 30 {
+		sources = append(sources, tikiSource{name: fmt.Sprintf("s%02d", i), url: url, start: now.Add(-time.Hour), window: "2h"})
+	}
+	cfg := testConfig(t, addrs, nil, "", sources...)
+	for i := range cfg.Sources {
+		cfg.Sources[i].PollInterval = 2 * time.Second
+	}
+	sim.Create(formA, now.Add(-time.Minute))
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "every source's record", 30*time.Second, func() bool { return got.count() == 30 })
+	r.stop(t)
+	r = start(t, cfg)
+	defer r.stop(t)
+	time.Sleep(3 * time.Second)
+	mu.Lock()
+	from := len(polls)
+	mu.Unlock()
+	time.Sleep(4 * time.Second)
+	mu.Lock()
+	window := slices.Clone(polls[from:])
+	mu.Unlock()
+	bins := map[int64]int{} // requests per 200ms
+	busiest := 0
+	for _, at := range window {
+		bins[at.UnixMilli()/200]++
+		busiest = max(busiest, bins[at.UnixMilli()/200])
+	}
+	if len(window) < 40 || busiest > 12 {
+		t.Errorf("%d requests in 4s of 30 sources polling every 2s, the busiest 200ms holding %d; want about 60, spread (at most 12 in one 200ms)", len(window), busiest)
+	}
+	t.Logf("%d requests in 4s, the busiest 200ms holding %d", len(window), busiest)
+}
+
+// TestSourcesOfOneVendorShareConnections runs 40 sources against one
+// vendor host: they share the connector's transport, so they open a few
+// connections (fetch.MaxConnsPerHost at most), not one each.
+func TestSourcesOfOneVendorShareConnections(t *testing.T) {
+	addrs := testBrokers(t)
+	sim, _ := newSim(t)
+	var opened atomic.Int64
+	srv := httptest.NewUnstartedServer(sim)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	now := time.Now().UTC().Truncate(time.Second)
+	sim.Create(formA, now.Add(-time.Minute))
+	var sources []tikiSource
+	for i := range 40 {
+		sources = append(sources, tikiSource{name: fmt.Sprintf("s%02d", i), url: srv.URL, start: now.Add(-time.Hour), window: "2h"})
+	}
+	var got committed
+	r := start(t, testConfig(t, addrs, nil, "", sources...), got.option())
+	waitFor(t, "every source's record", 30*time.Second, func() bool { return got.count() == 40 })
+	time.Sleep(time.Second) // polls after the backfill
+	r.stop(t)
+	if n := opened.Load(); n > fetch.MaxConnsPerHost {
+		t.Errorf("40 sources opened %d connections to one vendor host, want at most %d", n, fetch.MaxConnsPerHost)
+	}
+	t.Logf("40 sources opened %d connections", opened.Load())
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/connector"
-	"github.com/vnstream/connector/pkg/poll"
 )
 
 // A caught-up source whose vendor is quiet is not behind: its lag is how
@@ -75,10 +74,10 @@ func TestQuietCaughtUpSourcesDoNotLag(t *testing.T) {
 		if !s.Newest.Equal(old) {
 			t.Errorf("%s: newest_record %v, want %v", s.Name, s.Newest, old)
 		}
-		wm, ok := poll.Watermark(s.Offset)
-		if !ok {
-			t.Errorf("%s: offset %s has no watermark", s.Name, s.Offset)
+		if s.Offset == nil || s.Offset.Watermark.IsZero() {
+			t.Fatalf("%s: offset %+v has no watermark", s.Name, s.Offset)
 		}
+		wm := s.Offset.Watermark
 		switch s.Kind {
 		case "nhanh_conversation":
 			// The keyset watermark is the newest time read: two hours
@@ -87,8 +86,10 @@ func TestQuietCaughtUpSourcesDoNotLag(t *testing.T) {
 				t.Errorf("%s: watermark %v, position %v; want the watermark at the newest record %v and the position past it", s.Name, wm, s.Position, old)
 			}
 		default:
-			if !s.Position.Equal(wm) {
-				t.Errorf("%s: position %v, want the watermark %v", s.Name, s.Position, wm)
+			// Polls that find nothing move the window in memory; the
+			// offset is committed only every offset_heartbeat (5m).
+			if s.Position.Before(wm) {
+				t.Errorf("%s: position %v, want at or past the committed watermark %v", s.Name, s.Position, wm)
 			}
 		}
 		for _, series := range []string{

@@ -345,7 +345,7 @@ func msCommittedSources(sts []connector.Status) int {
 	done := map[string]bool{}
 	for _, st := range sts {
 		for _, s := range st.Sources {
-			if s.State != connector.StateUnassigned && s.State != connector.StateStopped && !s.LastSuccess.IsZero() && len(s.Offset) > 0 {
+			if s.State != connector.StateUnassigned && s.State != connector.StateStopped && !s.LastSuccess.IsZero() && s.Offset != nil {
 				done[s.Name] = true
 			}
 		}

@@ -1,12 +1,17 @@
 package connector
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/vnstream/connector/pkg/metrics"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -38,13 +43,17 @@ type SourceStatus struct {
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
-	// Offset is the committed offset, as stored in the offsets topic.
-	Offset json.RawMessage `json:"offset,omitempty"`
-	// Position is how far the committed offset has read: its watermark,
-	// or, when the last poll left nothing waiting, the horizon that poll
-	// read up to (its start − the source's lag; a keyset watermark, the
-	// newest time read, stands still while the vendor is quiet). Zero
-	// before the source has an offset.
+	// Offset summarises the committed offset: its size, watermark and how
+	// many versions it remembers (`connector offsets list` prints it
+	// whole). Absent before the source has one.
+	Offset *poll.Summary `json:"offset,omitempty"`
+	// Position is how far the source has read with everything it found
+	// committed: its offset's watermark (the offset committed, or one that
+	// moved on in memory over polls that found nothing, see
+	// offset_heartbeat), or, when the last poll left nothing waiting, the
+	// horizon that poll read up to (its start − the source's lag; a keyset
+	// watermark, the newest time read, stands still while the vendor is
+	// quiet). Zero before the source has an offset.
 	Position time.Time `json:"position,omitzero"`
 	// LagSeconds is now − Position, while the source's task runs on this
 	// replica; absent otherwise.
@@ -88,9 +97,20 @@ type statusBoard struct {
 	mu      sync.Mutex
 	sources []*SourceStatus
 	byName  map[string]*SourceStatus
+	// offsets holds each source's committed offset, summarised into its
+	// SourceStatus only when a snapshot is taken after it changed.
+	offsets map[string]*offsetState
 }
 
-func newStatusBoard() *statusBoard { return &statusBoard{byName: map[string]*SourceStatus{}} }
+// offsetState is a source's committed offset and its summary.
+type offsetState struct {
+	offset     source.Offset
+	summarized bool
+}
+
+func newStatusBoard() *statusBoard {
+	return &statusBoard{byName: map[string]*SourceStatus{}, offsets: map[string]*offsetState{}}
+}
 
 // add registers a source in the starting state.
 func (b *statusBoard) add(s SourceStatus) {
@@ -101,6 +121,16 @@ func (b *statusBoard) add(s SourceStatus) {
 	}
 	b.sources = append(b.sources, &s)
 	b.byName[s.Name] = &s
+	b.offsets[s.Name] = &offsetState{summarized: true}
+}
+
+// setOffset records a source's committed offset (read or committed).
+func (b *statusBoard) setOffset(name string, off source.Offset) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if o := b.offsets[name]; o != nil && !bytes.Equal(o.offset, off) {
+		o.offset, o.summarized = off, false
+	}
 }
 
 // update changes one source's status under the lock.
@@ -129,6 +159,9 @@ func (b *statusBoard) snapshot(now time.Time) []SourceStatus {
 	defer b.mu.Unlock()
 	out := make([]SourceStatus, len(b.sources))
 	for i, s := range b.sources {
+		if o := b.offsets[s.Name]; !o.summarized {
+			s.Offset, o.summarized = poll.Summarize(o.offset), true
+		}
 		out[i] = *s
 		if !s.Position.IsZero() && s.State != StateUnassigned {
 			lag := now.Sub(s.Position).Seconds()
@@ -154,11 +187,12 @@ func (b *statusBoard) metricsSnapshot() []metrics.SourceSnapshot {
 // again unchanged), the position it reached and the newest record written.
 func (b *statusBoard) committed(name string, offset source.Offset, position, newest time.Time) {
 	b.update(name, func(s *SourceStatus) {
-		s.State, s.Failures, s.LastSuccess, s.Offset, s.Position = StateRunning, 0, time.Now().UTC(), offset, position
+		s.State, s.Failures, s.LastSuccess, s.Position = StateRunning, 0, time.Now().UTC(), position
 		if newest.After(s.Newest) {
 			s.Newest = newest.UTC()
 		}
 	})
+	b.setOffset(name, offset)
 }
 
 // failed records a failed step and the state it leaves the source in.
@@ -169,8 +203,25 @@ func (b *statusBoard) failed(name string, state State, err error) {
 	})
 }
 
-func (c *Connector) serveStatus(w http.ResponseWriter, _ *http.Request) {
-	st := Status{Connector: c.cfg.Name, Version: c.version, Ready: c.ready.Load(), Group: c.GroupStatus(), Sources: c.status.snapshot(time.Now())}
+// serveStatus answers /status: every source, or those the query names
+// (?source=NAME and ?state=STATE, each repeatable or comma-separated;
+// both given, a source must match both).
+func (c *Connector) serveStatus(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	names, states := listParam(q["source"]), listParam(q["state"])
+	for _, s := range states {
+		if !slices.Contains(metrics.States, s) {
+			http.Error(w, fmt.Sprintf("state %q is not one of %s", s, strings.Join(metrics.States, ", ")), http.StatusBadRequest)
+			return
+		}
+	}
+	sources := c.status.snapshot(time.Now())
+	if len(names) > 0 || len(states) > 0 {
+		sources = slices.DeleteFunc(sources, func(s SourceStatus) bool {
+			return len(names) > 0 && !slices.Contains(names, s.Name) || len(states) > 0 && !slices.Contains(states, string(s.State))
+		})
+	}
+	st := Status{Connector: c.cfg.Name, Version: c.version, Ready: c.ready.Load(), Group: c.GroupStatus(), Sources: sources}
 	c.mu.Lock()
 	st.StartError, st.StartErrorAt = c.startErr, c.startErrAt
 	c.mu.Unlock()
@@ -188,4 +239,17 @@ func (c *Connector) GroupStatus() GroupStatus {
 	g.Instance = c.instance
 	g.Tasks = append([]int32{}, g.Tasks...)
 	return g
+}
+
+// listParam splits a repeatable, comma-separated query parameter.
+func listParam(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for item := range strings.SplitSeq(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
 }

@@ -100,7 +100,8 @@ func (t *task) session(ctx context.Context) (bool, error) {
 	)
 	for _, w := range t.workers {
 		w.offset = offsets[w.cfg.Name]
-		t.c.status.update(w.cfg.Name, func(s *SourceStatus) { s.Offset = w.offset })
+		w.committed, w.committedAt = w.offset, time.Now()
+		t.c.status.setOffset(w.cfg.Name, w.offset)
 		w.log.Info("offset restored", "task", t.id, "offset", string(w.offset))
 		wg.Go(func() {
 			if w.run(sctx, p, end) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -24,15 +25,21 @@ import (
 // It lives as long as the connector; its task runs it while this replica
 // owns the task, with the offset the task read after fencing.
 type worker struct {
-	c       *Connector
-	cfg     config.Source
-	src     source.Source
-	codec   *schema.Codec
-	task    int32
-	key     []byte // offsets-topic key
-	offset  source.Offset
-	headers []kgo.RecordHeader
-	log     *slog.Logger
+	c     *Connector
+	cfg   config.Source
+	src   source.Source
+	codec *schema.Codec
+	task  int32
+	key   []byte // offsets-topic key
+	// offset is where the next poll reads from; committed is the offset
+	// last read or committed, at committedAt. They differ while polls
+	// find nothing new: such an offset is committed only every
+	// offset_heartbeat.
+	offset      source.Offset
+	committed   source.Offset
+	committedAt time.Time
+	headers     []kgo.RecordHeader
+	log         *slog.Logger
 	// backoff and retryAt pace a failing source; they outlive the task's
 	// sessions, so a source whose commits keep failing backs off while the
 	// other sources of its task go on.
@@ -89,7 +96,11 @@ func (w *worker) run(ctx context.Context, p *kafka.Producer, end context.CancelC
 		w.place()
 		board.update(w.cfg.Name, func(s *SourceStatus) { s.Position = w.watermark })
 	}
-	if !sleep(ctx, time.Until(w.retryAt)) {
+	delay := time.Until(w.retryAt)
+	if len(w.offset) > 0 { // a source without one starts its backfill at once
+		delay = max(delay, firstPollDelay(w.cfg.PollInterval))
+	}
+	if !sleep(ctx, delay) {
 		return false
 	}
 	board.update(w.cfg.Name, func(s *SourceStatus) { s.State = StateRunning })
@@ -126,6 +137,24 @@ func (w *worker) run(ctx context.Context, p *kafka.Producer, end context.CancelC
 	return committed
 }
 
+// maxFirstPollDelay caps firstPollDelay.
+const maxFirstPollDelay = 10 * time.Second
+
+// firstPollDelay is how long a source that has an offset waits before the
+// first poll of a task session: a random part of its poll interval (10s
+// at most), so that sources started together (a restart, a rebalance)
+// spread their polls instead of polling, and committing through their
+// task's producer, in lock-step.
+func firstPollDelay(interval time.Duration) time.Duration {
+	return rand.N(min(interval, maxFirstPollDelay))
+}
+
+// jitter is the wait after a poll that caught up: the poll interval ±10%,
+// at random, so that polls that happen to meet drift apart.
+func jitter(interval time.Duration) time.Duration {
+	return interval - interval/10 + rand.N(interval/5+1)
+}
+
 // errUnconvertible fails a batch holding a record that cannot be converted,
 // with dlq.mode fail.
 var errUnconvertible = errors.New("record cannot be converted (dlq.mode=fail)")
@@ -146,7 +175,7 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 	}
 	start := time.Now()
 	records, next, more, err := w.src.Poll(ctx, w.offset)
-	m.PollDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
+	m.PollDuration.WithLabelValues(w.cfg.Kind).Observe(time.Since(start).Seconds())
 	if err != nil {
 		if ctx.Err() == nil {
 			reason := string(fetch.ReasonOf(err))
@@ -158,13 +187,17 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 		return 0, err
 	}
 	m.RecordsPolled.WithLabelValues(labels...).Add(float64(len(records)))
-	wait := w.cfg.PollInterval
+	wait := jitter(w.cfg.PollInterval)
 	if more {
 		wait = 0
 	}
-	if len(records) == 0 && bytes.Equal(next, w.offset) {
+	if len(records) == 0 && (bytes.Equal(next, w.committed) || time.Since(w.committedAt) < w.cfg.OffsetHeartbeat) {
+		// Nothing to write: the offset moves on in memory. Were the task to
+		// restart first, its polls would re-read what found nothing.
 		m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
-		w.c.status.committed(w.cfg.Name, w.offset, position(w.watermark, more, horizon), time.Time{})
+		w.offset = next
+		w.place()
+		w.c.status.committed(w.cfg.Name, w.committed, position(w.watermark, more, horizon), time.Time{})
 		return wait, nil
 	}
 	enc, err := w.encode(records)
@@ -181,7 +214,7 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 		}
 		return 0, &errCommit{err}
 	}
-	m.CommitDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
+	m.CommitDuration.WithLabelValues(w.cfg.Kind).Observe(time.Since(start).Seconds())
 	m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "committed").Inc()
 	m.RecordsWritten.WithLabelValues(labels...).Add(float64(enc.events))
 	m.DLQRecords.WithLabelValues(labels...).Add(float64(enc.dlq))
@@ -191,7 +224,7 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 		w.log.Warn("the offset remembers only the newest versions of the overlap; the next poll may write the older ones again",
 			"dropped", n, "kept", poll.MaxSeen, "hint", "shorten the source's overlap")
 	}
-	w.offset = next
+	w.offset, w.committed, w.committedAt = next, next, time.Now()
 	w.place()
 	w.c.status.committed(w.cfg.Name, next, position(w.watermark, more, horizon), enc.newest)
 	if w.c.onCommit != nil {

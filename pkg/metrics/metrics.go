@@ -14,6 +14,10 @@ const Namespace = "connector"
 
 // Metrics are the connector's collectors. Labels are bounded: source and
 // provider come from the configuration, reason and result from fixed lists.
+// A series is created when it first counts something, and the histograms
+// are per provider, not per source: a source has 8 series in steady state
+// (records polled, written and sent to the DLQ, committed transactions,
+// last success, lag, newest record, state), more only while it fails.
 type Metrics struct {
 	Registry *prometheus.Registry
 
@@ -23,8 +27,8 @@ type Metrics struct {
 	PollErrors      *prometheus.CounterVec   // source, provider, reason
 	RequestFailures *prometheus.CounterVec   // source, provider, reason
 	Transactions    *prometheus.CounterVec   // source, provider, result
-	PollDuration    *prometheus.HistogramVec // source, provider
-	CommitDuration  *prometheus.HistogramVec // source, provider
+	PollDuration    *prometheus.HistogramVec // provider
+	CommitDuration  *prometheus.HistogramVec // provider
 	LastSuccess     *prometheus.GaugeVec     // source, provider
 	FencedCommits   *prometheus.CounterVec   // source, provider
 	SeenDropped     *prometheus.CounterVec   // source, provider
@@ -58,9 +62,9 @@ func New(version string, sources func() []SourceSnapshot) *Metrics {
 		Transactions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "transactions_total",
 			Help: "Kafka transactions by result (committed, aborted)."}, append(sp, "result")),
 		PollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "poll_duration_seconds",
-			Help: "Time to read one batch from the vendor.", Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 10)}, sp),
+			Help: "Time to read one batch from the vendor, by provider.", Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 10)}, []string{"provider"}),
 		CommitDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "transaction_duration_seconds",
-			Help: "Time to write and commit one batch with its offset.", Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 10)}, sp),
+			Help: "Time to write and commit one batch with its offset, by provider.", Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 10)}, []string{"provider"}),
 		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "last_success_timestamp_seconds",
 			Help: "When the source last committed a batch (or found nothing new)."}, sp),
 		FencedCommits: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "fenced_commits_total",

@@ -43,7 +43,7 @@ func newSourceCollector(snapshot func() []SourceSnapshot) *sourceCollector {
 		newest: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "source_newest_record_timestamp_seconds"),
 			"Entity time of the newest record the source committed since start; it stands still while the vendor sends nothing new.", sp, nil),
 		state: prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", "source_state"),
-			"1 for the source's current state, 0 for the others.", []string{"source", "provider", "state"}, nil),
+			"1 for the source's current state; the other states have no series.", []string{"source", "provider", "state"}, nil),
 	}
 }
 
@@ -61,12 +61,6 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 		if !s.Newest.IsZero() {
 			ch <- prometheus.MustNewConstMetric(c.newest, prometheus.GaugeValue, float64(s.Newest.Unix())+float64(s.Newest.Nanosecond())/1e9, s.Source, s.Provider)
 		}
-		for _, st := range States {
-			v := 0.0
-			if st == s.State {
-				v = 1
-			}
-			ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, v, s.Source, s.Provider, st)
-		}
+		ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, 1, s.Source, s.Provider, s.State)
 	}
 }
