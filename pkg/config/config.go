@@ -104,6 +104,10 @@ type SchemaRegistry struct {
 type HTTP struct {
 	// Listen is the address to serve on. Default :8080; "-" disables it.
 	Listen string `yaml:"listen"`
+	// Pprof serves Go's profiles (net/http/pprof) under /debug/pprof/ on
+	// the same address. Default false: a profile costs CPU and shows the
+	// program's internals to whoever can reach the port.
+	Pprof bool `yaml:"pprof"`
 }
 
 // DLQ decides what happens to a vendor record that cannot be converted.

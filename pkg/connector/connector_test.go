@@ -443,3 +443,22 @@ func TestSourcesOfOneVendorShareConnections(t *testing.T) {
 	}
 	t.Logf("40 sources opened %d connections", opened.Load())
 }
+
+// TestPprofOnlyWhenEnabled serves Go's profiles only with http.pprof.
+func TestPprofOnlyWhenEnabled(t *testing.T) {
+	cfg := testConfig(t, []string{"127.0.0.1:1"}, nil, "", tikiSource{name: "p", url: "http://127.0.0.1:1", start: time.Now()})
+	for _, on := range []bool{false, true} {
+		cfg.HTTP.Pprof = on
+		c, err := connector.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, body := get(t, c.Handler(), "/debug/pprof/")
+		if on && (code != 200 || !strings.Contains(body, "goroutine")) || !on && code != 404 {
+			t.Errorf("pprof %v: /debug/pprof/ = %d %.80q", on, code, body)
+		}
+		if code, body := get(t, c.Handler(), "/debug/pprof/heap?debug=1"); on && (code != 200 || !strings.Contains(body, "heap profile")) {
+			t.Errorf("pprof on: /debug/pprof/heap = %d %.80q", code, body)
+		}
+	}
+}

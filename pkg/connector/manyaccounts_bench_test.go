@@ -43,7 +43,7 @@ type maAccount struct {
 // five kinds), each its own vendor account with its own credentials, the
 // accounts of one kind behind one host (a simulator per path prefix), a
 // schema registry (srfake) that answers each request 10ms late, and
-// defaults otherwise. It measures the time until /readyz is 200 and until
+// defaults otherwise (http.pprof on, to profile it while it runs). It measures the time until /readyz is 200 and until
 // every source committed its backlog; the connector's CPU and
 // transactions over a minute with no vendor changes; then, while every
 // account gets 2 new and 4 changed records a second (Tiki's never change:
@@ -66,7 +66,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 		env      []string
 		accounts []*maAccount
 	)
-	fmt.Fprintf(&cfg, "name: %s\nkafka:\n  brokers: [%q]\n  replication_factor: 1\nhttp:\n  listen: 127.0.0.1:%%d\nschema_registry:\n  url: %s\nsources:\n",
+	fmt.Fprintf(&cfg, "name: %s\nkafka:\n  brokers: [%q]\n  replication_factor: 1\nhttp:\n  listen: 127.0.0.1:%%d\n  pprof: true\nschema_registry:\n  url: %s\nsources:\n",
 		name, strings.Join(addrs, `", "`), reg.URL())
 	for k, kind := range maKinds {
 		r, ok := sim.Lookup(kind.kind)
@@ -116,6 +116,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 	rs.start(0)
 	defer rs.stop()
 	pid := rs.pid(0)
+	b.Logf("the connector serves /metrics, /status and /debug/pprof/ on 127.0.0.1:%d", rs.running[0].port)
 	var ready, committed time.Duration
 	for ready == 0 || committed == 0 {
 		if time.Since(start) > 5*time.Minute {

@@ -5,16 +5,25 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Handler serves /metrics, /healthz (the process is alive), /readyz
-// (offsets are restored and the broker answered) and /status (JSON: each
-// source's state, last success, last error, offset, lag and task).
+// (offsets are restored and the broker answered), /status (JSON: each
+// source's state, last success, last error, offset, lag and task) and,
+// with http.pprof, Go's profiles under /debug/pprof/.
 func (c *Connector) Handler() http.Handler {
 	mux := http.NewServeMux()
+	if c.cfg.HTTP.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(c.metrics.Registry, promhttp.HandlerOpts{Registry: c.metrics.Registry}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -45,7 +54,7 @@ func (c *Connector) serve() (stop func(), err error) {
 			c.log.Error("http endpoint stopped", "err", err)
 		}
 	}()
-	c.log.Info("serving /metrics /healthz /readyz /status", "addr", ln.Addr().String())
+	c.log.Info("serving /metrics /healthz /readyz /status", "addr", ln.Addr().String(), "pprof", c.cfg.HTTP.Pprof)
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
