@@ -153,13 +153,15 @@ func (b *statusBoard) setAll(state State) {
 
 // snapshot copies every status, with the lag computed at now for the
 // sources whose task runs here: a replica that gave a task away keeps its
-// last position, which would only grow stale.
-func (b *statusBoard) snapshot(now time.Time) []SourceStatus {
+// last position, which would only grow stale. With offsets, the offsets
+// that changed since the last such snapshot are summarised first; the
+// metrics, which do not show them, take snapshots without.
+func (b *statusBoard) snapshot(now time.Time, offsets bool) []SourceStatus {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := make([]SourceStatus, len(b.sources))
 	for i, s := range b.sources {
-		if o := b.offsets[s.Name]; !o.summarized {
+		if o := b.offsets[s.Name]; offsets && !o.summarized {
 			s.Offset, o.summarized = poll.Summarize(o.offset), true
 		}
 		out[i] = *s
@@ -175,7 +177,7 @@ func (b *statusBoard) snapshot(now time.Time) []SourceStatus {
 // connector_source_newest_record_timestamp_seconds and
 // connector_source_state.
 func (b *statusBoard) metricsSnapshot() []metrics.SourceSnapshot {
-	snap := b.snapshot(time.Now())
+	snap := b.snapshot(time.Now(), false)
 	out := make([]metrics.SourceSnapshot, len(snap))
 	for i, s := range snap {
 		out[i] = metrics.SourceSnapshot{Source: s.Name, Provider: s.Kind, State: string(s.State), Lag: s.LagSeconds, Newest: s.Newest}
@@ -215,7 +217,7 @@ func (c *Connector) serveStatus(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sources := c.status.snapshot(time.Now())
+	sources := c.status.snapshot(time.Now(), true)
 	if len(names) > 0 || len(states) > 0 {
 		sources = slices.DeleteFunc(sources, func(s SourceStatus) bool {
 			return len(names) > 0 && !slices.Contains(names, s.Name) || len(states) > 0 && !slices.Contains(states, string(s.State))
