@@ -107,21 +107,26 @@ func (d *devRegistry) register(w http.ResponseWriter, r *http.Request) {
 	var s sr.Schema
 	subject := r.PathValue("subject")
 	if json.Unmarshal(body, &s) == nil {
-		// One registration at a time: the journal must list the ids in
-		// the order the registry gave them, for a replay to give them again.
-		d.mu.Lock()
-		id, _, err := d.reg.RegisterSchema(subject, s)
-		if err == nil {
-			err = d.record(registration{Subject: subject, ID: id, Schema: s})
-			if err != nil {
-				d.mu.Unlock()
-				http.Error(w, "journaling the schema: "+err.Error(), http.StatusInternalServerError)
-				return
-			}
+		if err := d.registerAndRecord(subject, s); err != nil {
+			http.Error(w, "journaling the schema: "+err.Error(), http.StatusInternalServerError)
+			return
 		}
-		d.mu.Unlock()
 	}
 	d.reg.Handler().ServeHTTP(w, r)
+}
+
+// registerAndRecord registers s under subject and journals the id it got,
+// one registration at a time: the journal must list the ids in the order
+// the registry gave them, for a replay to give them again. A schema the
+// registry refuses is not journaled; its answer tells the client why.
+func (d *devRegistry) registerAndRecord(subject string, s sr.Schema) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	id, _, err := d.reg.RegisterSchema(subject, s)
+	if err != nil {
+		return nil
+	}
+	return d.record(registration{Subject: subject, ID: id, Schema: s})
 }
 
 // record appends r to the journal, once, and syncs it; d.mu is held.
