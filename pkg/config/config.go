@@ -47,6 +47,14 @@ type Kafka struct {
 	// Group is the replicas' consumer group on the offsets topic, which
 	// assigns the tasks.
 	Group Group `yaml:"group"`
+	// ClientMetrics sends the brokers the client metrics they subscribe
+	// to (KIP-714: a cluster asks for them once its operator configured
+	// client-metrics subscriptions). Each of the connector's Kafka clients
+	// pushes its own. Default true.
+	ClientMetrics bool `yaml:"client_metrics"`
+	// Compression is the codec of the batches the connector produces:
+	// snappy, lz4, zstd, gzip or none. Default snappy.
+	Compression string `yaml:"compression"`
 }
 
 // Group tunes the consumer group through which the replicas share the

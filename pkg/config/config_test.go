@@ -60,6 +60,8 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 		{"offsets topic", cfg.Kafka.OffsetsTopic, config.DefaultOffsetsTopic},
 		{"offsets partitions", cfg.Kafka.OffsetsPartitions, int32(config.DefaultOffsetsPartitions)},
 		{"replication", cfg.Kafka.ReplicationFactor, int16(-1)},
+		{"compression", cfg.Kafka.Compression, "snappy"},
+		{"client metrics", cfg.Kafka.ClientMetrics, true},
 		{"dlq topic", cfg.DLQ.Topic, "test-connector.dlq"},
 		{"dlq mode", cfg.DLQ.Mode, "dlq"},
 		{"topic", s.Topic, tiki.DefaultTopic},
@@ -91,6 +93,7 @@ func TestParseReportsEveryProblemWithItsPath(t *testing.T) {
 kafka:
   brokers: ["nohost"]
   sasl: {mechanism: SCRAM-SHA-1}
+  compression: brotli
 dlq: {mode: drop}
 sources:
   - name: a
@@ -108,6 +111,7 @@ sources:
 				"name: required",
 				`kafka.brokers[0]: "nohost": want host:port`,
 				`kafka.sasl.mechanism: "SCRAM-SHA-1"`,
+				`kafka.compression: "brotli": must be one of snappy, lz4, zstd, gzip, none`,
 				`dlq.mode: "drop": must be dlq or fail`,
 				"sources[0].tiki.client_id: required",
 				"sources[0].tiki.client_secret: required",

@@ -13,6 +13,7 @@ const (
 	DefaultTransactionTimeout = 60 * time.Second
 	DefaultSessionTimeout     = 10 * time.Second
 	DefaultRebalanceTimeout   = 30 * time.Second
+	DefaultCompression        = "snappy"
 	DefaultHTTPListen         = ":8080"
 	DefaultDLQMode            = "dlq"
 	DefaultCompatibility      = "BACKWARD"
@@ -30,6 +31,9 @@ const (
 	DefaultHTTPBackoffMax     = 30 * time.Second
 )
 
+// Compressions are the codecs kafka.compression accepts.
+var Compressions = []string{"snappy", "lz4", "zstd", "gzip", "none"}
+
 // newConfig returns a Config holding the defaults, which the file is
 // decoded onto: a setting the file gives, zero included, replaces its
 // default (and validation says when it is out of range).
@@ -42,6 +46,8 @@ func newConfig() Config {
 			ReplicationFactor:  DefaultReplicationFactor,
 			TransactionTimeout: DefaultTransactionTimeout,
 			Group:              Group{SessionTimeout: DefaultSessionTimeout, RebalanceTimeout: DefaultRebalanceTimeout},
+			ClientMetrics:      true,
+			Compression:        DefaultCompression,
 		},
 		HTTP:           HTTP{Listen: DefaultHTTPListen},
 		DLQ:            DLQ{Mode: DefaultDLQMode},

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -115,6 +116,9 @@ func (k *Kafka) validate(external map[string]bool, p *Problems) {
 	}
 	if k.Group.RebalanceTimeout < time.Second {
 		p.add("kafka.group.rebalance_timeout", "must be at least 1s")
+	}
+	if !slices.Contains(Compressions, k.Compression) {
+		p.add("kafka.compression", fmt.Sprintf("%q: must be one of %s", k.Compression, strings.Join(Compressions, ", ")))
 	}
 	if (k.TLS.CertFile == "") != (k.TLS.KeyFile == "") {
 		p.add("kafka.tls", "cert_file and key_file go together")

@@ -115,12 +115,31 @@ func (t *task) session(ctx context.Context) (bool, error) {
 	return committed, context.Cause(sctx)
 }
 
-// sleep waits d or until ctx ends; it reports whether ctx is still live.
+// wakeSlot is the grain of the connector's waits: a wait of at least
+// wakeSlot ends on the next multiple of it (of the wall clock), up to
+// wakeSlot later than asked. Sources due at about the same time then wake
+// together, and one wake-up of the Go runtime's threads serves several
+// polls: with 1,000 quiet sources (33 polls a second) this took the
+// connector from about 2 % to 0.8 % of a core (BenchmarkManyAccounts).
+// Polls stay spread over the 300 slots of a 30 s poll interval.
+const wakeSlot = 100 * time.Millisecond
+
+// slotted is the wait, from now, that sleep(d) makes: d when shorter than
+// wakeSlot, else up to the first wakeSlot boundary after now + d.
+func slotted(now time.Time, d time.Duration) time.Duration {
+	if d < wakeSlot {
+		return d
+	}
+	return now.Add(d).Truncate(wakeSlot).Add(wakeSlot).Sub(now)
+}
+
+// sleep waits d (see slotted) or until ctx ends; it
+// reports whether ctx is still live.
 func sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
-	tm := time.NewTimer(d)
+	tm := time.NewTimer(slotted(time.Now(), d))
 	defer tm.Stop()
 	select {
 	case <-ctx.Done():

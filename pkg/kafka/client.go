@@ -18,10 +18,29 @@ import (
 	"github.com/vnstream/connector/pkg/config"
 )
 
+// compressions are the batch codecs by their kafka.compression name.
+var compressions = map[string]kgo.CompressionCodec{
+	"snappy": kgo.SnappyCompression(),
+	"lz4":    kgo.Lz4Compression(),
+	"zstd":   kgo.ZstdCompression(),
+	"gzip":   kgo.GzipCompression(),
+	"none":   kgo.NoCompression(),
+}
+
 // Options returns the client options every connector client shares:
-// seed brokers, TLS and SASL.
+// seed brokers, TLS, SASL, client metrics and the batches' compression.
 func Options(cfg config.Kafka) ([]kgo.Opt, error) {
 	opts := []kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}
+	if !cfg.ClientMetrics {
+		opts = append(opts, kgo.DisableClientMetrics())
+	}
+	if cfg.Compression != "" { // "": franz-go's default, snappy
+		codec, ok := compressions[cfg.Compression]
+		if !ok {
+			return nil, fmt.Errorf("kafka.compression %q is not supported", cfg.Compression)
+		}
+		opts = append(opts, kgo.ProducerBatchCompression(codec))
+	}
 	if cfg.TLS.Enabled {
 		tc, err := tlsConfig(cfg.TLS)
 		if err != nil {

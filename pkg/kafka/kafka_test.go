@@ -18,12 +18,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/kafka"
@@ -370,5 +372,73 @@ func TestJoinBesideAReplicaOfTheVersionBeforeScaleOut(t *testing.T) {
 	}
 	if p := groups[kafka.GroupID("conn")].Protocol; p != kafka.BalancerName {
 		t.Fatalf("group protocol %q after the old replica left, want %q", p, kafka.BalancerName)
+	}
+}
+
+// TestOptionsClientMetrics: with client_metrics false a client never asks
+// the brokers which metrics to push (KIP-714); with the default it does as
+// soon as it has produced. kfake subscribes every client to every
+// metric every 30 s.
+func TestOptionsClientMetrics(t *testing.T) {
+	c := cluster(t, kfake.SeedTopics(1, "events"))
+	var asked atomic.Int32
+	c.ControlKey(int16(kmsg.GetTelemetrySubscriptions), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		asked.Add(1)
+		return nil, nil, false
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	produce := func(on bool) {
+		t.Helper()
+		opts, err := kafka.Options(config.Kafka{Brokers: c.ListenAddrs(), ClientMetrics: on})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := client(t, opts).ProduceSync(ctx, &kgo.Record{Topic: "events", Value: []byte("v")}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	produce(false)
+	time.Sleep(time.Second)
+	if n := asked.Load(); n != 0 {
+		t.Fatalf("with client_metrics false: GetTelemetrySubscriptions came %d times", n)
+	}
+	produce(true)
+	for asked.Load() == 0 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Fatalf("with client_metrics true: GetTelemetrySubscriptions came %d times, want once", n)
+	}
+}
+
+// Each kafka.compression codec is the one the produced batches carry.
+func TestOptionsCompression(t *testing.T) {
+	c := cluster(t, kfake.SeedTopics(1, "events"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	want := map[string]uint8{"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
+	for i, name := range config.Compressions {
+		opts, err := kafka.Options(config.Kafka{Brokers: c.ListenAddrs(), Compression: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		value := []byte(strings.Repeat(name, 500)) // compressible
+		if err := client(t, opts).ProduceSync(ctx, &kgo.Record{Topic: "events", Value: value}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+		consumer := client(t, []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
+			"events": {0: kgo.NewOffset().At(int64(i))}})})
+		fs := consumer.PollRecords(ctx, 1)
+		if err := fs.Err0(); err != nil {
+			t.Fatal(err)
+		}
+		if got := fs.Records()[0].Attrs.CompressionType(); got != want[name] {
+			t.Errorf("compression %s: the batch carries codec %d, want %d", name, got, want[name])
+		}
+	}
+	if _, err := kafka.Options(config.Kafka{Brokers: c.ListenAddrs(), Compression: "brotli"}); err == nil {
+		t.Error("compression brotli: no error")
 	}
 }

@@ -721,6 +721,7 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 		"tenant-id-unsafe-number.yaml": "/config/sources/0/nxlink/tenant_id': maximum: got 9.007199254740992×10¹⁵, want 9.007199254740991×10¹⁵",
 		"tenant-id-leading-zero.yaml":  "'0123' does not match pattern '^[1-9][0-9]{0,18}$'",
 		"gomemlimit-ratio.yaml":        "/goMemLimit/ratio': maximum: got 1.5, want 1",
+		"compression-unknown.yaml":     "/config/kafka/compression': value must be one of",
 	}
 	files, err := filepath.Glob("testdata/invalid/*.yaml")
 	if err != nil {

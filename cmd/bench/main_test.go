@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnstream/connector/pkg/sim"
+)
+
+// TestMain lets the test binary serve the broker process, as the command
+// does.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 2 && os.Args[1] == brokerArg {
+		if err := serveBroker(os.Stdin, os.Stdout); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// The command measures every kind end to end: its broker process, the
+// connector binary, the count of committed events (run fails unless
+// the topic holds exactly the records, each key once).
+func TestBenchMeasuresEveryKind(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out, errs strings.Builder
+	if err := run(ctx, []string{"-kind", "all", "-records", "500", "-span", "10h"}, &out, &errs); err != nil {
+		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errs.String())
+	}
+	t.Log("\n" + out.String())
+	for _, r := range sim.All() {
+		line := ""
+		for l := range strings.Lines(out.String()) {
+			if strings.HasPrefix(l, r.Kind+" ") {
+				line = l
+			}
+		}
+		f := strings.Fields(line)
+		if len(f) != 8 || f[2] == "0" || f[4] == "0.0" || f[5] == "0.0" || f[6] == "0" || f[7] == "0" {
+			t.Errorf("%s: row %q, want wall, records/s, CPU, RSS, allocations, vendor and topic bytes", r.Kind, line)
+		}
+	}
+}
+
+func TestBenchRefusesBadArguments(t *testing.T) {
+	for _, args := range [][]string{{"-kind", "nope"}, {"-records", "0"}, {"-encoding", "xml"}, {"-compression", "brotli"}, {"extra"}} {
+		var out, errs strings.Builder
+		if err := run(context.Background(), args, &out, &errs); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vnstream/connector/pkg/kafka"
+)
+
+// brokerArg makes the command serve a kfake broker instead (startBroker).
+const brokerArg = "-serve-broker"
+
+// buildConnector builds ./cmd/connector into a temporary directory that
+// cleanup removes.
+func buildConnector(ctx context.Context) (bin string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	bin = filepath.Join(dir, "connector")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/vnstream/connector/cmd/connector").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("building the connector: %w\n%s", err, out)
+	}
+	return bin, func() { os.RemoveAll(dir) }, nil
+}
+
+// startBroker runs this command again as a broker on 127.0.0.1 and
+// returns its address; stop ends it.
+func startBroker(ctx context.Context) (addr string, stop func(), err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.CommandContext(ctx, self, brokerArg)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop = func() {
+		in.Close()
+		_ = cmd.Wait()
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("the broker process did not start: %w", err)
+	}
+	return strings.TrimSpace(line), stop, nil
+}
+
+// serveBroker serves the broker of `connector dev` (kfake, in memory, on
+// 127.0.0.1), writes its address to out and returns when in reaches its
+// end.
+func serveBroker(in io.Reader, out io.Writer) error {
+	b, err := kafka.StartEmbedded("", 0)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	fmt.Fprintln(out, b.Addrs()[0])
+	_, err = io.Copy(io.Discard, in)
+	return err
+}
+
+// usage is what /proc tells of a process: CPU time (user + system) and
+// peak resident set.
+func usage(pid int) (cpu time.Duration, peakRSS int64, err error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	// The fields after the command name, which is in parentheses: utime
+	// and stime are the 14th and 15th of the line, in clock ticks (100 a
+	// second on Linux).
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 13 {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			peakRSS = kb << 10
+		}
+	}
+	return time.Duration(ut+st) * (time.Second / 100), peakRSS, nil
+}
