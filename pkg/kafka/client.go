@@ -6,6 +6,7 @@
 package kafka
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -18,13 +19,36 @@ import (
 	"github.com/vnstream/connector/pkg/config"
 )
 
-// compressions are the batch codecs by their kafka.compression name.
+// compressions are the batch codecs by their kafka.compression name,
+// none aside (see uncompressed).
 var compressions = map[string]kgo.CompressionCodec{
 	"snappy": kgo.SnappyCompression(),
 	"lz4":    kgo.Lz4Compression(),
 	"zstd":   kgo.ZstdCompression(),
 	"gzip":   kgo.GzipCompression(),
-	"none":   kgo.NoCompression(),
+}
+
+// compressor returns the batch compressor of a kafka.compression name. The
+// connector's clients share it: kgo.ProducerBatchCompression would have
+// each new client rewrite the shared option's list of codecs, a data race
+// when tasks open their producers together.
+func compressor(name string) (kgo.Compressor, error) {
+	if name == "none" {
+		return uncompressed{}, nil
+	}
+	codec, ok := compressions[name]
+	if !ok {
+		return nil, fmt.Errorf("kafka.compression %q is not supported", name)
+	}
+	return kgo.DefaultCompressor(codec)
+}
+
+// uncompressed is the compressor of kafka.compression none: franz-go sends
+// a batch as it is when its compressor returns nil.
+type uncompressed struct{}
+
+func (uncompressed) Compress(*bytes.Buffer, []byte, ...kgo.CompressFlag) ([]byte, kgo.CompressionCodecType) {
+	return nil, kgo.CodecNone
 }
 
 // Options returns the client options every connector client shares:
@@ -35,11 +59,11 @@ func Options(cfg config.Kafka) ([]kgo.Opt, error) {
 		opts = append(opts, kgo.DisableClientMetrics())
 	}
 	if cfg.Compression != "" { // "": franz-go's default, snappy
-		codec, ok := compressions[cfg.Compression]
-		if !ok {
-			return nil, fmt.Errorf("kafka.compression %q is not supported", cfg.Compression)
+		c, err := compressor(cfg.Compression)
+		if err != nil {
+			return nil, err
 		}
-		opts = append(opts, kgo.ProducerBatchCompression(codec))
+		opts = append(opts, kgo.WithCompressor(c))
 	}
 	if cfg.TLS.Enabled {
 		tc, err := tlsConfig(cfg.TLS)

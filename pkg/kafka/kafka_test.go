@@ -413,7 +413,8 @@ func TestOptionsClientMetrics(t *testing.T) {
 	}
 }
 
-// Each kafka.compression codec is the one the produced batches carry.
+// Each kafka.compression codec is the one the produced batches carry, and
+// clients sharing the options may open at once (go test -race).
 func TestOptionsCompression(t *testing.T) {
 	c := cluster(t, kfake.SeedTopics(1, "events"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -424,6 +425,11 @@ func TestOptionsCompression(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var wg sync.WaitGroup // clients sharing the options open together, as tasks do
+		for range 2 {
+			wg.Go(func() { client(t, opts) })
+		}
+		wg.Wait()
 		value := []byte(strings.Repeat(name, 500)) // compressible
 		if err := client(t, opts).ProduceSync(ctx, &kgo.Record{Topic: "events", Value: value}).FirstErr(); err != nil {
 			t.Fatal(err)
