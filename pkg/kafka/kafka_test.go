@@ -366,12 +366,26 @@ func TestJoinBesideAReplicaOfTheVersionBeforeScaleOut(t *testing.T) {
 			t.Fatalf("after the old replica left, the new one holds %d of 4 tasks", held())
 		}
 	}
-	groups, err := kadm.NewClient(client(t, opts)).DescribeGroups(ctx, kafka.GroupID("conn"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := groups[kafka.GroupID("conn")].Protocol; p != kafka.BalancerName {
-		t.Fatalf("group protocol %q after the old replica left, want %q", p, kafka.BalancerName)
+	// The group may still be settling its last rebalance (no protocol
+	// then): judge it once it is stable.
+	adm := kadm.NewClient(client(t, opts))
+	for {
+		groups, err := adm.DescribeGroups(ctx, kafka.GroupID("conn"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := groups[kafka.GroupID("conn")]
+		if g.State == "Stable" {
+			if g.Protocol != kafka.BalancerName {
+				t.Fatalf("group protocol %q after the old replica left, want %q", g.Protocol, kafka.BalancerName)
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the group is %s (protocol %q), not stable, 30s after the old replica left", g.State, g.Protocol)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 
