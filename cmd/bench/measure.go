@@ -26,6 +26,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	devconfig "github.com/vnstream/connector/config"
+	"github.com/vnstream/connector/internal/proc"
 	"github.com/vnstream/connector/pkg/sim"
 )
 
@@ -122,7 +123,10 @@ func measure(ctx context.Context, o options, kind, brokers string, stderr io.Wri
 	}
 	var r result
 	r.wall = time.Since(began)
-	if r.cpu, r.peakRSS, err = usage(cmd.Process.Pid); err != nil {
+	if r.cpu, err = proc.CPU(cmd.Process.Pid); err != nil {
+		return result{}, err
+	}
+	if _, r.peakRSS, err = proc.Memory(cmd.Process.Pid); err != nil {
 		return result{}, err
 	}
 	if r.mallocs, err = mallocs(ctx, port); err != nil {

@@ -2,16 +2,13 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vnstream/connector/pkg/kafka"
 )
@@ -78,33 +75,4 @@ func serveBroker(in io.Reader, out io.Writer) error {
 	fmt.Fprintln(out, b.Addrs()[0])
 	_, err = io.Copy(io.Discard, in)
 	return err
-}
-
-// usage is what /proc tells of a process: CPU time (user + system) and
-// peak resident set.
-func usage(pid int) (cpu time.Duration, peakRSS int64, err error) {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	// The fields after the command name, which is in parentheses: utime
-	// and stime are the 14th and 15th of the line, in clock ticks (100 a
-	// second on Linux).
-	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	if len(f) < 13 {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for line := range strings.Lines(string(status)) {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			peakRSS = kb << 10
-		}
-	}
-	return time.Duration(ut+st) * (time.Second / 100), peakRSS, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstream/connector/internal/proc"
 	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
@@ -58,7 +59,8 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.ReportMetric(n/elapsed.Seconds(), "records/s")
 	b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-µs/record")
 	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/n, "allocs/record")
-	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	_, peak, _ := proc.Memory(os.Getpid())
+	b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
 }
 
 // cpuTime is the CPU time (user + system) the process has used.
@@ -68,19 +70,4 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// peakRSS is the process's peak resident set in bytes (VmHWM), 0 if unknown.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

@@ -2,7 +2,6 @@ package connector_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/vnstream/connector/internal/proc"
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/schema"
 	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
@@ -291,40 +291,16 @@ sources:
 	return b.String()
 }
 
-// msCPU is the CPU time (utime + stime, CLK_TCK 100) process pid has used.
+// msCPU is proc.CPU of pid, 0 once the process is gone.
 func msCPU(pid int) time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name, which is in parentheses: state is
-	// field 3, utime 14, stime 15.
-	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * (time.Second / 100)
+	cpu, _ := proc.CPU(pid)
+	return cpu
 }
 
-// msMemory is process pid's resident set (VmRSS) and its peak (VmHWM) in
-// bytes.
+// msMemory is proc.Memory of pid, zeros once the process is gone.
 func msMemory(pid int) (rss, peak int64) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	kb := func(field string) int64 {
-		for line := range strings.Lines(string(raw)) {
-			if v, ok := strings.CutPrefix(line, field+":"); ok {
-				n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-				return n << 10
-			}
-		}
-		return 0
-	}
-	return kb("VmRSS"), kb("VmHWM")
+	rss, peak, _ = proc.Memory(pid)
+	return rss, peak
 }
 
 // msStatuses reads every replica's /status (a zero Status for one that

@@ -133,8 +133,8 @@ func slotted(now time.Time, d time.Duration) time.Duration {
 	return now.Add(d).Truncate(wakeSlot).Add(wakeSlot).Sub(now)
 }
 
-// sleep waits d (see slotted) or until ctx ends; it
-// reports whether ctx is still live.
+// sleep waits d (see slotted) or until ctx ends; it reports whether ctx
+// is still live.
 func sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
