@@ -221,8 +221,8 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 	m.LastSuccess.WithLabelValues(labels...).SetToCurrentTime()
 	if n := poll.SeenDropped(next); n > 0 {
 		m.SeenDropped.WithLabelValues(labels...).Add(float64(n))
-		w.log.Warn("the offset remembers only the newest versions of the overlap; the next poll may write the older ones again",
-			"dropped", n, "kept", poll.MaxSeen, "hint", "shorten the source's overlap")
+		w.log.Warn("the offset remembers only the newest versions of the overlap; the sweep may write the older ones again",
+			"dropped", n, "max_bytes", poll.MaxSeenBytes, "hint", "shorten the source's overlap")
 	}
 	w.offset, w.committed, w.committedAt = next, next, time.Now()
 	w.place()

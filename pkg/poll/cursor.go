@@ -16,31 +16,38 @@ import (
 // repetition, what the next poll finds:
 //
 //   - Watermark: every version stamped before it has been read (a window
-//     source re-reads from Watermark − Overlap, a keyset source from Next);
+//     source's tail re-reads from its tie second, a keyset source from
+//     Next);
+//   - Swept (window sources): every stamp at or before it has been read
+//     at least Overlap after it, so no late write is left to find there;
+//     the sweep reads on from it;
 //   - BackfillUntil: now − lag at the very first poll; versions stamped at
 //     or before it are the initial backfill (op r);
-//   - Seen: the (id, time) versions already emitted that the next poll may
-//     read again, so it neither re-emits them nor loses a tie;
+//   - Seen: for each record that a later poll may read again (stamped at
+//     or after the swept point or the tie second), the newest version
+//     emitted, so that poll neither re-emits it nor loses a tie;
 //   - Next: the vendor's own keyset cursor, stored as the vendor gave it,
 //     for APIs that have one (Nhanh); empty otherwise.
 //
 // Seen is written as readable JSON up to packAbove versions and packed
-// above (see pack.go), and it is bounded: Encode keeps the newest MaxSeen
-// versions. The versions it drops may be written again when the overlap
-// re-reads them (never lost); Encode says how many in the offset
-// ("seen_dropped", see SeenDropped), and the runtime counts and logs them.
+// above (see pack.go), and it is bounded: Encode keeps the newest versions
+// that pack into MaxSeenBytes. The versions it drops may be written again
+// when the sweep re-reads them (never lost); Encode says how many in the
+// offset ("seen_dropped", see SeenDropped), and the runtime counts and
+// logs them.
 type Cursor struct {
 	Watermark     time.Time       `json:"watermark"`
+	Swept         time.Time       `json:"swept,omitzero"`
 	BackfillUntil time.Time       `json:"backfill_until"`
 	Seen          []Seen          `json:"seen,omitempty"`
 	Next          json.RawMessage `json:"next,omitempty"`
 }
 
-// MaxSeen is the most versions a cursor remembers: packed, about 12 bytes
-// each, so the offset stays far below the broker's default 1 MB message
-// limit (a Zalo campaign changing 100 messages a second fills the default
-// 5-minute overlap with 30,000).
-const MaxSeen = 40_000
+// MaxSeenBytes bounds the packed Seen, so that an offset, in base64, stays
+// under 256 KiB, a quarter of the broker's default 1 MB message limit. A
+// Zalo campaign changing 100 messages a second, with the default 5-minute
+// overlap, remembers about 20,000 messages in about 100 KiB.
+const MaxSeenBytes = 192 << 10
 
 // packAbove is the most versions written as readable JSON.
 const packAbove = 64
@@ -48,6 +55,7 @@ const packAbove = 64
 // cursorJSON is a Cursor as committed.
 type cursorJSON struct {
 	Watermark     time.Time       `json:"watermark"`
+	Swept         time.Time       `json:"swept,omitzero"`
 	BackfillUntil time.Time       `json:"backfill_until"`
 	Seen          []Seen          `json:"seen,omitempty"`
 	SeenPacked    []byte          `json:"seen_packed,omitempty"`
@@ -71,7 +79,7 @@ func DecodeCursor(off source.Offset) (Cursor, error) {
 	if j.Watermark.IsZero() {
 		return Cursor{}, fmt.Errorf("offset %s has no watermark", quoteOffset(off))
 	}
-	c := Cursor{Watermark: j.Watermark, BackfillUntil: j.BackfillUntil, Seen: j.Seen, Next: j.Next}
+	c := Cursor{Watermark: j.Watermark, Swept: j.Swept, BackfillUntil: j.BackfillUntil, Seen: j.Seen, Next: j.Next}
 	if len(j.SeenPacked) > 0 {
 		seen, err := unpackSeen(j.SeenPacked)
 		if err != nil {
@@ -110,16 +118,22 @@ func quoteOffset(off source.Offset) string {
 }
 
 // Encode is the offset to commit for c: Seen as JSON up to packAbove
-// versions, packed above, its oldest versions dropped beyond MaxSeen.
+// versions, packed above, its oldest versions dropped beyond MaxSeenBytes.
 func (c Cursor) Encode() source.Offset {
-	j := cursorJSON{Watermark: c.Watermark, BackfillUntil: c.BackfillUntil, Seen: c.Seen, Next: c.Next}
+	j := cursorJSON{Watermark: c.Watermark, Swept: c.Swept, BackfillUntil: c.BackfillUntil, Seen: c.Seen, Next: c.Next}
 	if len(c.Seen) > packAbove {
-		seen := slices.Clone(c.Seen)
-		slices.SortFunc(seen, compareSeen)
-		if n := len(seen) - MaxSeen; n > 0 {
-			seen, j.SeenDropped = seen[n:], n
+		j.Seen, j.SeenPacked = nil, packSeen(c.Seen)
+		if len(j.SeenPacked) > MaxSeenBytes {
+			seen := slices.Clone(c.Seen)
+			slices.SortFunc(seen, compareSeen)
+			for len(j.SeenPacked) > MaxSeenBytes {
+				// Drop the share of the oldest that the excess is of the
+				// whole, then pack again (fewer ids pack less tightly).
+				n := 1 + len(seen)*(len(j.SeenPacked)-MaxSeenBytes)/len(j.SeenPacked)
+				seen, j.SeenDropped = seen[n:], j.SeenDropped+n
+				j.SeenPacked = packSeen(seen)
+			}
 		}
-		j.Seen, j.SeenPacked = nil, packSeen(seen)
 	}
 	b, err := json.Marshal(j)
 	if err != nil {
@@ -129,7 +143,7 @@ func (c Cursor) Encode() source.Offset {
 }
 
 // SeenDropped returns how many versions the cursor committed as off
-// dropped from its Seen (see MaxSeen): they may be written twice.
+// dropped from its Seen (see MaxSeenBytes): they may be written twice.
 func SeenDropped(off source.Offset) int {
 	_, rest, ok := bytes.Cut(off, []byte(`"seen_dropped":`))
 	if !ok {
@@ -146,33 +160,33 @@ func SeenDropped(off source.Offset) int {
 // Versions answers, for one poll, which versions were emitted before and
 // which operation a new version is. Build it with Cursor.Versions.
 type Versions struct {
-	seen        map[seenKey]struct{}
+	newest      map[string]time.Time // per id, the newest version emitted
 	backfilling bool
 	until       time.Time
-}
-
-type seenKey struct {
-	id string
-	t  int64
 }
 
 // Versions returns the view of c for a poll.
 func (c Cursor) Versions() *Versions {
 	v := &Versions{
-		seen:        make(map[seenKey]struct{}, len(c.Seen)),
+		newest:      make(map[string]time.Time, len(c.Seen)),
 		backfilling: c.Watermark.Before(c.BackfillUntil),
 		until:       c.BackfillUntil,
 	}
 	for _, e := range c.Seen {
-		v.seen[seenKey{e.ID, e.Time.UnixNano()}] = struct{}{}
+		if t, ok := v.newest[e.ID]; !ok || e.Time.After(t) {
+			v.newest[e.ID] = e.Time
+		}
 	}
 	return v
 }
 
-// Emitted reports whether the version (id, t) was already emitted.
+// Emitted reports whether the version (id, t) was already emitted, or is
+// older than one that was: a list API serves a record's current version
+// only, so an older one is a stale answer, and emitting it would move the
+// record back.
 func (v *Versions) Emitted(id string, t time.Time) bool {
-	_, ok := v.seen[seenKey{id, t.UnixNano()}]
-	return ok
+	n, ok := v.newest[id]
+	return ok && !t.After(n)
 }
 
 // Op is the operation of a version about to be emitted, of a record

@@ -3,6 +3,7 @@ package poll
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/vnstream/connector/pkg/fetch"
@@ -93,6 +94,9 @@ type Engine struct {
 	lag     time.Duration // keyset mode
 	keyset  bool
 	now     func() time.Time
+
+	mu        sync.Mutex
+	suspended *walk // the walk the last poll failed in (window mode)
 }
 
 // Option tunes an Engine (and the provider's requests, see Clock).

@@ -2,6 +2,7 @@ package poll
 
 import (
 	"encoding/base64"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +42,7 @@ func TestSeenPacksAndRoundTrips(t *testing.T) {
 			}
 			want := slices.Clone(seen)
 			slices.SortFunc(want, compareSeen)
+			slices.SortFunc(got.Seen, compareSeen)
 			if !slices.EqualFunc(got.Seen, want, func(a, b Seen) bool { return a.ID == b.ID && a.Time.Equal(b.Time) }) {
 				t.Fatalf("round trip changed the versions: got %v…, want %v…", got.Seen[:3], want[:3])
 			}
@@ -51,43 +53,56 @@ func TestSeenPacksAndRoundTrips(t *testing.T) {
 	}
 }
 
-// At 100 changes a second the default 5-minute overlap holds 30,000
-// versions: packed, the offset stays far below the broker's 1 MB limit.
+// At 100 changes a second the default 5-minute overlap and the sweep step
+// hold about 20,000 records, with ids handed out in sequence: packed, the
+// offset stays under 256 KB; ids spread over all of 64 bits cost more.
 func TestSeenPackedSize(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	seen := make([]Seen, 30_000)
-	for i := range seen {
-		seen[i] = Seen{ID: strconv.Itoa(1040105911278962688 + i*7919), Time: t0.Add(time.Duration(i) * 10 * time.Millisecond)}
-	}
-	readable := len(Cursor{Watermark: t0, Seen: seen[:packAbove]}.Encode())
-	packed := len(Cursor{Watermark: t0, Seen: seen}.Encode())
-	perVersion := float64(packed) / float64(len(seen))
-	t.Logf("30,000 versions: %d bytes packed (%.1f per version; %.1f as JSON)", packed, perVersion, float64(readable)/packAbove)
-	if perVersion > 16 {
-		t.Errorf("%.1f bytes per packed version, want at most 16", perVersion)
+	for _, tc := range []struct {
+		name string
+		id   func(i int) uint64
+		max  float64
+	}{
+		{"ids in sequence", func(i int) uint64 { return 1040105911278962688 + uint64(i)*3 }, 7},
+		{"random 64-bit ids", func(i int) uint64 { return rand.Uint64() }, 16},
+	} {
+		seen := make([]Seen, 20_000)
+		for i := range seen {
+			seen[i] = Seen{ID: strconv.FormatUint(tc.id(i), 10), Time: t0.Add(time.Duration(i*7919%360_000) * time.Millisecond)}
+		}
+		readable := len(Cursor{Watermark: t0, Seen: seen[:packAbove]}.Encode())
+		packed := len(Cursor{Watermark: t0, Seen: seen}.Encode())
+		perVersion := float64(packed) / float64(len(seen))
+		t.Logf("%s: 20,000 versions in 6 minutes: %d bytes packed (%.1f per version; %.1f as JSON)", tc.name, packed, perVersion, float64(readable)/packAbove)
+		if perVersion > tc.max {
+			t.Errorf("%s: %.1f bytes per packed version, want at most %.0f", tc.name, perVersion, tc.max)
+		}
 	}
 }
 
 func TestSeenBoundDropsTheOldest(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	seen := make([]Seen, MaxSeen+2500)
+	seen := make([]Seen, 60_000)
 	for i := range seen {
-		seen[i] = Seen{ID: strconv.Itoa(len(seen) - i), Time: t0.Add(-time.Duration(i) * time.Millisecond)}
+		seen[i] = Seen{ID: strconv.FormatUint(rand.Uint64(), 10), Time: t0.Add(-time.Duration(i) * time.Millisecond)}
 	}
 	off := Cursor{Watermark: t0, Seen: seen}.Encode()
-	if got := SeenDropped(off); got != 2500 {
-		t.Fatalf("SeenDropped = %d, want 2500", got)
-	}
+	dropped := SeenDropped(off)
 	c, err := DecodeCursor(off)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Seen) != MaxSeen || !c.Seen[0].Time.Equal(seen[MaxSeen-1].Time) || !c.Seen[MaxSeen-1].Time.Equal(t0) {
-		t.Fatalf("kept %d versions from %v to %v, want the newest %d", len(c.Seen), c.Seen[0].Time, c.Seen[len(c.Seen)-1].Time, MaxSeen)
+	if dropped == 0 || dropped+len(c.Seen) != len(seen) {
+		t.Fatalf("dropped %d and kept %d of %d versions", dropped, len(c.Seen), len(seen))
 	}
-	if len(off) > 1<<20/2 {
-		t.Errorf("a full cursor is %d bytes, want under half the broker's 1 MB limit", len(off))
+	slices.SortFunc(c.Seen, compareSeen)
+	if !c.Seen[0].Time.Equal(seen[len(c.Seen)-1].Time) || !c.Seen[len(c.Seen)-1].Time.Equal(t0) {
+		t.Fatalf("kept %d versions from %v to %v, want the newest", len(c.Seen), c.Seen[0].Time, c.Seen[len(c.Seen)-1].Time)
 	}
+	if len(off) > 256<<10 || len(off) < 200<<10 {
+		t.Errorf("a full cursor is %d bytes, want just under 256 KiB", len(off))
+	}
+	t.Logf("60,000 random ids: kept %d in %d bytes, dropped %d", len(c.Seen), len(off), dropped)
 }
 
 func TestSeenPackedRefusesGarbage(t *testing.T) {
@@ -98,6 +113,8 @@ func TestSeenPackedRefusesGarbage(t *testing.T) {
 		"truncated":      good[:len(good)-1],
 		"trailing bytes": append(good[:len(good):len(good)], 0),
 		"huge count":     {packFormat, 9, 2, 0xff, 0xff, 0xff, 0x0f},
+		"format 1":       {1, 9, 2, 1, 0, 1, 5},
+		"shared prefix":  {packFormat, 9, 2, 0, 1, 4, 1, 'a', 0},
 	} {
 		off := `{"watermark":"2026-03-01T08:00:00Z","seen_packed":"` + base64.StdEncoding.EncodeToString(b) + `"}`
 		if _, err := DecodeCursor(source.Offset(off)); err == nil || !strings.Contains(err.Error(), "seen_packed") {
@@ -114,6 +131,8 @@ func FuzzUnpackSeen(f *testing.F) {
 			return
 		}
 		again, err := unpackSeen(packSeen(seen))
+		slices.SortFunc(seen, compareSeen)
+		slices.SortFunc(again, compareSeen)
 		if err != nil || !slices.EqualFunc(again, seen, func(a, b Seen) bool { return a.ID == b.ID && a.Time.Equal(b.Time) }) {
 			t.Fatalf("%x unpacks to %v, which does not round trip: %v %v", b, seen, again, err)
 		}

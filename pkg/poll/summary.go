@@ -16,7 +16,7 @@ type Summary struct {
 	Watermark     time.Time `json:"watermark,omitzero"`
 	BackfillUntil time.Time `json:"backfill_until,omitzero"`
 	// SeenVersions counts the versions the offset remembers (Cursor.Seen)
-	// and SeenDropped those it could not (see MaxSeen).
+	// and SeenDropped those it could not (see MaxSeenBytes).
 	SeenVersions int `json:"seen_versions"`
 	SeenDropped  int `json:"seen_dropped,omitempty"`
 	// Next is the vendor's keyset cursor, as stored.

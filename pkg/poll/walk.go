@@ -1,12 +1,14 @@
 package poll
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
 	"slices"
 	"time"
 
+	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/source"
 )
 
@@ -14,36 +16,109 @@ import (
 // than its limit; pollWindow then halves the window.
 var errWindowFull = errors.New("window holds more versions than max_window_records")
 
-// pollWindow reads the window that follows offset, halving it while it
-// holds more than MaxRecords new versions (a window as short as the
-// granularity is read whole whatever it holds), and returns its versions
-// in write order with the cursor that follows them.
+// pollWindow runs the sweep when one is due (see Windows.Sweep), else the
+// tail window after offset, and returns the versions read in write order
+// with the cursor that follows them. A sweep leaves more true: the tail
+// follows at once. A walk that fails (its page failed after the fetch
+// client's retries) resumes at that page on the next poll from the same
+// offset, instead of reading its window again from the first page; after
+// maxResumes failed resumes, or when the vendor refused the page's
+// cursor, the window is read again from its first page.
 func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
-	now := e.now()
-	cur, err := e.windows.Decode(offset, now)
+	cur, err := e.windows.Decode(offset, e.now())
 	if err != nil {
 		return nil, offset, false, err
 	}
-	win, ok := e.windows.Next(cur, now)
-	if !ok {
-		return nil, offset, false, nil
+	wk := e.resume(offset)
+	if wk == nil {
+		wk = &walk{offset: offset, now: e.now()}
+		if wk.win, wk.sweep = e.windows.Sweep(cur, wk.now); !wk.sweep {
+			var ok bool
+			if wk.win, ok = e.windows.Next(cur, wk.now); !ok {
+				return nil, offset, false, nil
+			}
+		}
+		wk.restart(e.windows.MaxRecords)
 	}
 	vs := cur.Versions()
-	items, err := e.walk(ctx, win, vs, e.windows.MaxRecords)
+	records, emitted, err := e.read(ctx, wk, vs)
+	if err != nil {
+		if wk.resumes++; wk.resumes <= maxResumes && fetch.ReasonOf(err) != fetch.ReasonCursor {
+			e.suspend(wk)
+		}
+		return nil, offset, false, err
+	}
+	if wk.sweep {
+		return records, e.windows.AdvanceSweep(cur, wk.win, emitted).Encode(), true, nil
+	}
+	return records, e.windows.Advance(cur, wk.win, emitted, wk.now).Encode(), wk.win.More, nil
+}
+
+// walk is one window being read: where it stands, so that a failed walk
+// can resume.
+type walk struct {
+	offset source.Offset // the offset the poll started from
+	now    time.Time     // when the walk started
+	sweep  bool
+	win    Window
+	limit  int     // the most new versions before the window is halved
+	req    Request // the next page to fetch
+	pages  Pages
+	items  []Item // the new versions read so far
+	// resumes counts the polls this walk failed in.
+	resumes int
+}
+
+// maxResumes is how many times a failed walk resumes before its window
+// is read again from the first page.
+const maxResumes = 3
+
+// restart sets wk to read its window from the first page, keeping at
+// most limit new versions.
+func (wk *walk) restart(limit int) {
+	wk.limit, wk.req, wk.pages, wk.items = limit, Request{Window: wk.win}, Pages{}, nil
+}
+
+// suspend keeps the failed walk wk for the next poll.
+func (e *Engine) suspend(wk *walk) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.suspended = wk
+}
+
+// resume returns the walk that failed from offset, or nil.
+func (e *Engine) resume(offset source.Offset) *walk {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	wk := e.suspended
+	e.suspended = nil
+	if wk == nil || !bytes.Equal(wk.offset, offset) {
+		return nil
+	}
+	return wk
+}
+
+// read walks wk's window to its end, halving it while it holds more than
+// MaxRecords new versions (a window as short as the granularity is read
+// whole whatever it holds), and returns its new versions in write order
+// as records, and those whose version is known.
+func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Record, []Seen, error) {
+	err := e.walk(ctx, wk, vs)
 	for errors.Is(err, errWindowFull) {
-		half, ok := e.windows.Halve(win)
+		half, ok := e.windows.Halve(wk.win)
 		limit := e.windows.MaxRecords
 		if !ok {
 			limit = math.MaxInt
 		}
-		win = half
-		items, err = e.walk(ctx, win, vs, limit)
+		wk.win = half
+		wk.restart(limit)
+		err = e.walk(ctx, wk, vs)
 	}
 	if err != nil {
-		return nil, offset, false, err
+		return nil, nil, err
 	}
-	items = order(items, win)
-	position := win.From.UTC().Format(time.RFC3339) + "/" + win.To.UTC().Format(time.RFC3339)
+	items := order(wk.items, wk.win)
+	position := wk.win.From.UTC().Format(time.RFC3339) + "/" + wk.win.To.UTC().Format(time.RFC3339)
 	records := make([]source.Record, len(items))
 	emitted := make([]Seen, 0, len(items))
 	for i := range items {
@@ -53,23 +128,19 @@ func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source
 		}
 		records[i] = it.record(vs, position)
 	}
-	return records, e.windows.Advance(cur, win, emitted).Encode(), win.More, nil
+	return records, emitted, nil
 }
 
-// walk reads every page of win and returns the versions in it not yet
-// emitted (those whose time is unreadable included); errWindowFull as
-// soon as they are more than limit. A page guard ends paging that does
-// not advance.
-func (e *Engine) walk(ctx context.Context, win Window, vs *Versions, limit int) ([]Item, error) {
-	var (
-		out   []Item
-		pages Pages
-		req   = Request{Window: win}
-	)
+// walk reads the pages of wk's window from wk.req to the last, keeping
+// in wk the versions not yet emitted (those whose time is unreadable
+// included); errWindowFull as soon as they are more than wk.limit. A page
+// guard ends paging that does not advance.
+func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
+	win := wk.win
 	for {
-		p, err := e.api.Page(ctx, req)
+		p, err := e.api.Page(ctx, wk.req)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, it := range p.Items {
 			if !it.Time.IsZero() && (it.Time.Before(win.From) || it.Time.After(win.To)) {
@@ -78,18 +149,18 @@ func (e *Engine) walk(ctx context.Context, win Window, vs *Versions, limit int) 
 			if it.known() && vs.Emitted(it.ID, it.Time) {
 				continue
 			}
-			out = append(out, it)
+			wk.items = append(wk.items, it)
 		}
-		if len(out) > limit {
-			return nil, errWindowFull
+		if len(wk.items) > wk.limit {
+			return errWindowFull
 		}
 		if !p.More {
-			return out, nil
+			return nil
 		}
-		if err := pages.Follow(p.Next, len(p.Items)); err != nil {
-			return nil, e.cursorError(req, err.Error())
+		if err := wk.pages.Follow(p.Next, len(p.Items)); err != nil {
+			return e.cursorError(wk.req, err.Error())
 		}
-		req.Token = p.Next
+		wk.req.Token = p.Next
 	}
 }
 

@@ -2,7 +2,7 @@
 // a provider supplies how to fetch one page (API) and the Engine does the
 // rest, in window mode (walk.go) or keyset mode (keyset.go). Beside it:
 // the offset a source commits and the c/u/r decision (cursor.go, its seen
-// versions packed by pack.go, bounded by MaxSeen), the time windows with
+// versions packed by pack.go, bounded by MaxSeenBytes), the time windows with
 // lag, overlap and halving (window.go, windowing.go: the settings
 // providers embed), and the guard that keeps paging from looping
 // (paging.go).
@@ -15,14 +15,18 @@ import (
 )
 
 // Windows walks a time-filtered list API in bounded windows without losing
-// late writes or ties and without emitting a record twice (design §3):
+// late writes or ties and without emitting a record twice (design §3).
+// Each stamp is read twice, so a poll costs what changed since the last
+// one, whatever the overlap:
 //
-//   - a window never ends after now − Lag, because a write stamped T can
-//     become visible after T;
-//   - each window starts Overlap before the previous one ended, so late
-//     writes and records in the boundary second are read again;
-//   - the offset remembers which (id, time) pairs were emitted inside the
-//     overlap, so reading them again emits nothing.
+//   - the tail (Next): a window from the watermark, less the tie second,
+//     to now − Lag, because a write stamped T can become visible after T;
+//   - the sweep (Sweep): a window that trails now by Overlap, reading each
+//     stamp once more when it is Overlap old, so that a write that became
+//     visible up to Overlap late is found; a window of the tail read that
+//     late (the backfill) counts as swept;
+//   - the offset remembers, for each record read since the swept point,
+//     the newest version emitted, so reading it again emits nothing.
 //
 // Memory is bounded by one window: the Engine halves a window that holds
 // more than MaxRecords new versions (see Halve).
@@ -33,7 +37,8 @@ type Windows struct {
 	Size time.Duration
 	// Lag is how far behind now a window must end.
 	Lag time.Duration
-	// Overlap is how far each window reaches back before the previous end.
+	// Overlap is how late a write may become visible and still be read:
+	// the sweep reads each stamp again once it is Overlap old.
 	Overlap time.Duration
 	// Granularity is the resolution of the API's time filter (a second for
 	// unix-second filters); window bounds are multiples of it.
@@ -71,22 +76,25 @@ type Window struct {
 // cursor of a source that has never committed, starting at w.Start.
 func (w Windows) Decode(off source.Offset, now time.Time) (Cursor, error) {
 	if len(off) == 0 {
-		return Cursor{Watermark: w.Start, BackfillUntil: w.truncate(now.Add(-w.Lag))}, nil
+		return Cursor{Watermark: w.Start, Swept: w.Start, BackfillUntil: w.truncate(now.Add(-w.Lag))}, nil
 	}
-	return DecodeCursor(off)
+	c, err := DecodeCursor(off)
+	if err == nil && c.Swept.IsZero() { // an offset from before the sweep
+		c.Swept = maxTime(w.Start, c.Watermark.Add(-w.Overlap))
+	}
+	return c, err
 }
 
-// Next returns the window to read after c at time now, and false when no
-// time has passed the lag since the last window (nothing to read yet).
+// Next returns the tail window to read after c at time now, and false
+// when no time has passed the lag since the last window (nothing to read
+// yet). It starts a tie second before the watermark: a write stamped in
+// the watermark's second may have been made after the last window.
 func (w Windows) Next(c Cursor, now time.Time) (Window, bool) {
 	limit := w.truncate(now.Add(-w.Lag))
 	if !limit.After(c.Watermark) {
 		return Window{}, false
 	}
-	from := c.Watermark.Add(-w.Overlap)
-	if from.Before(w.Start) {
-		from = w.Start
-	}
+	from := maxTime(w.Start, c.Watermark.Add(-w.tie()))
 	to := c.Watermark.Add(w.Size)
 	more := to.Before(limit)
 	if !more {
@@ -94,6 +102,31 @@ func (w Windows) Next(c Cursor, now time.Time) (Window, bool) {
 	}
 	return Window{From: from, To: to, Since: c.Watermark, More: more}, true
 }
+
+// Sweep returns the sweep window due after c at time now: from the swept
+// point to where stamps are Overlap old (never past the watermark), at
+// most Size long; false until that is a sweep step (Overlap/5, at least
+// the granularity) past the swept point, so a quiet source sweeps every
+// few polls, not on each one.
+func (w Windows) Sweep(c Cursor, now time.Time) (Window, bool) {
+	limit := w.truncate(now.Add(-w.Overlap))
+	if c.Watermark.Before(limit) {
+		limit = c.Watermark
+	}
+	if limit.Sub(c.Swept) < max(w.Granularity, w.Overlap/5) {
+		return Window{}, false
+	}
+	to := c.Swept.Add(w.Size)
+	more := to.Before(limit)
+	if !more {
+		to = limit
+	}
+	return Window{From: c.Swept, To: to, Since: c.Swept, More: more}, true
+}
+
+// tie is how far before the watermark the tail starts: the granularity,
+// within the overlap.
+func (w Windows) tie() time.Duration { return min(w.Granularity, w.Overlap) }
 
 // Halve returns win cut to the first half of its new part (after Since),
 // and false when that is already as short as the API's granularity
@@ -109,20 +142,32 @@ func (w Windows) Halve(win Window) (Window, bool) {
 	return win, true
 }
 
-// Advance returns the cursor after window win has been read and the
-// versions in emitted have been written. Seen keeps what the next window's
-// overlap will read again.
-func (w Windows) Advance(c Cursor, win Window, emitted []Seen) Cursor {
-	keepFrom := win.To.Add(-w.Overlap)
-	next := Cursor{Watermark: win.To, BackfillUntil: c.BackfillUntil}
-	for _, list := range [][]Seen{c.Seen, emitted} {
-		for _, s := range list {
-			if !s.Time.Before(keepFrom) {
-				next.Seen = append(next.Seen, Seen{ID: s.ID, Time: s.Time.UTC()})
-			}
-		}
+// Advance returns the cursor after the tail window win has been read at
+// time now and the versions in emitted have been written. A window that
+// starts at or before the swept point and was read at least Overlap after
+// a stamp sweeps that stamp too (the backfill, a source catching up).
+func (w Windows) Advance(c Cursor, win Window, emitted []Seen, now time.Time) Cursor {
+	next := Cursor{Watermark: win.To, Swept: c.Swept, BackfillUntil: c.BackfillUntil}
+	if !win.From.After(c.Swept) {
+		next.Swept = maxTime(c.Swept, minTime(win.To, w.truncate(now.Add(-w.Overlap))))
 	}
+	next.Seen = w.keep(next, c.Seen, emitted)
 	return next
+}
+
+// AdvanceSweep returns the cursor after the sweep window win has been
+// read and the versions in emitted (the late writes) have been written.
+func (w Windows) AdvanceSweep(c Cursor, win Window, emitted []Seen) Cursor {
+	next := Cursor{Watermark: c.Watermark, Swept: win.To, BackfillUntil: c.BackfillUntil}
+	next.Seen = w.keep(next, c.Seen, emitted)
+	return next
+}
+
+// keep is the Seen of next: the newest version emitted of each record,
+// among the old and just emitted, stamped where the tail or the sweep
+// reads again.
+func (w Windows) keep(next Cursor, old, emitted []Seen) []Seen {
+	return newest(old, emitted, minTime(next.Swept, next.Watermark.Add(-w.tie())))
 }
 
 func (w Windows) truncate(t time.Time) time.Time {
@@ -130,4 +175,18 @@ func (w Windows) truncate(t time.Time) time.Time {
 		return t.UTC()
 	}
 	return t.Truncate(w.Granularity).UTC()
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

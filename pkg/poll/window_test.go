@@ -26,26 +26,51 @@ func TestWindows(t *testing.T) {
 		t.Fatalf("first window %+v", win)
 	}
 	emitted := []Seen{{"a", t0.Add(30 * time.Minute)}, {"b", t0.Add(59*time.Minute + 30*time.Second)}, {"c", t0.Add(time.Hour)}}
-	cur = w.Advance(cur, win, emitted)
-	if len(cur.Seen) != 2 || cur.Seen[0].ID != "b" || !cur.Watermark.Equal(win.To) {
-		t.Fatalf("after the first window %+v: want b and c kept for the overlap", cur)
+	cur = w.Advance(cur, win, emitted, now)
+	// Read more than the overlap after its stamps, the window is swept:
+	// only the tie second is read again.
+	if len(cur.Seen) != 1 || cur.Seen[0].ID != "c" || !cur.Watermark.Equal(win.To) || !cur.Swept.Equal(win.To) {
+		t.Fatalf("after the first window %+v: want it swept, c kept for the tie second", cur)
 	}
-	if vs := cur.Versions(); !vs.Emitted("c", t0.Add(time.Hour)) || vs.Emitted("c", t0.Add(time.Hour+time.Second)) {
-		t.Fatal("Emitted must match id and time")
+	if vs := cur.Versions(); !vs.Emitted("c", t0.Add(time.Hour)) || vs.Emitted("c", t0.Add(time.Hour+time.Second)) || !vs.Emitted("c", t0) || vs.Emitted("d", t0.Add(time.Hour)) {
+		t.Fatal("Emitted must hold the id's newest version and those before it, nothing else")
 	}
 
-	// The second window overlaps, and stops at now − lag.
+	// The second window starts at the tie second and stops at now − lag;
+	// what it reads less than the overlap ago is not swept.
 	win, ok = w.Next(cur, now)
-	if want := t0.Add(90*time.Minute - 10*time.Second); !ok || !win.From.Equal(t0.Add(59*time.Minute)) || !win.To.Equal(want) || win.More {
+	if want := t0.Add(90*time.Minute - 10*time.Second); !ok || !win.From.Equal(t0.Add(time.Hour-time.Second)) || !win.To.Equal(want) || win.More {
 		t.Fatalf("second window %+v", win)
 	}
 	late := t0.Add(80 * time.Minute)
 	if got := cur.Versions().Op(late, late); got != source.OpRead {
 		t.Errorf("a record from before the first poll, read during the backfill: op %s", got)
 	}
-	cur = w.Advance(cur, win, nil)
+	cur = w.Advance(cur, win, []Seen{{"d", t0.Add(89*time.Minute + 45*time.Second)}}, now)
 	if got := cur.Versions().Op(late, late); got != source.OpCreate {
 		t.Errorf("a late write found after the backfill: op %s", got)
+	}
+	if swept := t0.Add(89 * time.Minute); !cur.Swept.Equal(swept) || len(cur.Seen) != 1 || cur.Seen[0].ID != "d" {
+		t.Fatalf("after the second window %+v: want swept up to now − overlap, %v, and d kept", cur, swept)
+	}
+	// The sweep waits for a step of a fifth of the overlap, then reads
+	// from the swept point to now − overlap.
+	if win, ok := w.Sweep(cur, now.Add(11*time.Second)); ok {
+		t.Fatalf("a sweep of 11s is due: %+v", win)
+	}
+	sweep, ok := w.Sweep(cur, now.Add(40*time.Second))
+	if !ok || !sweep.From.Equal(cur.Swept) || !sweep.To.Equal(t0.Add(89*time.Minute+40*time.Second)) || sweep.More {
+		t.Fatalf("sweep 40s later: %+v, %v", sweep, ok)
+	}
+	swept := w.AdvanceSweep(cur, sweep, []Seen{{"e", t0.Add(89*time.Minute + 10*time.Second)}})
+	if !swept.Swept.Equal(sweep.To) || !swept.Watermark.Equal(cur.Watermark) || len(swept.Seen) != 1 || swept.Seen[0].ID != "d" {
+		t.Fatalf("after the sweep %+v: want the swept point moved, the watermark kept, only d (e is behind the sweep)", swept)
+	}
+	// An offset committed before the sweep existed is swept up to an
+	// overlap before its watermark.
+	old, err := w.Decode(source.Offset(`{"watermark":"2026-01-01T01:00:00Z","backfill_until":"2026-01-01T00:00:00Z"}`), now)
+	if err != nil || !old.Swept.Equal(t0.Add(59*time.Minute)) {
+		t.Fatalf("an offset without swept: %+v, %v", old, err)
 	}
 	if _, ok := w.Next(cur, now.Add(400*time.Millisecond)); ok {
 		t.Error("a window before the next second has passed the lag")
@@ -72,7 +97,7 @@ func TestWindows(t *testing.T) {
 	}
 
 	round, err := w.Decode(cur.Encode(), now)
-	if err != nil || !round.Watermark.Equal(cur.Watermark) || len(round.Seen) != len(cur.Seen) {
+	if err != nil || !round.Watermark.Equal(cur.Watermark) || !round.Swept.Equal(cur.Swept) || len(round.Seen) != len(cur.Seen) {
 		t.Fatalf("Encode/Decode = %+v, %v", round, err)
 	}
 	for _, bad := range []string{`[]`, `{"seen":[]}`, `not json`} {
@@ -111,7 +136,7 @@ func (l *listAPI) Page(_ context.Context, req Request) (Page, error) {
 func TestEngineHalves(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	w := Windows{Start: t0, Size: time.Hour, Overlap: time.Minute, Granularity: time.Second, MaxRecords: 3}
-	cur := Cursor{Watermark: t0.Add(10 * time.Minute), BackfillUntil: t0}
+	cur := Cursor{Watermark: t0.Add(10 * time.Minute), Swept: t0.Add(10 * time.Minute), BackfillUntil: t0}
 	dense := t0.Add(10*time.Minute + time.Second) // five versions in the second after the watermark
 	api := &listAPI{}
 	for i := range 5 {

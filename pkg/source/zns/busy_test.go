@@ -1,11 +1,13 @@
 package zns_test
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/vnstream/connector/pkg/poll"
+	"github.com/vnstream/connector/pkg/sim/fault"
 	znssim "github.com/vnstream/connector/pkg/sim/zns"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
@@ -15,8 +17,8 @@ import (
 // TestCampaignOf100ChangesASecond runs a Zalo campaign for ten simulated
 // minutes: 100 status changes a second (half new messages, half updates),
 // the default 5-minute overlap, a poll a minute. Every version the
-// source could see is written once, the offset stays far below the
-// broker's 1 MB message limit and drops nothing.
+// source could see is written once, the offset stays under 256 KiB and
+// drops nothing.
 func TestCampaignOf100ChangesASecond(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0)
@@ -86,9 +88,154 @@ func TestCampaignOf100ChangesASecond(t *testing.T) {
 	if twice > 0 || dropped > 0 {
 		t.Fatalf("%d versions written twice, %d dropped from the offset", twice, dropped)
 	}
-	if largest > 1<<20/2 {
-		t.Errorf("the largest offset was %d bytes, want under half the broker's 1 MB limit", largest)
+	if largest > 256<<10 {
+		t.Errorf("the largest offset was %d bytes, want under 256 KiB", largest)
 	}
 	t.Logf("%d messages, %d versions written once each over 10 simulated minutes; largest offset %d bytes (%d versions remembered at the end)",
 		len(sim.Records()), len(emitted), largest, len(cur.Seen))
+}
+
+// pollCost runs a source polling every two seconds through a campaign of
+// 100 changes a second (half new messages, half updates) with the given
+// overlap, a late write stamped half the overlap back every ten seconds,
+// for the simulated minutes given; it returns the most requests a tail
+// poll made, and the mean requests per poll over the last five minutes.
+func pollCost(t *testing.T, overlap time.Duration, minutes int) (tailMax int, mean float64) {
+	t.Helper()
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	clk := sourcetest.NewClock(t0)
+	s, sim := newSource(t, znssim.InterITS, clk, setup{
+		w:        poll.Windowing{StartTime: t0.Add(-time.Minute), Window: time.Hour, Lag: 2 * time.Second, Overlap: overlap, MaxWindowRecords: 100_000},
+		pageSize: 50,
+	})
+	rng := rand.New(rand.NewPCG(7, 101))
+	type version struct {
+		id string
+		at time.Time
+	}
+	emitted := map[version]int{}
+	var ids []string
+	var off source.Offset
+	polls, requests := 0, 0
+	for second := range minutes * 60 {
+		at := clk.Now()
+		for i := range 100 {
+			stamp := at.Add(time.Duration(i) * 10 * time.Millisecond)
+			if i%2 == 0 || len(ids) < 100 {
+				ids = append(ids, sim.Create(stamp).ID)
+				continue
+			}
+			if _, err := sim.Update(ids[rng.IntN(len(ids))], stamp); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if second%10 == 5 && second > 60 {
+			ids = append(ids, sim.Create(at.Add(-overlap/2)).ID)
+		}
+		clk.Add(time.Second)
+		if second%2 == 0 {
+			continue
+		}
+		for more := true; more; {
+			sent := sim.Stats().Requests
+			prev, err := poll.DecodeCursor(off)
+			recs, next, m, perr := s.Poll(context.Background(), off)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			n := sim.Stats().Requests - sent
+			if err == nil { // not the backfill's first poll
+				if cur, _ := poll.DecodeCursor(next); cur.Watermark.After(prev.Watermark) {
+					tailMax = max(tailMax, n)
+				}
+			}
+			if second >= (minutes-5)*60 {
+				polls, requests = polls+1, requests+n
+			}
+			for _, r := range recs {
+				m := r.Value.(*zns.Message)
+				emitted[version{m.ID, m.UpdatedAt}]++
+			}
+			off, more = next, m
+		}
+	}
+	clk.Add(overlap + time.Minute)
+	recs, _ := sourcetest.Drain(t, s, off)
+	for _, r := range recs {
+		m := r.Value.(*zns.Message)
+		emitted[version{m.ID, m.UpdatedAt}]++
+	}
+	for v, n := range emitted {
+		if n > 1 {
+			t.Fatalf("message %s version %s written %d times", v.id, v.at.Format(time.RFC3339Nano), n)
+		}
+	}
+	for _, r := range sim.Records() {
+		if emitted[version{r.ID, r.UpdatedAt}] == 0 {
+			t.Fatalf("message %s: its latest version (%s) was never written", r.ID, r.UpdatedAt.Format(time.RFC3339Nano))
+		}
+	}
+	return tailMax, float64(requests) / float64(polls)
+}
+
+// TestPollCostFollowsChangesNotOverlap: a poll reads what changed since
+// the last one, and the sweep reads each stamp once more, so requests per
+// poll do not grow with the overlap, and late writes are still found,
+// once (pollCost checks every version).
+func TestPollCostFollowsChangesNotOverlap(t *testing.T) {
+	shortMax, short := pollCost(t, time.Minute, 8)
+	longMax, long := pollCost(t, 5*time.Minute, 12)
+	t.Logf("requests per poll at 100 changes/s, pages of 50, a poll every 2s: overlap 1m: mean %.1f, tail at most %d; overlap 5m: mean %.1f, tail at most %d", short, shortMax, long, longMax)
+	// A tail poll reads the 2s since the last poll and the tie second:
+	// 300 versions, 6 pages, and one more for a page boundary.
+	if shortMax > 7 || longMax > 7 {
+		t.Errorf("a tail poll made %d (overlap 1m) and %d (overlap 5m) requests, want at most 7", shortMax, longMax)
+	}
+	// The sweep adds each stamp once more: 200 versions, 4 pages per poll.
+	if long > 1.25*short || long > 12 {
+		t.Errorf("mean requests per poll %.1f with a 5m overlap against %.1f with 1m: want at most 12, and no more than a quarter above", long, short)
+	}
+}
+
+// A walk whose page still fails after the client's five attempts
+// resumes at that page on the next poll; after three failed resumes the
+// window is read again from its first page. Every message is emitted
+// once.
+func TestFailedWalkResumesAtItsPage(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name          string
+		failed        int // attempts at page 5 that fail
+		failingPolls  int
+		lastPollPages int
+	}{
+		{"resumed", 5, 1, 6},
+		{"read again after three failed resumes", 20, 4, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := sourcetest.NewClock(t0.Add(5 * time.Minute))
+			s, sim := newSource(t, znssim.InterITS, clk, setup{w: poll.Windowing{StartTime: t0}, pageSize: 10})
+			for i := range 100 {
+				sim.Create(t0.Add(time.Duration(i) * time.Second))
+			}
+			sim.FailNext(fault.None, 4)
+			sim.FailNext(fault.ServerError, tc.failed)
+			for range tc.failingPolls {
+				if _, _, _, err := s.Poll(context.Background(), nil); err == nil {
+					t.Fatal("a poll succeeded through a page that keeps failing")
+				}
+			}
+			before := sim.Stats().Requests
+			recs, _, _, err := s.Poll(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sim.Stats().Requests - before; got != tc.lastPollPages {
+				t.Errorf("the last poll made %d requests, want %d", got, tc.lastPollPages)
+			}
+			if len(recs) != 100 {
+				t.Fatalf("%d records, want 100", len(recs))
+			}
+		})
+	}
 }
