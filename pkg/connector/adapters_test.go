@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnstream/connector/pkg/sim/fault"
 	nhanhsim "github.com/vnstream/connector/pkg/sim/nhanh"
 	nxlinksim "github.com/vnstream/connector/pkg/sim/nxlink"
 	znssim "github.com/vnstream/connector/pkg/sim/zns"
@@ -35,15 +36,27 @@ func changeCases() []changeCase {
 }
 
 // adapter is a simulator as the change tests drive it: its Create and
-// Update, and how one of its records reads as a version.
+// Update, how one of its records reads as a version, and its counters.
 type adapter[R any] struct {
 	simCreate func(at time.Time) R
 	simUpdate func(id string, at time.Time) (R, error)
 	version   func(R) version
+	stats     func() fault.Stats
 }
 
-func adapt[R any](create func(time.Time) R, update func(string, time.Time) (R, error), version func(R) version) changeSim {
-	return adapter[R]{create, update, version}
+func adapt[R any](create func(time.Time) R, update func(string, time.Time) (R, error), version func(R) version, stats func() fault.Stats) changeSim {
+	return adapter[R]{create, update, version, stats}
+}
+
+func (a adapter[R]) requests() int { return a.stats().Requests }
+
+// capped is the simulator option list that caps its pages at n, empty
+// for n = 0 (the vendor's own cap).
+func capped[O any](with func(int) O, n int) []O {
+	if n == 0 {
+		return nil
+	}
+	return []O{with(n)}
 }
 
 func (a adapter[R]) create(_ testing.TB, at time.Time) version { return a.version(a.simCreate(at)) }
@@ -70,14 +83,14 @@ const (
 
 // newZNS returns the change-test adapter of one ZNS dialect. The eTelecom
 // base URL ends in the Twirp service prefix.
-func newZNS(d znssim.Dialect) func(t testing.TB) (changeSim, string, map[string]string) {
-	return func(t testing.TB) (changeSim, string, map[string]string) {
-		sim := znssim.New(d, znsKey, znssim.WithPageCap(20))
+func newZNS(d znssim.Dialect) func(t testing.TB, pageCap int) (changeSim, string, map[string]string) {
+	return func(t testing.TB, pageCap int) (changeSim, string, map[string]string) {
+		sim := znssim.New(d, znsKey, capped(znssim.WithPageCap, pageCap)...)
 		url, section, keyVar := serve(t, sim), "interits", "ITS_KEY"
 		if d == znssim.ETelecom {
 			url, section, keyVar = url+znssim.BasePath, "etelecom", "ETEL_KEY"
 		}
-		return adapt(sim.Create, sim.Update, znsVersion), `    ` + section + `:
+		return adapt(sim.Create, sim.Update, znsVersion, sim.Stats), `    ` + section + `:
       base_url: ` + url + `
       api_key: ${` + keyVar + `}
       page_size: 50
@@ -94,12 +107,12 @@ func znsVersion(r znssim.Record) version {
 		fields: map[string]any{"delivery_status": r.DeliveryStatus, "rate": r.Rate}}
 }
 
-func newNxlink(t testing.TB) (changeSim, string, map[string]string) {
+func newNxlink(t testing.TB, pageCap int) (changeSim, string, map[string]string) {
 	zone, err := time.LoadLocation("Asia/Ho_Chi_Minh")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := nxlinksim.New(nxAccessKey, nxSecret, nxTenant, nxAppKey, nxlinksim.WithZone(zone), nxlinksim.WithPageCap(20))
+	sim := nxlinksim.New(nxAccessKey, nxSecret, nxTenant, nxAppKey, append(capped(nxlinksim.WithPageCap, pageCap), nxlinksim.WithZone(zone))...)
 	section := `    nxlink:
       base_url: ` + serve(t, sim) + `
       access_key: ` + nxAccessKey + `
@@ -113,7 +126,7 @@ func newNxlink(t testing.TB) (changeSim, string, map[string]string) {
       lag: 1s
       overlap: 5s
 `
-	return adapt(sim.Create, sim.Update, nxlinkVersion), section, map[string]string{"NX_SECRET": nxSecret, "NX_APP_KEY": nxAppKey}
+	return adapt(sim.Create, sim.Update, nxlinkVersion, sim.Stats), section, map[string]string{"NX_SECRET": nxSecret, "NX_APP_KEY": nxAppKey}
 }
 
 func nxlinkVersion(r nxlinksim.Record) version {
@@ -121,8 +134,8 @@ func nxlinkVersion(r nxlinksim.Record) version {
 		fields: map[string]any{"id": r.ID, "remark": deref(r.Remark), "email": deref(r.Email), "full_name": deref(r.FullName)}}
 }
 
-func newNhanh(t testing.TB) (changeSim, string, map[string]string) {
-	sim := nhanhsim.New(nhanhApp, nhanhBiz, nhanhToken, nhanhsim.WithPageCap(20))
+func newNhanh(t testing.TB, pageCap int) (changeSim, string, map[string]string) {
+	sim := nhanhsim.New(nhanhApp, nhanhBiz, nhanhToken, capped(nhanhsim.WithPageCap, pageCap)...)
 	section := `    nhanh:
       base_url: ` + serve(t, sim) + `
       app_id: "` + nhanhApp + `"
@@ -130,7 +143,7 @@ func newNhanh(t testing.TB) (changeSim, string, map[string]string) {
       access_token: ${NHANH_TOKEN}
       lag: 1s
 `
-	return adapt(sim.Create, sim.Update, nhanhVersion), section, map[string]string{"NHANH_TOKEN": nhanhToken}
+	return adapt(sim.Create, sim.Update, nhanhVersion, sim.Stats), section, map[string]string{"NHANH_TOKEN": nhanhToken}
 }
 
 func nhanhVersion(r nhanhsim.Record) version {

@@ -73,7 +73,7 @@ func testBusy(t *testing.T, c changeCase, load time.Duration) {
 		mustLive     = 2*pollInterval + lag
 	)
 	addrs := testBrokers(t)
-	sim, section, env := c.newSim(t)
+	sim, section, env := c.newSim(t, 20)
 	now := time.Now().UTC().Truncate(time.Second)
 	windowed := strings.Contains(section, "overlap: 5s")
 	section = strings.ReplaceAll(section, "overlap: 5s", "overlap: "+overlap.String())

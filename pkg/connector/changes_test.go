@@ -30,6 +30,8 @@ type changeSim interface {
 	// update changes the record with id the way the vendor's records
 	// change, stamped at.
 	update(t testing.TB, id string, at time.Time) version
+	// requests is how many requests the simulator received.
+	requests() int
 }
 
 // version is one state of one vendor record, as the simulator serves it.
@@ -44,11 +46,12 @@ type version struct {
 // changeCase is one provider under the change tests.
 type changeCase struct {
 	kind string
-	// newSim starts a simulator on 127.0.0.1 for the test and returns it
+	// newSim starts a simulator on 127.0.0.1 for the test, its pages
+	// capped at pageCap (0: the vendor's cap), and returns it
 	// with the provider section of a source reading it (YAML indented for
 	// a list item, {{start}} standing for the start time) and the
 	// environment the section's ${VARS} need.
-	newSim func(t testing.TB) (changeSim, string, map[string]string)
+	newSim func(t testing.TB, pageCap int) (changeSim, string, map[string]string)
 	// keyText renders a decoded Kafka key as version.key.
 	keyText func(key map[string]any) string
 	// updatedField names the update time in the entity.
@@ -235,7 +238,7 @@ func TestChangesEndToEnd(t *testing.T) {
 
 func testChanges(t *testing.T, c changeCase) {
 	addrs := testBrokers(t)
-	sim, section, env := c.newSim(t)
+	sim, section, env := c.newSim(t, 20)
 	now := time.Now().UTC().Truncate(time.Second)
 	cfg := changeConfig(t, addrs, env, changeSource{name: "src", kind: c.kind, section: strings.ReplaceAll(section, "{{start}}", now.Add(-4*time.Hour).Format(time.RFC3339))})
 	topic := cfg.Sources[0].Topic
@@ -318,7 +321,7 @@ func TestMixedRunOneProviderFailing(t *testing.T) {
 	sims := map[string]changeSim{}
 	histories := map[string]*history{}
 	for _, c := range cases {
-		sim, section, vars := c.newSim(t)
+		sim, section, vars := c.newSim(t, 20)
 		for k, v := range vars {
 			env[k] = v
 			if c.kind == failing.kind {

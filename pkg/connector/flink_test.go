@@ -64,7 +64,7 @@ func TestFlinkReadsTheTopicsAsUpsertTables(t *testing.T) {
 	sims := map[string]changeSim{}
 	histories := map[string]*history{}
 	for _, c := range cases {
-		sim, section, vars := c.newSim(t)
+		sim, section, vars := c.newSim(t, 20)
 		maps.Copy(env, vars)
 		h := &history{}
 		for i := range 20 {

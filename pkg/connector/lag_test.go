@@ -23,9 +23,9 @@ func TestQuietCaughtUpSourcesDoNotLag(t *testing.T) {
 	env := map[string]string{}
 	for _, c := range []struct {
 		kind   string
-		newSim func(testing.TB) (changeSim, string, map[string]string)
+		newSim func(testing.TB, int) (changeSim, string, map[string]string)
 	}{{"nxlink_customer", newNxlink}, {"nhanh_conversation", newNhanh}} {
-		sim, section, vars := c.newSim(t)
+		sim, section, vars := c.newSim(t, 20)
 		for i := range 30 {
 			sim.create(t, old.Add(-time.Duration(i)*time.Minute))
 		}

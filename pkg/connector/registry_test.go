@@ -416,7 +416,7 @@ func runEveryKind(t *testing.T, addrs []string, registry string) *config.Config 
 	}
 	env := map[string]string{"TIKI_SECRET": secret}
 	for _, c := range changeCases() {
-		sim, section, vars := c.newSim(t)
+		sim, section, vars := c.newSim(t, 20)
 		maps.Copy(env, vars)
 		for i := range 20 {
 			sim.create(t, now.Add(-time.Hour+time.Duration(i)*time.Minute))
