@@ -12,8 +12,10 @@ import (
 // list` prints the whole offset).
 type Summary struct {
 	// Bytes is the offset's size as committed.
-	Bytes         int       `json:"bytes"`
-	Watermark     time.Time `json:"watermark,omitzero"`
+	Bytes     int       `json:"bytes"`
+	Watermark time.Time `json:"watermark,omitzero"`
+	// Swept is how far the sweep has read (window sources).
+	Swept         time.Time `json:"swept,omitzero"`
 	BackfillUntil time.Time `json:"backfill_until,omitzero"`
 	// SeenVersions counts the versions the offset remembers (Cursor.Seen)
 	// and SeenDropped those it could not (see MaxSeenBytes).
@@ -37,7 +39,7 @@ func Summarize(off source.Offset) *Summary {
 		s.Error = err.Error()
 		return s
 	}
-	s.Watermark, s.BackfillUntil, s.Next = c.Watermark.UTC(), c.BackfillUntil.UTC(), c.Next
+	s.Watermark, s.Swept, s.BackfillUntil, s.Next = c.Watermark.UTC(), c.Swept.UTC(), c.BackfillUntil.UTC(), c.Next
 	s.SeenVersions, s.SeenDropped = len(c.Seen), SeenDropped(off)
 	return s
 }

@@ -25,13 +25,14 @@ var errWindowFull = errors.New("window holds more versions than max_window_recor
 // maxResumes failed resumes, or when the vendor refused the page's
 // cursor, the window is read again from its first page.
 func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
-	cur, err := e.windows.Decode(offset, e.now())
-	if err != nil {
-		return nil, offset, false, err
-	}
 	wk := e.resume(offset)
 	if wk == nil {
 		wk = &walk{offset: offset, now: e.now()}
+		cur, err := e.windows.Decode(offset, wk.now)
+		if err != nil {
+			return nil, offset, false, err
+		}
+		wk.cur = cur
 		if wk.win, wk.sweep = e.windows.Sweep(cur, wk.now); !wk.sweep {
 			var ok bool
 			if wk.win, ok = e.windows.Next(cur, wk.now); !ok {
@@ -40,7 +41,7 @@ func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source
 		}
 		wk.restart(e.windows.MaxRecords)
 	}
-	vs := cur.Versions()
+	cur, vs := wk.cur, wk.cur.Versions()
 	records, emitted, err := e.read(ctx, wk, vs)
 	if err != nil {
 		if wk.resumes++; wk.resumes <= maxResumes && fetch.ReasonOf(err) != fetch.ReasonCursor {
@@ -58,6 +59,7 @@ func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source
 // can resume.
 type walk struct {
 	offset source.Offset // the offset the poll started from
+	cur    Cursor        // offset, decoded
 	now    time.Time     // when the walk started
 	sweep  bool
 	win    Window
