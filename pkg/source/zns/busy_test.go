@@ -14,136 +14,146 @@ import (
 	"github.com/vnstream/connector/pkg/source/zns"
 )
 
-// TestCampaignOf100ChangesASecond runs a Zalo campaign for ten simulated
-// minutes: 100 status changes a second (half new messages, half updates),
-// the default 5-minute overlap, a poll a minute. Every version the
-// source could see is written once, the offset stays under 256 KiB and
-// drops nothing.
-func TestCampaignOf100ChangesASecond(t *testing.T) {
+// campaign is a Zalo campaign on a simulated clock: 100 status changes a
+// second (half new messages, half updates), read by one source; it
+// counts what the source wrote per version.
+type campaign struct {
+	clk     *sourcetest.Clock
+	sim     *znssim.Sim
+	src     *zns.Source
+	rng     *rand.Rand
+	ids     []string
+	emitted map[version]int
+}
+
+// version is one (id, update time) of a message.
+type version struct {
+	id string
+	at time.Time
+}
+
+// newCampaign starts a campaign whose source has the windowing w and
+// pages of pageSize, its backfill starting a minute before the clock.
+func newCampaign(t *testing.T, w poll.Windowing, pageSize int) *campaign {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0)
-	s, sim := newSource(t, znssim.InterITS, clk, setup{
-		w:        poll.Windowing{StartTime: t0.Add(-time.Minute), Window: time.Hour, Overlap: 5 * time.Minute, MaxWindowRecords: 100_000},
-		pageSize: 1000,
-	})
-	rng := rand.New(rand.NewPCG(7, 100))
-	type version struct {
-		id string
-		at time.Time
-	}
-	emitted := map[version]int{}
-	var ids []string
-	var off source.Offset
-	largest, dropped := 0, 0
-	for second := range 600 {
-		at := clk.Now()
-		for i := range 100 {
-			stamp := at.Add(time.Duration(i) * 10 * time.Millisecond)
-			if i%2 == 0 || len(ids) < 100 {
-				ids = append(ids, sim.Create(stamp).ID)
-				continue
-			}
-			if _, err := sim.Update(ids[rng.IntN(len(ids))], stamp); err != nil {
-				t.Fatal(err)
-			}
-		}
-		clk.Add(time.Second)
-		if second%60 != 59 {
+	w.StartTime, w.Window, w.MaxWindowRecords = t0.Add(-time.Minute), time.Hour, 100_000
+	s, sim := newSource(t, znssim.InterITS, clk, setup{w: w, pageSize: pageSize})
+	return &campaign{clk: clk, sim: sim, src: s, rng: rand.New(rand.NewPCG(7, 100)), emitted: map[version]int{}}
+}
+
+// second makes one second's 100 changes, stamped 10ms apart, and moves
+// the clock a second on.
+func (c *campaign) second(t *testing.T) {
+	at := c.clk.Now()
+	for i := range 100 {
+		stamp := at.Add(time.Duration(i) * 10 * time.Millisecond)
+		if i%2 == 0 || len(c.ids) < 100 {
+			c.ids = append(c.ids, c.sim.Create(stamp).ID)
 			continue
 		}
-		var recs []source.Record
-		recs, off = sourcetest.Drain(t, s, off)
-		for _, r := range recs {
-			if r.Err != nil {
-				t.Fatalf("record %s: %v", r.Raw, r.Err)
-			}
-			m := r.Value.(*zns.Message)
-			emitted[version{m.ID, m.UpdatedAt}]++
+		if _, err := c.sim.Update(c.ids[c.rng.IntN(len(c.ids))], stamp); err != nil {
+			t.Fatal(err)
 		}
-		largest, dropped = max(largest, len(off)), dropped+poll.SeenDropped(off)
 	}
-	clk.Add(time.Minute)
-	recs, off := sourcetest.Drain(t, s, off)
+	c.clk.Add(time.Second)
+}
+
+// count counts the versions recs hold.
+func (c *campaign) count(t *testing.T, recs []source.Record) {
 	for _, r := range recs {
+		if r.Err != nil {
+			t.Fatalf("record %s: %v", r.Raw, r.Err)
+		}
 		m := r.Value.(*zns.Message)
-		emitted[version{m.ID, m.UpdatedAt}]++
+		c.emitted[version{m.ID, m.UpdatedAt}]++
 	}
+}
+
+// verify reads what is left after wait and checks that every version was
+// written once at most and every message's latest version once.
+func (c *campaign) verify(t *testing.T, off source.Offset, wait time.Duration) source.Offset {
+	c.clk.Add(wait)
+	recs, off := sourcetest.Drain(t, c.src, off)
+	c.count(t, recs)
 	twice := 0
-	for v, n := range emitted {
+	for v, n := range c.emitted {
 		if n > 1 {
 			if twice++; twice <= 5 {
 				t.Errorf("message %s version %s written %d times", v.id, v.at.Format(time.RFC3339Nano), n)
 			}
 		}
 	}
-	for _, r := range sim.Records() {
-		if emitted[version{r.ID, r.UpdatedAt}] == 0 {
+	for _, r := range c.sim.Records() {
+		if c.emitted[version{r.ID, r.UpdatedAt}] == 0 {
 			t.Fatalf("message %s: its latest version (%s) was never written", r.ID, r.UpdatedAt.Format(time.RFC3339Nano))
 		}
 	}
+	if twice > 0 {
+		t.Fatalf("%d versions written twice", twice)
+	}
+	return off
+}
+
+// TestCampaignOf100ChangesASecond runs a Zalo campaign for ten simulated
+// minutes with the default 5-minute overlap and a poll a minute. Every
+// version the source could see is written once, the offset stays under
+// 256 KiB and drops nothing.
+func TestCampaignOf100ChangesASecond(t *testing.T) {
+	c := newCampaign(t, poll.Windowing{Overlap: 5 * time.Minute}, 1000)
+	var off source.Offset
+	largest, dropped := 0, 0
+	for second := range 600 {
+		c.second(t)
+		if second%60 != 59 {
+			continue
+		}
+		var recs []source.Record
+		recs, off = sourcetest.Drain(t, c.src, off)
+		c.count(t, recs)
+		largest, dropped = max(largest, len(off)), dropped+poll.SeenDropped(off)
+	}
+	off = c.verify(t, off, time.Minute)
 	cur, err := poll.DecodeCursor(off)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if twice > 0 || dropped > 0 {
-		t.Fatalf("%d versions written twice, %d dropped from the offset", twice, dropped)
+	if dropped > 0 {
+		t.Fatalf("%d versions dropped from the offset", dropped)
 	}
 	if largest > 256<<10 {
 		t.Errorf("the largest offset was %d bytes, want under 256 KiB", largest)
 	}
-	t.Logf("%d messages, %d versions written once each over 10 simulated minutes; largest offset %d bytes (%d versions remembered at the end)",
-		len(sim.Records()), len(emitted), largest, len(cur.Seen))
+	t.Logf("%d messages, %d versions written once each over 10 simulated minutes; largest offset %d bytes (%d messages remembered at the end)",
+		len(c.sim.Records()), len(c.emitted), largest, len(cur.Seen))
 }
 
-// pollCost runs a source polling every two seconds through a campaign of
-// 100 changes a second (half new messages, half updates) with the given
-// overlap, a late write stamped half the overlap back every ten seconds,
-// for the simulated minutes given; it returns the most requests a tail
-// poll made, and the mean requests per poll over the last five minutes.
+// pollCost runs a campaign read by a source polling every two seconds
+// with the given overlap, with a late write stamped half the overlap back
+// every ten seconds, for the simulated minutes given; it returns the most
+// requests a tail poll made, and the mean requests per poll over the last
+// five minutes.
 func pollCost(t *testing.T, overlap time.Duration, minutes int) (tailMax int, mean float64) {
 	t.Helper()
-	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	clk := sourcetest.NewClock(t0)
-	s, sim := newSource(t, znssim.InterITS, clk, setup{
-		w:        poll.Windowing{StartTime: t0.Add(-time.Minute), Window: time.Hour, Lag: 2 * time.Second, Overlap: overlap, MaxWindowRecords: 100_000},
-		pageSize: 50,
-	})
-	rng := rand.New(rand.NewPCG(7, 101))
-	type version struct {
-		id string
-		at time.Time
-	}
-	emitted := map[version]int{}
-	var ids []string
+	c := newCampaign(t, poll.Windowing{Lag: 2 * time.Second, Overlap: overlap}, 50)
 	var off source.Offset
 	polls, requests := 0, 0
 	for second := range minutes * 60 {
-		at := clk.Now()
-		for i := range 100 {
-			stamp := at.Add(time.Duration(i) * 10 * time.Millisecond)
-			if i%2 == 0 || len(ids) < 100 {
-				ids = append(ids, sim.Create(stamp).ID)
-				continue
-			}
-			if _, err := sim.Update(ids[rng.IntN(len(ids))], stamp); err != nil {
-				t.Fatal(err)
-			}
-		}
 		if second%10 == 5 && second > 60 {
-			ids = append(ids, sim.Create(at.Add(-overlap/2)).ID)
+			c.ids = append(c.ids, c.sim.Create(c.clk.Now().Add(-overlap/2)).ID)
 		}
-		clk.Add(time.Second)
+		c.second(t)
 		if second%2 == 0 {
 			continue
 		}
 		for more := true; more; {
-			sent := sim.Stats().Requests
+			sent := c.sim.Stats().Requests
 			prev, err := poll.DecodeCursor(off)
-			recs, next, m, perr := s.Poll(context.Background(), off)
+			recs, next, m, perr := c.src.Poll(context.Background(), off)
 			if perr != nil {
 				t.Fatal(perr)
 			}
-			n := sim.Stats().Requests - sent
+			n := c.sim.Stats().Requests - sent
 			if err == nil { // not the backfill's first poll
 				if cur, _ := poll.DecodeCursor(next); cur.Watermark.After(prev.Watermark) {
 					tailMax = max(tailMax, n)
@@ -152,29 +162,11 @@ func pollCost(t *testing.T, overlap time.Duration, minutes int) (tailMax int, me
 			if second >= (minutes-5)*60 {
 				polls, requests = polls+1, requests+n
 			}
-			for _, r := range recs {
-				m := r.Value.(*zns.Message)
-				emitted[version{m.ID, m.UpdatedAt}]++
-			}
+			c.count(t, recs)
 			off, more = next, m
 		}
 	}
-	clk.Add(overlap + time.Minute)
-	recs, _ := sourcetest.Drain(t, s, off)
-	for _, r := range recs {
-		m := r.Value.(*zns.Message)
-		emitted[version{m.ID, m.UpdatedAt}]++
-	}
-	for v, n := range emitted {
-		if n > 1 {
-			t.Fatalf("message %s version %s written %d times", v.id, v.at.Format(time.RFC3339Nano), n)
-		}
-	}
-	for _, r := range sim.Records() {
-		if emitted[version{r.ID, r.UpdatedAt}] == 0 {
-			t.Fatalf("message %s: its latest version (%s) was never written", r.ID, r.UpdatedAt.Format(time.RFC3339Nano))
-		}
-	}
+	c.verify(t, off, overlap+time.Minute)
 	return tailMax, float64(requests) / float64(polls)
 }
 
