@@ -2,6 +2,7 @@ package zns_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -14,16 +15,18 @@ import (
 	"github.com/vnstream/connector/pkg/source/zns"
 )
 
-// campaign is a Zalo campaign on a simulated clock: 100 status changes a
-// second (half new messages, half updates), read by one source; it
-// counts what the source wrote per version.
+// campaign is a Zalo campaign on a simulated clock: rate status changes a
+// second (one in every newEvery a new message, the others updates of
+// messages made so far), read by one source; it counts what the source
+// wrote per version.
 type campaign struct {
-	clk     *sourcetest.Clock
-	sim     *znssim.Sim
-	src     *zns.Source
-	rng     *rand.Rand
-	ids     []string
-	emitted map[version]int
+	rate, newEvery int
+	clk            *sourcetest.Clock
+	sim            *znssim.Sim
+	src            *zns.Source
+	rng            *rand.Rand
+	ids            []string
+	emitted        map[version]int
 }
 
 // version is one (id, update time) of a message.
@@ -32,23 +35,24 @@ type version struct {
 	at time.Time
 }
 
-// newCampaign starts a campaign whose source has the windowing w and
-// pages of pageSize, its backfill starting a minute before the clock.
+// newCampaign starts a campaign of 100 changes a second, half of them new
+// messages, whose source has the windowing w and pages of pageSize, its
+// backfill starting a minute before the clock.
 func newCampaign(t *testing.T, w poll.Windowing, pageSize int) *campaign {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	clk := sourcetest.NewClock(t0)
 	w.StartTime, w.Window, w.MaxWindowRecords = t0.Add(-time.Minute), time.Hour, 100_000
 	s, sim := newSource(t, znssim.InterITS, clk, setup{w: w, pageSize: pageSize})
-	return &campaign{clk: clk, sim: sim, src: s, rng: rand.New(rand.NewPCG(7, 100)), emitted: map[version]int{}}
+	return &campaign{rate: 100, newEvery: 2, clk: clk, sim: sim, src: s, rng: rand.New(rand.NewPCG(7, 100)), emitted: map[version]int{}}
 }
 
-// second makes one second's 100 changes, stamped 10ms apart, and moves
-// the clock a second on.
+// second makes one second's changes, spread evenly, and moves the clock
+// a second on.
 func (c *campaign) second(t *testing.T) {
 	at := c.clk.Now()
-	for i := range 100 {
-		stamp := at.Add(time.Duration(i) * 10 * time.Millisecond)
-		if i%2 == 0 || len(c.ids) < 100 {
+	for i := range c.rate {
+		stamp := at.Add(time.Duration(i) * time.Second / time.Duration(c.rate))
+		if i%c.newEvery == 0 || len(c.ids) < 100 {
 			c.ids = append(c.ids, c.sim.Create(stamp).ID)
 			continue
 		}
@@ -95,37 +99,43 @@ func (c *campaign) verify(t *testing.T, off source.Offset, wait time.Duration) s
 	return off
 }
 
-// TestCampaignOf100ChangesASecond runs a Zalo campaign for ten simulated
-// minutes with the default 5-minute overlap and a poll a minute. Every
+// TestCampaignOffsetStaysSmall runs a Zalo campaign for ten simulated
+// minutes with the default 5-minute overlap and a poll a minute, at 100
+// changes a second (half new messages) and at 500 (a tenth new). Every
 // version the source could see is written once, the offset stays under
 // 256 KiB and drops nothing.
-func TestCampaignOf100ChangesASecond(t *testing.T) {
-	c := newCampaign(t, poll.Windowing{Overlap: 5 * time.Minute}, 1000)
-	var off source.Offset
-	largest, dropped := 0, 0
-	for second := range 600 {
-		c.second(t)
-		if second%60 != 59 {
-			continue
-		}
-		var recs []source.Record
-		recs, off = sourcetest.Drain(t, c.src, off)
-		c.count(t, recs)
-		largest, dropped = max(largest, len(off)), dropped+poll.SeenDropped(off)
+func TestCampaignOffsetStaysSmall(t *testing.T) {
+	for _, tc := range []struct{ rate, newEvery int }{{100, 2}, {500, 10}} {
+		t.Run(fmt.Sprintf("%d changes a second", tc.rate), func(t *testing.T) {
+			c := newCampaign(t, poll.Windowing{Overlap: 5 * time.Minute}, 1000)
+			c.rate, c.newEvery = tc.rate, tc.newEvery
+			var off source.Offset
+			largest, dropped := 0, 0
+			for second := range 600 {
+				c.second(t)
+				if second%60 != 59 {
+					continue
+				}
+				var recs []source.Record
+				recs, off = sourcetest.Drain(t, c.src, off)
+				c.count(t, recs)
+				largest, dropped = max(largest, len(off)), dropped+poll.SeenDropped(off)
+			}
+			off = c.verify(t, off, time.Minute)
+			cur, err := poll.DecodeCursor(off)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dropped > 0 {
+				t.Fatalf("%d versions dropped from the offset", dropped)
+			}
+			if largest > 256<<10 {
+				t.Errorf("the largest offset was %d bytes, want under 256 KiB", largest)
+			}
+			t.Logf("%d messages, %d versions written once each over 10 simulated minutes; largest offset %d bytes (%d messages remembered at the end)",
+				len(c.sim.Records()), len(c.emitted), largest, len(cur.Seen))
+		})
 	}
-	off = c.verify(t, off, time.Minute)
-	cur, err := poll.DecodeCursor(off)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dropped > 0 {
-		t.Fatalf("%d versions dropped from the offset", dropped)
-	}
-	if largest > 256<<10 {
-		t.Errorf("the largest offset was %d bytes, want under 256 KiB", largest)
-	}
-	t.Logf("%d messages, %d versions written once each over 10 simulated minutes; largest offset %d bytes (%d messages remembered at the end)",
-		len(c.sim.Records()), len(c.emitted), largest, len(cur.Seen))
 }
 
 // pollCost runs a campaign read by a source polling every two seconds
