@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -361,8 +362,10 @@ func TestQuietSourceCommitsOnlyItsHeartbeat(t *testing.T) {
 
 // TestSourcesSpreadTheirPolls restarts 30 sources of one vendor together,
 // polling every 2s: their polls spread over the interval (a random first
-// delay for a source that has an offset, then the interval ±10%) instead
-// of arriving, and committing through their task's producer, in lock-step.
+// delay for a source that has an offset, then 90 to 100 % of the interval
+// from one poll's start to the next) instead of arriving, and committing
+// through their task's producer, in lock-step. It counts the tail
+// windows' requests (a poll's sweep pages follow its tail).
 func TestSourcesSpreadTheirPolls(t *testing.T) {
 	addrs := testBrokers(t)
 	sim, _ := newSim(t)
@@ -371,9 +374,13 @@ func TestSourcesSpreadTheirPolls(t *testing.T) {
 		polls []time.Time
 	)
 	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		polls = append(polls, time.Now())
-		mu.Unlock()
+		// A tail window ends a second (the lag) ago; a sweep's, the 10s
+		// overlap ago: count the tails, one per poll.
+		if to, err := strconv.ParseInt(r.URL.Query().Get("to_time"), 10, 64); err == nil && time.Now().Unix()-to <= 5 {
+			mu.Lock()
+			polls = append(polls, time.Now())
+			mu.Unlock()
+		}
 		sim.ServeHTTP(w, r)
 	}))
 	now := time.Now().UTC().Truncate(time.Second)

@@ -49,6 +49,9 @@ type worker struct {
 	// is read once per offset, not on every poll.
 	placed    source.Offset
 	watermark time.Time
+	// pending is the poll started while the last batch committed (see
+	// prefetch), nil when none.
+	pending chan *polled
 }
 
 // horizoner is a source that tells how far a poll starting now may read
@@ -89,6 +92,7 @@ func newBackoff(initial, max time.Duration) *backoff.ExponentialBackOff {
 // it ends the task's session with end and returns. A failed poll backs
 // off alone. It reports whether it committed anything.
 func (w *worker) run(ctx context.Context, p *kafka.Producer, end context.CancelCauseFunc) (committed bool) {
+	defer w.fetched() // a poll still running ends with ctx
 	board := w.c.status
 	if !bytes.Equal(w.placed, w.offset) {
 		// The task read an offset other than the one the position was
@@ -149,10 +153,14 @@ func firstPollDelay(interval time.Duration) time.Duration {
 	return rand.N(min(interval, maxFirstPollDelay))
 }
 
-// jitter is the wait after a poll that caught up: the poll interval ±10%,
-// at random, so that polls that happen to meet drift apart.
+// jitter is the time from the start of a poll that caught up to the
+// start of the next: between 90 and 100 % of the poll interval, at
+// random, so that polls that happen to meet drift apart, and never more
+// than the interval, so that a version is read within poll_interval +
+// lag (+ the second the windows end on, + the poll's own length) of its
+// write.
 func jitter(interval time.Duration) time.Duration {
-	return interval - interval/10 + rand.N(interval/5+1)
+	return interval - rand.N(interval/10+1)
 }
 
 // errUnconvertible fails a batch holding a record that cannot be converted,
@@ -165,29 +173,78 @@ func needsOperator(err error) bool {
 	return fetch.ReasonOf(err) == fetch.ReasonAuth || errors.Is(err, errUnconvertible)
 }
 
-// step polls one batch and commits it. It returns how long to wait before
-// the next step when it succeeded.
-func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, error) {
-	m, labels := w.c.metrics, []string{w.cfg.Name, w.cfg.Kind}
-	var horizon time.Time
+// polled is the result of one poll, from offset from.
+type polled struct {
+	from    source.Offset
+	started time.Time
+	horizon time.Time // how far a poll starting then could read (zero: unknown)
+	records []source.Record
+	next    source.Offset
+	more    bool
+	err     error
+}
+
+// poll polls the source from offset, counting the poll in the metrics.
+func (w *worker) poll(ctx context.Context, offset source.Offset) *polled {
+	m := w.c.metrics
+	res := &polled{from: offset}
 	if h, ok := w.src.(horizoner); ok {
-		horizon = h.Horizon()
+		res.horizon = h.Horizon()
 	}
-	start := time.Now()
-	records, next, more, err := w.src.Poll(ctx, w.offset)
-	m.PollDuration.WithLabelValues(w.cfg.Kind).Observe(time.Since(start).Seconds())
-	if err != nil {
+	res.started = time.Now()
+	res.records, res.next, res.more, res.err = w.src.Poll(ctx, offset)
+	m.PollDuration.WithLabelValues(w.cfg.Kind).Observe(time.Since(res.started).Seconds())
+	if res.err != nil {
 		if ctx.Err() == nil {
-			reason := string(fetch.ReasonOf(err))
+			reason := string(fetch.ReasonOf(res.err))
 			if reason == "" {
 				reason = "other"
 			}
 			m.PollErrors.WithLabelValues(w.cfg.Name, w.cfg.Kind, reason).Inc()
 		}
-		return 0, err
+		return res
 	}
-	m.RecordsPolled.WithLabelValues(labels...).Add(float64(len(records)))
-	wait := jitter(w.cfg.PollInterval)
+	m.RecordsPolled.WithLabelValues(w.cfg.Name, w.cfg.Kind).Add(float64(len(res.records)))
+	return res
+}
+
+// prefetch starts the poll from offset in the background, while the batch
+// before it commits: fetching and decoding the next pages then overlaps
+// encoding and committing this one. Commits stay in order: the next step
+// uses the result only if the offset it reads from is still offset.
+func (w *worker) prefetch(ctx context.Context, offset source.Offset) {
+	done := make(chan *polled, 1)
+	w.pending = done
+	go func() { done <- w.poll(ctx, offset) }()
+}
+
+// fetched waits for the poll prefetch started and returns it, or nil
+// when there is none or it read from another offset than w.offset.
+func (w *worker) fetched() *polled {
+	if w.pending == nil {
+		return nil
+	}
+	res := <-w.pending
+	w.pending = nil
+	if !bytes.Equal(res.from, w.offset) {
+		return nil
+	}
+	return res
+}
+
+// step polls one batch and commits it. It returns how long to wait before
+// the next step when it succeeded.
+func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, error) {
+	m, labels := w.c.metrics, []string{w.cfg.Name, w.cfg.Kind}
+	res := w.fetched()
+	if res == nil {
+		res = w.poll(ctx, w.offset)
+	}
+	if res.err != nil {
+		return 0, res.err
+	}
+	records, next, more, horizon := res.records, res.next, res.more, res.horizon
+	wait := max(0, jitter(w.cfg.PollInterval)-time.Since(res.started))
 	if more {
 		wait = 0
 	}
@@ -206,7 +263,10 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 		return 0, err
 	}
 	batch := append(enc.batch, &kgo.Record{Topic: w.c.cfg.Kafka.OffsetsTopic, Partition: w.task, Key: w.key, Value: next})
-	start = time.Now()
+	if more {
+		w.prefetch(ctx, next)
+	}
+	start := time.Now()
 	if err := p.Commit(ctx, batch); err != nil {
 		m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "aborted").Inc()
 		if errors.Is(err, kafka.ErrFenced) {

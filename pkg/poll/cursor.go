@@ -20,7 +20,8 @@ import (
 //     Next);
 //   - Swept (window sources): every stamp at or before it has been read
 //     at least Overlap after it, so no late write is left to find there;
-//     the sweep reads on from it;
+//     the sweep reads on from it, and Sweep is the window it is reading
+//     and where (nil between sweeps);
 //   - BackfillUntil: now − lag at the very first poll; versions stamped at
 //     or before it are the initial backfill (op r);
 //   - Seen: for each record that a later poll may read again (stamped at
@@ -38,9 +39,17 @@ import (
 type Cursor struct {
 	Watermark     time.Time       `json:"watermark"`
 	Swept         time.Time       `json:"swept,omitzero"`
+	Sweep         *Sweep          `json:"sweep,omitempty"`
 	BackfillUntil time.Time       `json:"backfill_until"`
 	Seen          []Seen          `json:"seen,omitempty"`
 	Next          json.RawMessage `json:"next,omitempty"`
+}
+
+// Sweep is a sweep in progress: its window runs from Cursor.Swept to To,
+// and Token is its next page's ("" for the first).
+type Sweep struct {
+	To    time.Time `json:"to"`
+	Token string    `json:"token,omitempty"`
 }
 
 // MaxSeenBytes bounds the packed Seen, so that an offset, in base64, stays
@@ -56,6 +65,7 @@ const packAbove = 64
 type cursorJSON struct {
 	Watermark     time.Time       `json:"watermark"`
 	Swept         time.Time       `json:"swept,omitzero"`
+	Sweep         *Sweep          `json:"sweep,omitempty"`
 	BackfillUntil time.Time       `json:"backfill_until"`
 	Seen          []Seen          `json:"seen,omitempty"`
 	SeenPacked    []byte          `json:"seen_packed,omitempty"`
@@ -79,7 +89,10 @@ func DecodeCursor(off source.Offset) (Cursor, error) {
 	if j.Watermark.IsZero() {
 		return Cursor{}, fmt.Errorf("offset %s has no watermark", quoteOffset(off))
 	}
-	c := Cursor{Watermark: j.Watermark, Swept: j.Swept, BackfillUntil: j.BackfillUntil, Seen: j.Seen, Next: j.Next}
+	if j.Sweep != nil && (j.Swept.IsZero() || !j.Sweep.To.After(j.Swept)) {
+		return Cursor{}, fmt.Errorf("offset %s: a sweep to %s needs a swept point before it", quoteOffset(off), j.Sweep.To.Format(time.RFC3339))
+	}
+	c := Cursor{Watermark: j.Watermark, Swept: j.Swept, Sweep: j.Sweep, BackfillUntil: j.BackfillUntil, Seen: j.Seen, Next: j.Next}
 	if len(j.SeenPacked) > 0 {
 		seen, err := unpackSeen(j.SeenPacked)
 		if err != nil {
@@ -120,7 +133,7 @@ func quoteOffset(off source.Offset) string {
 // Encode is the offset to commit for c: Seen as JSON up to packAbove
 // versions, packed above, its oldest versions dropped beyond MaxSeenBytes.
 func (c Cursor) Encode() source.Offset {
-	j := cursorJSON{Watermark: c.Watermark, Swept: c.Swept, BackfillUntil: c.BackfillUntil, Seen: c.Seen, Next: c.Next}
+	j := cursorJSON{Watermark: c.Watermark, Swept: c.Swept, Sweep: c.Sweep, BackfillUntil: c.BackfillUntil, Seen: c.Seen, Next: c.Next}
 	if len(c.Seen) > packAbove {
 		j.Seen, j.SeenPacked = nil, packSeen(c.Seen)
 		if len(j.SeenPacked) > MaxSeenBytes {

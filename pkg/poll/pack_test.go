@@ -54,28 +54,42 @@ func TestSeenPacksAndRoundTrips(t *testing.T) {
 }
 
 // At 100 changes a second the default 5-minute overlap and the sweep step
-// hold about 20,000 records, with ids handed out in sequence: packed, the
-// offset stays under 256 KB; ids spread over all of 64 bits cost more.
+// hold about 20,000 records: with ids handed out in sequence, packed, the
+// offset stays far under 256 KiB; ids spread over all of 64 bits cost
+// more (about 20,000 fit); records created in sequence and never changed,
+// far less.
 func TestSeenPackedSize(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name string
-		id   func(i int) uint64
+		n    int
+		seen func(i int) Seen
 		max  float64
 	}{
-		{"ids in sequence", func(i int) uint64 { return 1040105911278962688 + uint64(i)*3 }, 7},
-		{"random 64-bit ids", func(i int) uint64 { return rand.Uint64() }, 16},
+		{"changed records, ids in sequence", 20_000, func(i int) Seen {
+			return Seen{strconv.Itoa(1040105911278962688 + i*3), t0.Add(time.Duration(rand.IntN(360_000)) * time.Millisecond)}
+		}, 6},
+		{"changed records, random 64-bit ids", 15_000, func(i int) Seen {
+			return Seen{strconv.FormatUint(rand.Uint64(), 10), t0.Add(time.Duration(rand.IntN(360_000)) * time.Millisecond)}
+		}, 16},
+		{"500 new records a second, never changed", 180_000, func(i int) Seen {
+			return Seen{strconv.Itoa(1_000_000 + i*3 + rand.IntN(3)), t0.Add(time.Duration(i*2+rand.IntN(2)) * time.Millisecond)}
+		}, 1},
 	} {
-		seen := make([]Seen, 20_000)
+		seen := make([]Seen, tc.n)
 		for i := range seen {
-			seen[i] = Seen{ID: strconv.FormatUint(tc.id(i), 10), Time: t0.Add(time.Duration(i*7919%360_000) * time.Millisecond)}
+			seen[i] = tc.seen(i)
 		}
 		readable := len(Cursor{Watermark: t0, Seen: seen[:packAbove]}.Encode())
-		packed := len(Cursor{Watermark: t0, Seen: seen}.Encode())
-		perVersion := float64(packed) / float64(len(seen))
-		t.Logf("%s: 20,000 versions in 6 minutes: %d bytes packed (%.1f per version; %.1f as JSON)", tc.name, packed, perVersion, float64(readable)/packAbove)
-		if perVersion > tc.max {
-			t.Errorf("%s: %.1f bytes per packed version, want at most %.0f", tc.name, perVersion, tc.max)
+		off := Cursor{Watermark: t0, Seen: seen}.Encode()
+		perVersion := float64(len(off)) / float64(len(seen))
+		t.Logf("%s: %d versions in 6 minutes: an offset of %d bytes (%.1f per version; %.1f as JSON)", tc.name, tc.n, len(off), perVersion, float64(readable)/packAbove)
+		if perVersion > tc.max || SeenDropped(off) > 0 {
+			t.Errorf("%s: %.1f bytes per version, %d dropped; want at most %.0f, none dropped", tc.name, perVersion, SeenDropped(off), tc.max)
+		}
+		c, err := DecodeCursor(off)
+		if err != nil || len(c.Seen) != tc.n {
+			t.Fatalf("%s: decoded %d versions of %d: %v", tc.name, len(c.Seen), tc.n, err)
 		}
 	}
 }
@@ -115,6 +129,7 @@ func TestSeenPackedRefusesGarbage(t *testing.T) {
 		"huge count":     {packFormat, 9, 2, 0xff, 0xff, 0xff, 0x0f},
 		"format 1":       {1, 9, 2, 1, 0, 1, 5},
 		"shared prefix":  {packFormat, 9, 2, 0, 1, 4, 1, 'a', 0},
+		"not deflate":    {packCompressed, 1, 2, 3},
 	} {
 		off := `{"watermark":"2026-03-01T08:00:00Z","seen_packed":"` + base64.StdEncoding.EncodeToString(b) + `"}`
 		if _, err := DecodeCursor(source.Offset(off)); err == nil || !strings.Contains(err.Error(), "seen_packed") {

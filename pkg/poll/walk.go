@@ -16,14 +16,16 @@ import (
 // than its limit; pollWindow then halves the window.
 var errWindowFull = errors.New("window holds more versions than max_window_records")
 
-// pollWindow runs the sweep when one is due (see Windows.Sweep), else the
-// tail window after offset, and returns the versions read in write order
-// with the cursor that follows them. A sweep leaves more true: the tail
-// follows at once. A walk that fails (its page failed after the fetch
-// client's retries) resumes at that page on the next poll from the same
-// offset, instead of reading its window again from the first page; after
-// maxResumes failed resumes, or when the vendor refused the page's
-// cursor, the window is read again from its first page.
+// pollWindow reads the tail window after offset when one is due, then as
+// many pages of the sweep (see Windows.Sweep) as the tail took requests,
+// at least minSweepPages, and returns the versions read, the sweep's late writes
+// then the tail's, each in write order, with the cursor that follows them. more
+// is true while the tail or a sweep has more to read. A tail walk that
+// fails (its page failed after the fetch client's retries) resumes at that
+// page on the next poll from the same offset, instead of reading its
+// window again from the first page; after maxResumes failed resumes, or
+// when the vendor refused the page's cursor, the window is read again
+// from its first page. The sweep resumes from its position in the offset.
 func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
 	wk := e.resume(offset)
 	if wk == nil {
@@ -33,43 +35,100 @@ func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source
 			return nil, offset, false, err
 		}
 		wk.cur = cur
-		if wk.win, wk.sweep = e.windows.Sweep(cur, wk.now); !wk.sweep {
-			var ok bool
-			if wk.win, ok = e.windows.Next(cur, wk.now); !ok {
-				return nil, offset, false, nil
-			}
-		}
+		wk.win, wk.tail = e.windows.Next(cur, wk.now)
 		wk.restart(e.windows.MaxRecords)
 	}
-	cur, vs := wk.cur, wk.cur.Versions()
-	records, emitted, err := e.read(ctx, wk, vs)
-	if err != nil {
-		if wk.resumes++; wk.resumes <= maxResumes && fetch.ReasonOf(err) != fetch.ReasonCursor {
-			e.suspend(wk)
+	cur, more := wk.cur, false
+	var records []source.Record
+	if wk.tail {
+		recs, emitted, err := e.read(ctx, wk, cur.Versions())
+		if err != nil {
+			if wk.resumes++; wk.resumes <= maxResumes && fetch.ReasonOf(err) != fetch.ReasonCursor {
+				e.suspend(wk)
+			}
+			return nil, offset, false, err
 		}
+		records, more = recs, wk.win.More
+		cur = e.windows.Advance(cur, wk.win, emitted, wk.now)
+	}
+	win, token, ok := e.windows.Sweep(cur, wk.now)
+	if !ok {
+		return records, cur.Encode(), more, nil
+	}
+	cur, late, err := e.sweep(ctx, cur, win, token, max(minSweepPages, wk.fetched))
+	if err != nil && len(records) == 0 {
 		return nil, offset, false, err
 	}
-	if wk.sweep {
-		return records, e.windows.AdvanceSweep(cur, wk.win, emitted).Encode(), true, nil
-	}
-	return records, e.windows.Advance(cur, wk.win, emitted, wk.now).Encode(), wk.win.More, nil
+	// A failed sweep page after a tail that found records: those are
+	// committed, and the next poll asks for the page again. The late
+	// writes go first: they are stamped before the tail's.
+	return append(late, records...), cur.Encode(), more || (err == nil && cur.Sweep != nil), nil
 }
 
-// walk is one window being read: where it stands, so that a failed walk
-// can resume.
+// sweep reads up to pages pages of the sweep window win from token, and
+// returns the cursor after them and the versions found that cur has not
+// emitted (late writes), in write order page by page.
+func (e *Engine) sweep(ctx context.Context, cur Cursor, win Window, token string, pages int) (Cursor, []source.Record, error) {
+	var (
+		out   []source.Record
+		guard Pages
+		req   = Request{Window: win, Token: token}
+	)
+	position := win.From.UTC().Format(time.RFC3339) + "/" + win.To.UTC().Format(time.RFC3339)
+	for range pages {
+		p, err := e.api.Page(ctx, req)
+		if err != nil {
+			return cur, out, err
+		}
+		vs := cur.Versions()
+		var items []Item
+		for _, it := range p.Items {
+			if it.inside(win) && !(it.known() && vs.Emitted(it.ID, it.Time)) {
+				items = append(items, it)
+			}
+		}
+		var emitted []Seen
+		for _, it := range order(items, win) {
+			if it.known() {
+				emitted = append(emitted, Seen{ID: it.ID, Time: it.Time})
+			}
+			out = append(out, it.record(vs, position))
+		}
+		if p.More {
+			if err := guard.Follow(p.Next, len(p.Items)); err != nil {
+				return cur, out, e.cursorError(req, err.Error())
+			}
+		}
+		cur = e.windows.AdvanceSweep(cur, win, p.Next, !p.More, emitted)
+		if !p.More {
+			break
+		}
+		req.Token = p.Next
+	}
+	return cur, out, nil
+}
+
+// walk is a tail window being read: where it stands, so that a failed
+// walk can resume.
 type walk struct {
 	offset source.Offset // the offset the poll started from
 	cur    Cursor        // offset, decoded
 	now    time.Time     // when the walk started
-	sweep  bool
+	tail   bool          // whether a tail window is due
 	win    Window
 	limit  int     // the most new versions before the window is halved
 	req    Request // the next page to fetch
 	pages  Pages
 	items  []Item // the new versions read so far
-	// resumes counts the polls this walk failed in.
-	resumes int
+	// fetched counts the pages read; resumes the polls this walk failed in.
+	fetched, resumes int
 }
+
+// minSweepPages is the fewest sweep pages a poll reads when one is due:
+// enough that a long sweep does not take a poll (and an offset decoded
+// and encoded) per page, few enough that the tail is not kept waiting
+// (a second at the default five requests a second).
+const minSweepPages = 5
 
 // maxResumes is how many times a failed walk resumes before its window
 // is read again from the first page.
@@ -144,14 +203,11 @@ func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
 		if err != nil {
 			return err
 		}
+		wk.fetched++
 		for _, it := range p.Items {
-			if !it.Time.IsZero() && (it.Time.Before(win.From) || it.Time.After(win.To)) {
-				continue // the vendor's filter is wider than asked
+			if it.inside(win) && !(it.known() && vs.Emitted(it.ID, it.Time)) {
+				wk.items = append(wk.items, it)
 			}
-			if it.known() && vs.Emitted(it.ID, it.Time) {
-				continue
-			}
-			wk.items = append(wk.items, it)
 		}
 		if len(wk.items) > wk.limit {
 			return errWindowFull
@@ -164,6 +220,12 @@ func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
 		}
 		wk.req.Token = p.Next
 	}
+}
+
+// inside reports whether it may lie in win: its time is unreadable or
+// within win (the vendor's filter may be wider than asked).
+func (it *Item) inside(win Window) bool {
+	return it.Time.IsZero() || (!it.Time.Before(win.From) && !it.Time.After(win.To))
 }
 
 // order sorts the versions read in win into write order: time (an

@@ -23,8 +23,9 @@ import (
 //     to now − Lag, because a write stamped T can become visible after T;
 //   - the sweep (Sweep): a window that trails now by Overlap, reading each
 //     stamp once more when it is Overlap old, so that a write that became
-//     visible up to Overlap late is found; a window of the tail read that
-//     late (the backfill) counts as swept;
+//     visible up to Overlap late is found; it is read a few pages a poll,
+//     its position in the offset; a window of the tail read that late
+//     (the backfill) counts as swept;
 //   - the offset remembers, for each record read since the swept point,
 //     the newest version emitted, so reading it again emits nothing.
 //
@@ -103,25 +104,25 @@ func (w Windows) Next(c Cursor, now time.Time) (Window, bool) {
 	return Window{From: from, To: to, Since: c.Watermark, More: more}, true
 }
 
-// Sweep returns the sweep window due after c at time now: from the swept
-// point to where stamps are Overlap old (never past the watermark), at
-// most Size long; false until that is a sweep step (Overlap/5, at least
-// the granularity) past the swept point, so a quiet source sweeps every
-// few polls, not on each one.
-func (w Windows) Sweep(c Cursor, now time.Time) (Window, bool) {
+// Sweep returns the sweep window of c at time now and the token of its
+// next page: the one in progress (Cursor.Sweep), or a new one from the
+// swept point to where stamps are Overlap old (never past the watermark),
+// at most Size long, when that is a sweep step (Overlap/5, at least the
+// granularity) past the swept point, so that a quiet source sweeps every
+// few polls, not on each one; false when none is due.
+func (w Windows) Sweep(c Cursor, now time.Time) (Window, string, bool) {
+	if c.Sweep != nil {
+		return Window{From: c.Swept, To: c.Sweep.To, Since: c.Swept}, c.Sweep.Token, true
+	}
 	limit := w.truncate(now.Add(-w.Overlap))
 	if c.Watermark.Before(limit) {
 		limit = c.Watermark
 	}
 	if limit.Sub(c.Swept) < max(w.Granularity, w.Overlap/5) {
-		return Window{}, false
+		return Window{}, "", false
 	}
-	to := c.Swept.Add(w.Size)
-	more := to.Before(limit)
-	if !more {
-		to = limit
-	}
-	return Window{From: c.Swept, To: to, Since: c.Swept, More: more}, true
+	to := minTime(limit, c.Swept.Add(w.Size))
+	return Window{From: c.Swept, To: to, Since: c.Swept}, "", true
 }
 
 // tie is how far before the watermark the tail starts: the granularity,
@@ -144,23 +145,29 @@ func (w Windows) Halve(win Window) (Window, bool) {
 
 // Advance returns the cursor after the tail window win has been read at
 // time now and the versions in emitted have been written. A window that
-// starts at or before the swept point and was read at least Overlap after
-// a stamp sweeps that stamp too (the backfill, a source catching up).
+// starts at or before the swept point, with no sweep in progress, and was
+// read at least Overlap after a stamp sweeps that stamp too (the
+// backfill, a source catching up).
 func (w Windows) Advance(c Cursor, win Window, emitted []Seen, now time.Time) Cursor {
-	next := Cursor{Watermark: win.To, Swept: c.Swept, BackfillUntil: c.BackfillUntil}
-	if !win.From.After(c.Swept) {
+	next := Cursor{Watermark: win.To, Swept: c.Swept, Sweep: c.Sweep, BackfillUntil: c.BackfillUntil}
+	if c.Sweep == nil && !win.From.After(c.Swept) {
 		next.Swept = maxTime(c.Swept, minTime(win.To, w.truncate(now.Add(-w.Overlap))))
 	}
 	next.Seen = w.keep(next, c.Seen, emitted)
 	return next
 }
 
-// AdvanceSweep returns the cursor after the sweep window win has been
-// read and the versions in emitted (the late writes) have been written.
-func (w Windows) AdvanceSweep(c Cursor, win Window, emitted []Seen) Cursor {
-	next := Cursor{Watermark: c.Watermark, Swept: win.To, BackfillUntil: c.BackfillUntil}
-	next.Seen = w.keep(next, c.Seen, emitted)
-	return next
+// AdvanceSweep returns the cursor after a page of the sweep window win has
+// been read and the versions in emitted (late writes) have been written:
+// the sweep goes on at the page token next, or, when that page was the
+// last, the window is swept.
+func (w Windows) AdvanceSweep(c Cursor, win Window, next string, last bool, emitted []Seen) Cursor {
+	out := Cursor{Watermark: c.Watermark, Swept: c.Swept, Sweep: &Sweep{To: win.To, Token: next}, BackfillUntil: c.BackfillUntil}
+	if last {
+		out.Swept, out.Sweep = win.To, nil
+	}
+	out.Seen = w.keep(out, c.Seen, emitted)
+	return out
 }
 
 // keep is the Seen of next: the newest version emitted of each record,

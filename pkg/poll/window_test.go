@@ -55,16 +55,32 @@ func TestWindows(t *testing.T) {
 	}
 	// The sweep waits for a step of a fifth of the overlap, then reads
 	// from the swept point to now − overlap.
-	if win, ok := w.Sweep(cur, now.Add(11*time.Second)); ok {
+	if win, _, ok := w.Sweep(cur, now.Add(11*time.Second)); ok {
 		t.Fatalf("a sweep of 11s is due: %+v", win)
 	}
-	sweep, ok := w.Sweep(cur, now.Add(40*time.Second))
-	if !ok || !sweep.From.Equal(cur.Swept) || !sweep.To.Equal(t0.Add(89*time.Minute+40*time.Second)) || sweep.More {
-		t.Fatalf("sweep 40s later: %+v, %v", sweep, ok)
+	sweep, token, ok := w.Sweep(cur, now.Add(40*time.Second))
+	if !ok || token != "" || !sweep.From.Equal(cur.Swept) || !sweep.To.Equal(t0.Add(89*time.Minute+40*time.Second)) {
+		t.Fatalf("sweep 40s later: %+v, %q, %v", sweep, token, ok)
 	}
-	swept := w.AdvanceSweep(cur, sweep, []Seen{{"e", t0.Add(89*time.Minute + 10*time.Second)}})
-	if !swept.Swept.Equal(sweep.To) || !swept.Watermark.Equal(cur.Watermark) || len(swept.Seen) != 1 || swept.Seen[0].ID != "d" {
+	// A page with more to follow: the sweep's place is in the cursor, and
+	// the next poll goes on from it.
+	going := w.AdvanceSweep(cur, sweep, "p2", false, []Seen{{"e", t0.Add(89*time.Minute + 10*time.Second)}})
+	if going.Sweep == nil || going.Sweep.Token != "p2" || !going.Swept.Equal(cur.Swept) || len(going.Seen) != 2 {
+		t.Fatalf("after a sweep page %+v: want the sweep at p2, nothing swept yet, d and e kept", going)
+	}
+	round, err := w.Decode(going.Encode(), now)
+	if err != nil || round.Sweep == nil || round.Sweep.Token != "p2" || !round.Sweep.To.Equal(sweep.To) {
+		t.Fatalf("a sweep in progress does not round trip: %+v, %v", round, err)
+	}
+	if again, token, ok := w.Sweep(round, now.Add(time.Hour)); !ok || token != "p2" || !again.To.Equal(sweep.To) || !again.From.Equal(sweep.From) {
+		t.Fatalf("the sweep in progress: %+v, %q, %v", again, token, ok)
+	}
+	swept := w.AdvanceSweep(going, sweep, "", true, nil)
+	if !swept.Swept.Equal(sweep.To) || swept.Sweep != nil || !swept.Watermark.Equal(cur.Watermark) || len(swept.Seen) != 1 || swept.Seen[0].ID != "d" {
 		t.Fatalf("after the sweep %+v: want the swept point moved, the watermark kept, only d (e is behind the sweep)", swept)
+	}
+	if _, err := DecodeCursor(source.Offset(`{"watermark":"2026-01-01T01:00:00Z","backfill_until":"2026-01-01T00:00:00Z","sweep":{"to":"2026-01-01T00:00:00Z"}}`)); err == nil {
+		t.Error("a sweep without a swept point before it was accepted")
 	}
 	// An offset committed before the sweep existed is swept up to an
 	// overlap before its watermark.
@@ -96,7 +112,7 @@ func TestWindows(t *testing.T) {
 		t.Fatal("a window with one new second was halved")
 	}
 
-	round, err := w.Decode(cur.Encode(), now)
+	round, err = w.Decode(cur.Encode(), now)
 	if err != nil || !round.Watermark.Equal(cur.Watermark) || !round.Swept.Equal(cur.Swept) || len(round.Seen) != len(cur.Seen) {
 		t.Fatalf("Encode/Decode = %+v, %v", round, err)
 	}
