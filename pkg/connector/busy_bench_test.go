@@ -23,7 +23,8 @@ import (
 // records, the rest updates of records made so far; Tiki's responses
 // never change, so all its changes are new responses) for BUSY_MINUTES
 // (default 10), with poll_interval 2s and every other setting at its
-// default (lag 2s, overlap 5m, rate_limit 5 requests/s). A read_committed
+// default (lag 2s, overlap 5m, rate_limit 5 requests/s, BUSY_RATE_LIMIT
+// to change it). A read_committed
 // consumer times each event. Per source it reports requests per poll,
 // the mean poll duration, p50 and p99 of the delay from the vendor's
 // write to the committed event, the largest offset, and the share of the
@@ -34,6 +35,7 @@ import (
 func BenchmarkBusyAccounts(b *testing.B) {
 	rate := maEnvInt(b, "BUSY_RATE", 100)
 	minutes := maEnvInt(b, "BUSY_MINUTES", 10)
+	rateLimit := maEnvInt(b, "BUSY_RATE_LIMIT", 5)
 	const pollInterval, lag = 2 * time.Second, 2 * time.Second
 	live := pollInterval + lag + time.Second
 
@@ -62,7 +64,7 @@ func BenchmarkBusyAccounts(b *testing.B) {
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
 		s.PollInterval = pollInterval
-		s.HTTP.RateLimit = 5
+		s.HTTP.RateLimit = float64(rateLimit)
 		s.HTTP.MaxAttempts = 5
 		s.HTTP.BackoffInitial, s.HTTP.BackoffMax = 500*time.Millisecond, 30*time.Second
 	}
@@ -135,7 +137,7 @@ func BenchmarkBusyAccounts(b *testing.B) {
 	durations := pollDurations(b, r)
 	// The table goes to stdout: b.Log truncates long output, and the
 	// connector's warnings go there.
-	fmt.Printf("%d changes/s per source for %d min, poll_interval %v, lag %v, overlap 5m, rate_limit 5/s, vendor page caps\n", rate, minutes, pollInterval, lag)
+	fmt.Printf("%d changes/s per source for %d min, poll_interval %v, lag %v, overlap 5m, rate_limit %d/s, vendor page caps\n", rate, minutes, pollInterval, lag, rateLimit)
 	fmt.Printf("%-20s %9s %7s %9s %12s %9s %9s %10s %12s\n", "source", "versions", "req/s", "req/poll", "poll s", "p50 s", "p99 s", "offset KB", "lived≥"+live.String())
 	for _, s := range srcs {
 		polls := durations[s.c.kind].count
