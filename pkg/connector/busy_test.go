@@ -89,6 +89,14 @@ func testBusy(t *testing.T, c changeCase, load time.Duration) {
 		log     = busyLog{byKey: map[string][]busyMade{}}
 		late    = map[string]bool{}
 	)
+	// 2,000 records before the first poll (op r), so that most updates
+	// leave a version current for a while.
+	backfilled := map[string]bool{}
+	for i := range 2000 {
+		v := sim.create(t, now.Add(-30*time.Second+time.Duration(i)*10*time.Millisecond))
+		log.add(v, now, true)
+		backfilled[v.key] = true
+	}
 	var r *running
 	defer func() { r.stop(t) }()
 	r = start(t, cfg, connector.WithOnCommit(func(b connector.Batch) {
@@ -98,14 +106,13 @@ func testBusy(t *testing.T, c changeCase, load time.Duration) {
 		dropped += strings.Count(string(b.Offset), `"seen_dropped"`)
 		mu.Unlock()
 	}))
-	// 2,000 records before the first poll (op r), so that most updates
-	// leave a version current for a while.
-	backfilled := map[string]bool{}
-	for i := range 2000 {
-		v := sim.create(t, now.Add(-30*time.Second+time.Duration(i)*10*time.Millisecond))
-		log.add(v, now, true)
-		backfilled[v.key] = true
-	}
+	// The load starts once the backfill is committed: what is made after
+	// it is c or u, never r (read by the backfill).
+	waitFor(t, "the backfill", time.Minute, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return written >= 2000
+	})
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	end := time.Now().Add(load)
