@@ -185,12 +185,17 @@ func (c Cursor) Versions() *Versions {
 		backfilling: c.Watermark.Before(c.BackfillUntil),
 		until:       c.BackfillUntil,
 	}
-	for _, e := range c.Seen {
+	v.remember(c.Seen)
+	return v
+}
+
+// remember adds the versions in seen as emitted.
+func (v *Versions) remember(seen []Seen) {
+	for _, e := range seen {
 		if t, ok := v.newest[e.ID]; !ok || e.Time.After(t) {
 			v.newest[e.ID] = e.Time
 		}
 	}
-	return v
 }
 
 // Emitted reports whether the version (id, t) was already emitted, or is

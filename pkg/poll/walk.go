@@ -74,26 +74,21 @@ func (e *Engine) sweep(ctx context.Context, cur Cursor, win Window, token string
 		guard Pages
 		req   = Request{Window: win, Token: token}
 	)
-	position := win.From.UTC().Format(time.RFC3339) + "/" + win.To.UTC().Format(time.RFC3339)
+	vs := cur.Versions()
 	for range pages {
 		p, err := e.api.Page(ctx, req)
 		if err != nil {
 			return cur, out, err
 		}
-		vs := cur.Versions()
 		var items []Item
 		for _, it := range p.Items {
-			if it.inside(win) && !(it.known() && vs.Emitted(it.ID, it.Time)) {
+			if it.fresh(win, vs) {
 				items = append(items, it)
 			}
 		}
-		var emitted []Seen
-		for _, it := range order(items, win) {
-			if it.known() {
-				emitted = append(emitted, Seen{ID: it.ID, Time: it.Time})
-			}
-			out = append(out, it.record(vs, position))
-		}
+		records, emitted := emit(items, win, vs)
+		out = append(out, records...)
+		vs.remember(emitted)
 		if p.More {
 			if err := guard.Follow(p.Next, len(p.Items)); err != nil {
 				return cur, out, e.cursorError(req, err.Error())
@@ -178,8 +173,15 @@ func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Rec
 	if err != nil {
 		return nil, nil, err
 	}
-	items := order(wk.items, wk.win)
-	position := wk.win.From.UTC().Format(time.RFC3339) + "/" + wk.win.To.UTC().Format(time.RFC3339)
+	records, emitted := emit(wk.items, wk.win, vs)
+	return records, emitted, nil
+}
+
+// emit puts items, the new versions read in win, in write order, and
+// returns them as records and the versions among them that are known.
+func emit(items []Item, win Window, vs *Versions) ([]source.Record, []Seen) {
+	items = order(items, win)
+	position := win.From.UTC().Format(time.RFC3339) + "/" + win.To.UTC().Format(time.RFC3339)
 	records := make([]source.Record, len(items))
 	emitted := make([]Seen, 0, len(items))
 	for i := range items {
@@ -189,7 +191,7 @@ func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Rec
 		}
 		records[i] = it.record(vs, position)
 	}
-	return records, emitted, nil
+	return records, emitted
 }
 
 // walk reads the pages of wk's window from wk.req to the last, keeping
@@ -205,7 +207,7 @@ func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
 		}
 		wk.fetched++
 		for _, it := range p.Items {
-			if it.inside(win) && !(it.known() && vs.Emitted(it.ID, it.Time)) {
+			if it.fresh(win, vs) {
 				wk.items = append(wk.items, it)
 			}
 		}
@@ -222,10 +224,12 @@ func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
 	}
 }
 
-// inside reports whether it may lie in win: its time is unreadable or
-// within win (the vendor's filter may be wider than asked).
-func (it *Item) inside(win Window) bool {
-	return it.Time.IsZero() || (!it.Time.Before(win.From) && !it.Time.After(win.To))
+// fresh reports whether it is to be emitted from win: its time is
+// unreadable or within win (the vendor's filter may be wider than asked),
+// and its version was not emitted before.
+func (it *Item) fresh(win Window, vs *Versions) bool {
+	inside := it.Time.IsZero() || (!it.Time.Before(win.From) && !it.Time.After(win.To))
+	return inside && !(it.known() && vs.Emitted(it.ID, it.Time))
 }
 
 // order sorts the versions read in win into write order: time (an
