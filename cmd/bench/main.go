@@ -7,6 +7,7 @@
 //
 //	go run ./cmd/bench [-kind KIND|all] [-records N] [-encoding confluent|single-object]
 //	    [-compression snappy|lz4|zstd|gzip|none] [-brokers HOST:PORT]
+//	    [-connector BINARY] [-profile DIR]
 //
 // For each provider kind it starts the kind's simulator (package sim)
 // holding N records spread over -span, in this process; the broker: kfake
@@ -20,7 +21,9 @@
 // (go_memstats_mallocs_total, start-up included), and the bytes per record
 // the simulator served and the topic holds (DescribeLogDirs, every
 // replica). It fails unless the topic holds exactly N events with N
-// distinct keys.
+// distinct keys. With -profile DIR it also writes the connector's CPU
+// profile of 3 seconds, from 1.5 s after its start, and its allocation
+// profile to DIR, for `go tool pprof`.
 package main
 
 import (
@@ -66,6 +69,7 @@ type options struct {
 	span      time.Duration
 	timeout   time.Duration
 	connector string
+	profile   string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -81,6 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.span, "span", 242*time.Hour, "the records' creation times, evenly spread, end a minute ago")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "the longest one kind may take")
 	fs.StringVar(&o.connector, "connector", "", "the connector binary; default: go build ./cmd/connector")
+	fs.StringVar(&o.profile, "profile", "", "a directory to write the connector's CPU (3 s, from 1.5 s in) and allocation profiles to, KIND.cpu.pprof and KIND.allocs.pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

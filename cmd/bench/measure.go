@@ -118,7 +118,16 @@ func measure(ctx context.Context, o options, kind, brokers string, stderr io.Wri
 			<-done
 		}
 	}()
+	profiled := make(chan error, 1)
+	if o.profile != "" {
+		go func() { profiled <- profile(ctx, port, o.profile, kind) }()
+	} else {
+		profiled <- nil
+	}
 	if err := counter.until(ctx, o.records, done); err != nil {
+		return result{}, err
+	}
+	if err := <-profiled; err != nil {
 		return result{}, err
 	}
 	var r result
@@ -166,6 +175,9 @@ func benchConfig(kind, name, topic string, o options) ([]byte, error) {
 		return nil, err
 	}
 	cfg["name"] = name
+	if o.profile != "" {
+		cfg["http"] = map[string]any{"listen": "${DEV_HTTP_LISTEN}", "pprof": true}
+	}
 	if k, ok := cfg["kafka"].(map[string]any); ok {
 		k["compression"] = o.compress
 	}
@@ -265,6 +277,41 @@ func mallocs(ctx context.Context, port int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("/metrics has no go_memstats_mallocs_total (%v)", sc.Err())
+}
+
+// profile writes the connector's profiles to dir: KIND.cpu.pprof, the
+// CPU during the 3 seconds from 1.5 s after its start, and
+// KIND.allocs.pprof, its allocations from its start to the end of those
+// seconds. A run shorter than that has no profile, and fails.
+func profile(ctx context.Context, port int, dir, kind string) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(1500 * time.Millisecond):
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", port)
+	for _, p := range [][2]string{{"profile?seconds=3", "cpu"}, {"allocs", "allocs"}} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+p[0], nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("%s answered %s", base+p[0], resp.Status)
+		}
+		if err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, kind+"."+p[1]+".pprof"), body, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // freePort is a TCP port free on 127.0.0.1 a moment ago.

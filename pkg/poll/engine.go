@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vnstream/connector/pkg/fetch"
@@ -96,7 +97,8 @@ type Engine struct {
 	now     func() time.Time
 
 	mu        sync.Mutex
-	suspended *walk // the walk the last poll failed in (window mode)
+	suspended *walk        // the walk the last poll failed in (window mode)
+	kept      atomic.Int32 // the versions the last tail walk kept
 }
 
 // Option tunes an Engine (and the provider's requests, see Clock).

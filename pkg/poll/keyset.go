@@ -126,9 +126,19 @@ func (e *Engine) decodeKeyset(offset source.Offset, cut time.Time) (Cursor, erro
 // newest returns the versions of old and emitted stamped at or after from,
 // keeping only the newest version of each id, in UTC.
 func newest(old, emitted []Seen, from time.Time) []Seen {
-	at := make(map[string]time.Time, len(old)+len(emitted))
-	order := make([]string, 0, len(old)+len(emitted))
-	for _, list := range [][]Seen{old, emitted} {
+	lists, n := [][]Seen{old, emitted}, 0
+	for _, list := range lists {
+		for _, s := range list {
+			if !s.Time.Before(from) {
+				n++
+			}
+		}
+	}
+	// Sized for those kept: a backfill window emits thousands of versions
+	// and keeps the last second's.
+	at := make(map[string]time.Time, n)
+	order := make([]string, 0, n)
+	for _, list := range lists {
 		for _, s := range list {
 			if s.Time.Before(from) {
 				continue

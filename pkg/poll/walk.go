@@ -2,6 +2,7 @@ package poll
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -173,6 +174,7 @@ func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Rec
 	if err != nil {
 		return nil, nil, err
 	}
+	e.kept.Store(int32(min(len(wk.items), math.MaxInt32)))
 	records, emitted := emit(wk.items, wk.win, vs)
 	return records, emitted, nil
 }
@@ -180,16 +182,16 @@ func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Rec
 // emit puts items, the new versions read in win, in write order, and
 // returns them as records and the versions among them that are known.
 func emit(items []Item, win Window, vs *Versions) ([]source.Record, []Seen) {
-	items = order(items, win)
+	written := order(items, win)
 	position := win.From.UTC().Format(time.RFC3339) + "/" + win.To.UTC().Format(time.RFC3339)
-	records := make([]source.Record, len(items))
-	emitted := make([]Seen, 0, len(items))
-	for i := range items {
+	records := make([]source.Record, len(written))
+	emitted := make([]Seen, 0, len(written))
+	for n, i := range written {
 		it := &items[i]
 		if it.known() {
 			emitted = append(emitted, Seen{ID: it.ID, Time: it.Time})
 		}
-		records[i] = it.record(vs, position)
+		records[n] = it.record(vs, position)
 	}
 	return records, emitted
 }
@@ -206,6 +208,11 @@ func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
 			return err
 		}
 		wk.fetched++
+		if wk.items == nil && len(p.Items) > 0 {
+			// As many as the last walk kept: growing the slice a page at
+			// a time copied each window's items about twice.
+			wk.items = make([]Item, 0, max(len(p.Items), int(e.kept.Load())))
+		}
 		for _, it := range p.Items {
 			if it.fresh(win, vs) {
 				wk.items = append(wk.items, it)
@@ -232,32 +239,44 @@ func (it *Item) fresh(win Window, vs *Versions) bool {
 	return inside && !(it.known() && vs.Emitted(it.ID, it.Time))
 }
 
-// order sorts the versions read in win into write order: time (an
-// unreadable time counts as the window's end), then id. A version served
-// twice in one walk (the same id and time) is kept once, as last read.
-// (A version with an older one in the window is an update: Versions.Op
-// remembers the older one.)
-func order(items []Item, win Window) []Item {
+// order returns the indexes of items, the versions read in win, in
+// write order: time (an unreadable time counts as the window's end), then
+// id. A version served twice in one walk (the same id and time) is kept
+// once, as last read. (A version with an older one in the window is an
+// update: Versions.Op remembers the older one.) It sorts indexes rather
+// than the items themselves: an Item is 136 bytes, and moving them was 7 %
+// of the connector's CPU in cmd/bench's Tiki run.
+func order(items []Item, win Window) []int32 {
 	at := func(it *Item) time.Time {
 		if it.Time.IsZero() {
 			return win.To
 		}
 		return it.Time
 	}
-	slices.SortStableFunc(items, func(a, b Item) int {
-		if c := at(&a).Compare(at(&b)); c != 0 {
+	written := make([]int32, len(items))
+	for i := range written {
+		written[i] = int32(i)
+	}
+	slices.SortFunc(written, func(i, j int32) int {
+		a, b := &items[i], &items[j]
+		if c := at(a).Compare(at(b)); c != 0 {
 			return c
 		}
-		return source.OrderIDs(a.ID, b.ID)
-	})
-	out := items[:0]
-	for i := range items {
-		it := &items[i]
-		if n := len(out); n > 0 && it.known() && out[n-1].known() && out[n-1].ID == it.ID && out[n-1].Time.Equal(it.Time) {
-			out[n-1] = *it
-			continue
+		if c := source.OrderIDs(a.ID, b.ID); c != 0 {
+			return c
 		}
-		out = append(out, *it)
+		return cmp.Compare(i, j) // as read
+	})
+	out := written[:0]
+	for _, i := range written {
+		it := &items[i]
+		if n := len(out); n > 0 {
+			if last := &items[out[n-1]]; it.known() && last.known() && last.ID == it.ID && last.Time.Equal(it.Time) {
+				out[n-1] = i
+				continue
+			}
+		}
+		out = append(out, i)
 	}
 	return out
 }

@@ -16,10 +16,10 @@ func TestOrder(t *testing.T) {
 		return Item{ID: id, Time: at(s), Value: note}
 	}
 	bad := Item{Err: errors.New("unreadable")}
-	got := order([]Item{v("100", 2, "a"), v("99", 2, ""), bad, v("7", 1, ""), v("100", 2, "b"), v("text", 2, ""), v("7", 3, ""), v("9", 2, "")},
-		Window{From: at(0), To: at(3)})
+	items := []Item{v("100", 2, "a"), v("99", 2, ""), bad, v("7", 1, ""), v("100", 2, "b"), v("text", 2, ""), v("7", 3, ""), v("9", 2, "")}
 	var b []string
-	for _, it := range got {
+	for _, i := range order(items, Window{From: at(0), To: at(3)}) {
+		it := items[i]
 		s := it.ID + "@" + it.Time.Format("05")
 		if it.Time.IsZero() {
 			s = it.ID + "@?"
