@@ -49,3 +49,47 @@ func Unquote(v jsontext.Value) string {
 func NotDocumented(err error, body []byte) error {
 	return fmt.Errorf("response is not the documented JSON: %w; body %s", err, Quote(body))
 }
+
+// Elements is a member that should be a JSON array of records, read
+// without copying them: each element is the part of Body it was read
+// from. Set Body to the document decoded (the []byte given to
+// json.Unmarshal) before decoding; with Body nil the elements are copies.
+type Elements struct {
+	Body []byte
+	// List holds the elements when the member is an array (empty, not
+	// nil, for []); nil otherwise.
+	List []jsontext.Value
+	// Other is the member when it is not an array, null included.
+	Other jsontext.Value
+	// Sent says the member was there.
+	Sent bool
+}
+
+// UnmarshalJSONFrom reads the member; of a member sent twice, the last
+// counts.
+func (e *Elements) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	e.List, e.Other, e.Sent = nil, nil, true
+	if dec.PeekKind() != '[' {
+		v, err := dec.ReadValue()
+		e.Other = v.Clone()
+		return err
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	e.List = []jsontext.Value{}
+	for dec.PeekKind() != ']' {
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		if e.Body == nil {
+			e.List = append(e.List, v.Clone())
+			continue
+		}
+		end := dec.InputOffset()
+		e.List = append(e.List, e.Body[end-int64(len(v)):end:end])
+	}
+	_, err := dec.ReadToken()
+	return err
+}

@@ -77,7 +77,7 @@ func (e *vendorError) auth() bool { return slices.Contains(authErrorCodes, e.err
 // plain error quoting the body. "data": null is an empty page; an answer
 // without data is refused.
 func parsePage(body []byte) (page, error) {
-	r := reply{Data: conversations{body: body}}
+	r := reply{Data: source.Elements{Body: body}}
 	if err := json.Unmarshal(body, &r, source.DecodeOptions); err != nil {
 		if _, ok := errors.AsType[*jsontext.SyntacticError](err); ok {
 			return page{}, fetch.NotJSON(source.NotDocumented(syntaxError(err), body))
@@ -96,27 +96,30 @@ func parsePage(body []byte) (page, error) {
 		return page{}, &vendorError{code: code, errorCode: errorCode, messages: messageText(r.Messages)}
 	}
 	next, err := r.next()
-	if err == nil && r.Data.other != nil {
-		err = fmt.Errorf("data is %s, want an array", source.JSONTypeArticle(r.Data.other))
+	if err == nil && r.Data.List == nil && !source.IsNull(r.Data.Other) {
+		err = fmt.Errorf("data is %s, want an array", source.JSONTypeArticle(r.Data.Other))
 	}
 	if err != nil {
 		return page{}, source.NotDocumented(err, body)
 	}
-	if r.Data.list == nil {
+	if !r.Data.Sent {
 		return page{}, fmt.Errorf("response has code 1 but no data: %s", source.Quote(body))
 	}
-	return page{next: next, data: r.Data.list}, nil
+	if r.Data.List == nil { // null: an empty page
+		r.Data.List = []jsontext.Value{}
+	}
+	return page{next: next, data: r.Data.List}, nil
 }
 
 // reply is what parsePage reads of an answer: each member as sent (the last
 // one of a name), nil when absent. An answer that is JSON but not an object
 // leaves it empty.
 type reply struct {
-	Code      jsontext.Value `json:"code"`
-	ErrorCode jsontext.Value `json:"errorCode"`
-	Messages  jsontext.Value `json:"messages"`
-	Paginator jsontext.Value `json:"paginator"`
-	Data      conversations  `json:"data"`
+	Code      jsontext.Value  `json:"code"`
+	ErrorCode jsontext.Value  `json:"errorCode"`
+	Messages  jsontext.Value  `json:"messages"`
+	Paginator jsontext.Value  `json:"paginator"`
+	Data      source.Elements `json:"data"` // the conversations
 }
 
 // UnmarshalJSONFrom reads the members of an answer object. Any other JSON
@@ -151,47 +154,6 @@ func (r *reply) next() (jsontext.Value, error) {
 	}
 	_ = p.Next.Compact(source.DecodeOptions) // cannot fail: p.Next is a valid copy
 	return p.Next, nil
-}
-
-// conversations is the data of an answer.
-type conversations struct {
-	// body is the answer the conversations are read from.
-	body []byte
-	// list holds the conversations as sent, each the part of body it was
-	// read from: nil when data is absent or of the wrong type, empty (not
-	// nil) when it is null.
-	list []jsontext.Value
-	// other is data when it is neither an array nor null.
-	other jsontext.Value
-}
-
-// UnmarshalJSONFrom reads data; the last one sent counts.
-func (c *conversations) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	c.list, c.other = nil, nil
-	switch dec.PeekKind() {
-	case 'n':
-		c.list = []jsontext.Value{}
-		return dec.SkipValue()
-	case '[':
-	default:
-		v, err := dec.ReadValue()
-		c.other = v.Clone()
-		return err
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	c.list = []jsontext.Value{}
-	for dec.PeekKind() != ']' {
-		v, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		end := dec.InputOffset()
-		c.list = append(c.list, c.body[end-int64(len(v)):end:end])
-	}
-	_, err := dec.ReadToken()
-	return err
 }
 
 // scalar returns a JSON string's text or a JSON number's digits, and false

@@ -82,8 +82,8 @@ type reply struct {
 }
 
 type replyData struct {
-	Paging       object[paging] `json:"paging"`
-	CustomerList customerList   `json:"customer_list"`
+	Paging       object[paging]  `json:"paging"`
+	CustomerList source.Elements `json:"customer_list"`
 }
 
 type paging struct {
@@ -106,26 +106,6 @@ func (o *object[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return json.UnmarshalDecode(dec, &o.v)
 }
 
-// customerList is customer_list: when it is an array, its elements, each
-// kept as sent; otherwise (null included) the value itself. sent says the
-// member was there.
-type customerList struct {
-	elems   []jsontext.Value
-	other   jsontext.Value
-	isArray bool
-	sent    bool
-}
-
-func (l *customerList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	*l = customerList{sent: true, isArray: dec.PeekKind() == '['}
-	if l.isArray {
-		return json.UnmarshalDecode(dec, &l.elems)
-	}
-	v, err := dec.ReadValue()
-	l.other = v.Clone()
-	return err
-}
-
 // parsePage decodes a query answer (see reply). code != 0 is a
 // *vendorError; an answer that is not the documented JSON is another
 // error. The customers are returned as sent, so that one bad customer
@@ -138,7 +118,7 @@ func parsePage(body []byte) (page, error) {
 		}
 		return page{}, fmt.Errorf("response is not a JSON object: %s", source.Quote(body))
 	}
-	var r reply
+	r := reply{Data: object[replyData]{v: replyData{CustomerList: source.Elements{Body: body}}}}
 	if err := json.Unmarshal(body, &r, source.DecodeOptions); err != nil {
 		return page{}, source.NotDocumented(err, body)
 	}
@@ -156,13 +136,13 @@ func parsePage(body []byte) (page, error) {
 		return page{}, fmt.Errorf("response has no \"data\" object: %s", source.Quote(body))
 	case !data.Paging.ok:
 		return page{}, fmt.Errorf("response has no \"data\".\"paging\" object: %s", source.Quote(body))
-	case !list.sent:
+	case !list.Sent:
 		return page{}, fmt.Errorf("response has no \"data\".\"customer_list\": %s", source.Quote(body))
-	case !list.isArray && !source.IsNull(list.other):
-		return page{}, fmt.Errorf("customer_list %s is not an array", source.Quote(list.other))
+	case list.List == nil && !source.IsNull(list.Other):
+		return page{}, fmt.Errorf("customer_list %s is not an array", source.Quote(list.Other))
 	}
 	paging := &data.Paging.v
-	p := page{customers: list.elems, more: !source.IsNull(paging.Next)}
+	p := page{customers: list.List, more: !source.IsNull(paging.Next)}
 	if !source.IsNull(paging.After) {
 		if p.after.id, err = integer("paging.after", paging.After); err != nil {
 			return page{}, fmt.Errorf("response %w: %s", err, source.Quote(body))
