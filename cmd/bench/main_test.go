@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +45,24 @@ func TestBenchMeasuresEveryKind(t *testing.T) {
 		f := strings.Fields(line)
 		if len(f) != 8 || f[2] == "0" || f[4] == "0.0" || f[5] == "0.0" || f[6] == "0" || f[7] == "0" {
 			t.Errorf("%s: row %q, want wall, records/s, CPU, RSS, allocations, vendor and topic bytes", r.Kind, line)
+		}
+	}
+}
+
+// -profile writes the connector's CPU and allocation profiles, which
+// pprof reads.
+func TestBenchProfiles(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "prof")
+	var out, errs strings.Builder
+	if err := run(ctx, []string{"-kind", "tiki_lead", "-records", "500", "-span", "10h", "-profile", dir}, &out, &errs); err != nil {
+		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errs.String())
+	}
+	for name, want := range map[string]string{"tiki_lead.cpu.pprof": "Type: cpu", "tiki_lead.allocs.pprof": "Type: alloc_space"} {
+		top, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", filepath.Join(dir, name)).CombinedOutput()
+		if err != nil || !strings.Contains(string(top), want) {
+			t.Errorf("go tool pprof -top %s: %v\n%s", name, err, top)
 		}
 	}
 }

@@ -127,9 +127,6 @@ func measure(ctx context.Context, o options, kind, brokers string, stderr io.Wri
 	if err := counter.until(ctx, o.records, done); err != nil {
 		return result{}, err
 	}
-	if err := <-profiled; err != nil {
-		return result{}, err
-	}
 	var r result
 	r.wall = time.Since(began)
 	if r.cpu, err = proc.CPU(cmd.Process.Pid); err != nil {
@@ -139,6 +136,9 @@ func measure(ctx context.Context, o options, kind, brokers string, stderr io.Wri
 		return result{}, err
 	}
 	if r.mallocs, err = mallocs(ctx, port); err != nil {
+		return result{}, err
+	}
+	if err := <-profiled; err != nil {
 		return result{}, err
 	}
 	r.vendorBytes = served.Load()
@@ -282,8 +282,12 @@ func mallocs(ctx context.Context, port int) (int64, error) {
 // profile writes the connector's profiles to dir: KIND.cpu.pprof, the
 // CPU during the 3 seconds from 1.5 s after its start, and
 // KIND.allocs.pprof, its allocations from its start to the end of those
-// seconds. A run shorter than that has no profile, and fails.
+// seconds. The connector is stopped only once both are written, so a run
+// shorter than 4.5 s is profiled past its end, idle.
 func profile(ctx context.Context, port int, dir, kind string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
