@@ -246,12 +246,13 @@ func newResponse(id, formID string, created time.Time, inputs, extra jsontext.Va
 }
 
 // fastRecord is a record as decodePage's one pass reads it: created_at
-// as a time (v2 reads RFC 3339 itself), the rest as in record.
+// as a time (v2 reads RFC 3339 itself), the ids and inputs straight into
+// strings, the rest as in record.
 type fastRecord struct {
-	ID        jsontext.Value `json:"id"`
-	FormID    jsontext.Value `json:"form_id"`
+	ID        digits         `json:"id"`
+	FormID    digits         `json:"form_id"`
 	CreatedAt time.Time      `json:"created_at"`
-	Inputs    jsontext.Value `json:"inputs"`
+	Inputs    text           `json:"inputs"`
 	Extra     jsontext.Value `json:",embed"`
 }
 
@@ -259,15 +260,49 @@ type fastRecord struct {
 // responseDecoder to tell what is wrong with it (an absent or null member
 // included: v2 leaves those empty).
 func (f *fastRecord) convert() (decoded, bool) {
-	id, err := decimal("id", f.ID)
-	if err != nil || f.CreatedAt.IsZero() || len(f.Inputs) == 0 {
+	if !f.ID.ok || !f.FormID.ok || f.CreatedAt.IsZero() || f.Inputs == "" {
 		return decoded{}, false
 	}
-	formID, err := decimal("form_id", f.FormID)
+	box := &responseBox{v: FormResponse{ID: f.ID.s, FormID: f.FormID.s, CreatedAt: f.CreatedAt.UTC(), Inputs: string(f.Inputs)}}
+	if len(f.Extra) > 0 {
+		box.extra = string(f.Extra)
+		box.v.ExtraJSON = &box.extra
+	}
+	return decoded{id: f.ID.s, response: response{value: &box.v}}, true
+}
+
+// digits is an id as decodePage's one pass reads it, straight into a
+// string (a jsontext.Value would be copied twice); ok is false when it is
+// not a decimal number (see decimal).
+type digits struct {
+	s  string
+	ok bool
+}
+
+func (d *digits) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
 	if err != nil {
-		return decoded{}, false
+		return err
 	}
-	return decoded{id: id, response: response{value: newResponse(id, formID, f.CreatedAt, f.Inputs, f.Extra)}}, true
+	s, err := decimal("", v)
+	d.s, d.ok = s, err == nil
+	return nil
+}
+
+// text is a member kept as its JSON text, read straight into a string;
+// null is empty.
+type text string
+
+func (t *text) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	*t = ""
+	if v.Kind() != 'n' {
+		*t = text(v)
+	}
+	return nil
 }
 
 // decimal reads a decimal id that Tiki sends as a JSON string; a JSON
