@@ -277,3 +277,31 @@ func TestCodecConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A codec writes the envelope field by field; it refuses to start when
+// that layout is not what its schema gives, e.g. a source block whose
+// fields are in another order (hamba/avro would follow the schema).
+func TestCodecRefusesAnotherEnvelopeLayout(t *testing.T) {
+	m := embeddedFS(t)
+	replaceIn(t, m, "source.avsc", `"name": "snapshot"`, `"name": "snapshot_swapped"`)
+	replaceIn(t, m, "source.avsc", `"name": "ts_ms"`, `"name": "snapshot"`)
+	replaceIn(t, m, "source.avsc", `"name": "snapshot_swapped"`, `"name": "ts_ms"`)
+	replaceIn(t, m, "source.avsc", `"type": "long"`, `"type": "boolean_swapped"`)
+	replaceIn(t, m, "source.avsc", `"type": "boolean"`, `"type": "long"`)
+	replaceIn(t, m, "source.avsc", `"type": "boolean_swapped"`, `"type": "boolean"`)
+	set, err := schema.Load(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := set.Entity(tiki.Entity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = schema.NewSingleObjectCodec(e, &tiki.FormResponse{})
+	if err == nil || !strings.Contains(err.Error(), "the envelope's layout is not the one its schema gives") {
+		t.Fatalf("err = %v, want the layout refused", err)
+	}
+	if _, err := schema.NewSingleObjectCodec(e.Flat(), &tiki.FormResponse{}); err != nil {
+		t.Errorf("flat codec: %v (it has no envelope)", err)
+	}
+}
