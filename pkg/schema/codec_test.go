@@ -289,15 +289,8 @@ func TestCodecRefusesAnotherEnvelopeLayout(t *testing.T) {
 	replaceIn(t, m, "source.avsc", `"type": "long"`, `"type": "boolean_swapped"`)
 	replaceIn(t, m, "source.avsc", `"type": "boolean"`, `"type": "long"`)
 	replaceIn(t, m, "source.avsc", `"type": "boolean_swapped"`, `"type": "boolean"`)
-	set, err := schema.Load(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := set.Entity(tiki.Entity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = schema.NewSingleObjectCodec(e, &tiki.FormResponse{})
+	_, e := loadTikiFrom(t, m)
+	_, err := schema.NewSingleObjectCodec(e, &tiki.FormResponse{})
 	if err == nil || !strings.Contains(err.Error(), "the envelope's layout is not the one its schema gives") {
 		t.Fatalf("err = %v, want the layout refused", err)
 	}

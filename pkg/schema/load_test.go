@@ -18,7 +18,13 @@ const valueName = "connector.tiki.form_response.Value"
 
 func loadTiki(t testing.TB) (*schema.Set, *schema.Entity) {
 	t.Helper()
-	set, err := schema.Load(schemas.FS)
+	return loadTikiFrom(t, schemas.FS)
+}
+
+// loadTikiFrom loads the schemas of fsys and returns Tiki's entity.
+func loadTikiFrom(t testing.TB, fsys fs.FS) (*schema.Set, *schema.Entity) {
+	t.Helper()
+	set, err := schema.Load(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}

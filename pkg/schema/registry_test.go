@@ -162,14 +162,7 @@ func entityV2(t *testing.T) *schema.Entity {
     },
     {
       "name": "created_at"`)
-	set, err := schema.Load(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := set.Entity(tiki.Entity)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, e := loadTikiFrom(t, m)
 	return e
 }
 
