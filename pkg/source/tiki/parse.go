@@ -225,21 +225,16 @@ func convert(rec *record, raw jsontext.Value) (id string, r response) {
 		r.err = fmt.Errorf("form response %s: %w", name, errors.Join(errs...))
 		return id, r
 	}
-	r.value = newResponse(id, formID, created, rec.Inputs, rec.Extra)
+	r.value = newResponse(id, formID, created, string(rec.Inputs), rec.Extra)
 	return id, r
 }
 
 // newResponse builds a FormResponse with its ExtraJSON (nil when extra is
-// empty) in one allocation, and its inputs and extra JSON in one string.
-func newResponse(id, formID string, created time.Time, inputs, extra jsontext.Value) *FormResponse {
-	var b strings.Builder
-	b.Grow(len(inputs) + len(extra))
-	b.Write(inputs)
-	b.Write(extra)
-	text := b.String()
-	box := &responseBox{v: FormResponse{ID: id, FormID: formID, CreatedAt: created.UTC(), Inputs: text[:len(inputs)]}}
+// empty) in one allocation.
+func newResponse(id, formID string, created time.Time, inputs string, extra jsontext.Value) *FormResponse {
+	box := &responseBox{v: FormResponse{ID: id, FormID: formID, CreatedAt: created.UTC(), Inputs: inputs}}
 	if len(extra) > 0 {
-		box.extra = text[len(inputs):]
+		box.extra = string(extra)
 		box.v.ExtraJSON = &box.extra
 	}
 	return &box.v
@@ -263,12 +258,7 @@ func (f *fastRecord) convert() (decoded, bool) {
 	if !f.ID.ok || !f.FormID.ok || f.CreatedAt.IsZero() || f.Inputs == "" {
 		return decoded{}, false
 	}
-	box := &responseBox{v: FormResponse{ID: f.ID.s, FormID: f.FormID.s, CreatedAt: f.CreatedAt.UTC(), Inputs: string(f.Inputs)}}
-	if len(f.Extra) > 0 {
-		box.extra = string(f.Extra)
-		box.v.ExtraJSON = &box.extra
-	}
-	return decoded{id: f.ID.s, response: response{value: &box.v}}, true
+	return decoded{id: f.ID.s, response: response{value: newResponse(f.ID.s, f.FormID.s, f.CreatedAt, string(f.Inputs), f.Extra)}}, true
 }
 
 // digits is an id as decodePage's one pass reads it, straight into a
