@@ -85,9 +85,10 @@ func (it *Item) record(vs *Versions, position string) source.Record {
 //     window's end, skips the versions already emitted, and emits the rest
 //     in write order (time, then id) in one batch;
 //   - keyset mode (NewKeyset) for APIs with a forward cursor and no time
-//     filter: each poll reads one page after the committed cursor, emits
-//     it up to now − lag, and adopts the page's next cursor only when the
-//     whole page was read.
+//     filter: each poll reads the pages after the committed cursor, emits
+//     them up to now − lag, and adopts a page's next cursor only when the
+//     whole page was read, going on to the next page then (at most
+//     keysetPages a poll).
 type Engine struct {
 	name    string
 	api     API

@@ -7,8 +7,8 @@
 // over conversations sorted by updatedAt ascending. A conversation moves
 // to the end of that order each time it changes, so resuming from the
 // stored cursor sees every change. The source is the poll.Engine in
-// keyset mode: it reads one page per poll and never moves its cursor past
-// now − lag.
+// keyset mode: a poll reads pages from the cursor (up to 20, in one
+// transaction) and never moves its cursor past now − lag.
 //
 // Assumptions where Nhanh's document is silent:
 //   - next is stored as given (whitespace compacted) and sent back as
@@ -51,9 +51,9 @@ import (
 )
 
 // Source reads the conversations of one Nhanh business: the polling
-// engine in keyset mode over the list API (see poll.Engine for how each
-// poll reads one page from the cursor, never past now − lag, and when it
-// adopts the page's next).
+// engine in keyset mode over the list API (see poll.Engine for how a
+// poll reads pages from the cursor, never past now − lag, and when it
+// adopts a page's next).
 type Source = poll.Engine
 
 // New returns the source named name for cfg, sending requests through

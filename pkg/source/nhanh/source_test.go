@@ -161,8 +161,8 @@ func TestLagCutsThePage(t *testing.T) {
 
 	clk.Add(10 * time.Second)
 	recs, off, more = pollOnce(t, s, off)
-	if got := events(recs); got != "c c" || !more {
-		t.Fatalf("after the lag: %q (more %v), want c created and a poll for the next page", got, more)
+	if got := events(recs); got != "c c" || more {
+		t.Fatalf("after the lag: %q (more %v), want c created, and the empty page after it ending the poll", got, more)
 	}
 	if c := cursorOf(t, off); string(c.Next) == "" || !c.Watermark.Equal(now.Add(-2*time.Second)) {
 		t.Fatalf("a page read whole did not adopt next: %+v", c)
@@ -272,19 +272,54 @@ func TestAuthErrors(t *testing.T) {
 func TestStuckCursor(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 2})
-	for i, id := range []string{"a", "b", "c", "d"} {
-		at := t0.Add(time.Duration(i) * time.Second)
-		sim.Add(conv(id, at, at))
+	add := func(ids ...string) {
+		for _, id := range ids {
+			at := t0.Add(time.Duration(id[0]-'a') * time.Second)
+			sim.Add(conv(id, at, at))
+		}
 	}
-	_, off, _ := pollOnce(t, s, nil)
+	add("a", "b", "c", "d")
+	recs, off, _ := pollOnce(t, s, nil)
+	if events(recs) != "a r, b r, c r, d r" {
+		t.Fatalf("first poll: %q", events(recs))
+	}
+	add("e", "f")
 	sim.FailNext(nhanhsim.FaultStuckCursor, 1)
 	_, _, _, err := s.Poll(context.Background(), off)
 	if fetch.ReasonOf(err) != fetch.ReasonCursor || !strings.Contains(err.Error(), "paging does not advance") ||
 		!strings.Contains(err.Error(), "next="+string(cursorOf(t, off).Next)) {
 		t.Fatalf("Poll = %v, want a cursor error naming the cursor", err)
 	}
-	if recs, _ := sourcetest.Drain(t, s, off); events(recs) != "c r, d r" {
+	if recs, _ := sourcetest.Drain(t, s, off); events(recs) != "e r, f r" {
 		t.Fatalf("after the fault: %q", events(recs))
+	}
+}
+
+// TestLaterPageFails: a poll reads pages while each is read whole; when a
+// later page fails, the poll returns the pages before it with the cursor
+// after them, and the next poll asks for the failed page again.
+func TestLaterPageFails(t *testing.T) {
+	clk := sourcetest.NewClock(t0.Add(time.Hour))
+	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 2})
+	for i, id := range []string{"a", "b", "c", "d", "e"} {
+		at := t0.Add(time.Duration(i) * time.Second)
+		sim.Add(conv(id, at, at))
+	}
+	sim.FailNext(nhanhsim.FaultNone, 1)
+	sim.FailNext(nhanhsim.FaultStuckCursor, 1)
+	recs, off, more := pollOnce(t, s, nil)
+	if events(recs) != "a r, b r" || !more {
+		t.Fatalf("first poll, its second page stuck: %q (more %v), want the first page and more", events(recs), more)
+	}
+	recs, off, more = pollOnce(t, s, off)
+	if events(recs) != "c r, d r, e r" || more {
+		t.Fatalf("second poll: %q (more %v), want the rest, the failed page first", events(recs), more)
+	}
+	if st := sim.Stats(); st.Served != 5 {
+		t.Errorf("%d pages served, want 5: two, the stuck one again, the last and an empty one", st.Served)
+	}
+	if recs, _ := sourcetest.Drain(t, s, off); len(recs) != 0 {
+		t.Fatalf("emitted again: %q", events(recs))
 	}
 }
 
@@ -339,6 +374,7 @@ func TestOpaqueNext(t *testing.T) {
 		`{"code":1,"paginator":{"next":null},"data":[` + fmt.Sprintf(stubConv, "a", u, u) + `]}`,
 		`{"code":1,"paginator":{"next":null},"data":[` + fmt.Sprintf(stubConv, "a", u, u) + `,` + fmt.Sprintf(stubConv, "b", u, u+1) + `]}`,
 		`{"code":1,"paginator":{"next":{"after":"b"}},"data":[` + fmt.Sprintf(stubConv, "a", u, u) + `,` + fmt.Sprintf(stubConv, "b", u, u+1) + `]}`,
+		`{"code":1,"paginator":{"next":{"after":"b"}},"data":[]}`,
 	}}
 	srv := httptest.NewServer(st)
 	defer srv.Close()
@@ -361,8 +397,8 @@ func TestOpaqueNext(t *testing.T) {
 		t.Fatalf("the page read again: %q, offset %s", events(recs), off)
 	}
 	recs, off, more = pollOnce(t, s, off)
-	if len(recs) != 0 || !more || string(cursorOf(t, off).Next) != `{"after":"b"}` {
-		t.Fatalf("a full page with a next: %q more %v, offset %s", events(recs), more, off)
+	if len(recs) != 0 || more || string(cursorOf(t, off).Next) != `{"after":"b"}` {
+		t.Fatalf("a full page with a next, then an empty page: %q more %v, offset %s", events(recs), more, off)
 	}
 	want := []string{
 		`{"size":2,"sort":{"updatedAt":"asc"}}`,
@@ -370,6 +406,7 @@ func TestOpaqueNext(t *testing.T) {
 		`{"size":2,"sort":{"updatedAt":"asc"},"next":["k",5]}`,
 		`{"size":2,"sort":{"updatedAt":"asc"},"next":["k",5]}`,
 		`{"size":2,"sort":{"updatedAt":"asc"},"next":["k",5]}`,
+		`{"size":2,"sort":{"updatedAt":"asc"},"next":{"after":"b"}}`,
 	}
 	if !slices.Equal(st.sent, want) {
 		t.Errorf("paginators sent:\n%s\nwant\n%s", strings.Join(st.sent, "\n"), strings.Join(want, "\n"))
