@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/go-json-experiment/json"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/vnstream/connector/pkg/config"
@@ -342,9 +343,18 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 		if w.c.cfg.DLQ.Mode == "fail" {
 			return encoded{}, fmt.Errorf("source %s: %w at %s: %w", w.cfg.Name, errUnconvertible, r.Position, convErr)
 		}
+		raw := []byte(r.Raw)
+		if raw == nil {
+			// A converted record the codec refused: the engine keeps the
+			// vendor's JSON of unconverted records only (poll.Engine.page).
+			var err error
+			if raw, err = json.Marshal(r.Value); err != nil {
+				return encoded{}, fmt.Errorf("source %s: record at %s: %w; it cannot go to the dead-letter topic as JSON either: %w", w.cfg.Name, r.Position, convErr, err)
+			}
+		}
 		w.log.Warn("record sent to the dead-letter topic", "topic", w.c.cfg.DLQ.Topic, "position", r.Position, "err", convErr)
 		enc.dlq++
-		enc.batch = append(enc.batch, &kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: r.Raw, Headers: []kgo.RecordHeader{
+		enc.batch = append(enc.batch, &kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: raw, Headers: []kgo.RecordHeader{
 			{Key: "connector.error", Value: []byte(convErr.Error())},
 			{Key: "connector.provider", Value: []byte(w.cfg.Kind)},
 			{Key: "connector.source", Value: []byte(w.cfg.Name)},

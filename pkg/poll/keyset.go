@@ -85,7 +85,7 @@ const keysetPages = 20
 // and returns its records and the cursor after them.
 func (e *Engine) keysetPage(ctx context.Context, cur Cursor, cut time.Time) ([]source.Record, Cursor, bool, error) {
 	req := Request{Token: string(cur.Next)}
-	pg, err := e.api.Page(ctx, req)
+	pg, err := e.page(ctx, req)
 	if err != nil {
 		return nil, cur, false, err
 	}

@@ -2,6 +2,7 @@ package poll
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -53,5 +54,24 @@ func TestKeysetPagesPerPoll(t *testing.T) {
 	}
 	if got := recs[0].Value; got != keysetPages {
 		t.Fatalf("second poll starts at record %v, want %d", got, keysetPages)
+	}
+}
+
+// The engine keeps the JSON of the records that could not be converted,
+// for the dead-letter topic, and lets go of the others' (and so of the
+// pages' bodies).
+func TestOnlyUnconvertedRecordsKeepTheirJSON(t *testing.T) {
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	bad := errors.New("created_at is not a time")
+	e := NewKeyset("k", 2*time.Second, &watermarkPages{pages: []Page{{Items: []Item{
+		{ID: "1", Time: at, Created: at, Value: 1, Raw: []byte(`{"id":1}`)},
+		{ID: "2", Time: at, Raw: []byte(`{"id":2,"created_at":"x"}`), Err: bad},
+	}}}}, WithClock(func() time.Time { return at.Add(time.Hour) }))
+	recs, _, _, err := e.Poll(context.Background(), nil)
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records, err %v", len(recs), err)
+	}
+	if recs[0].Raw != nil || string(recs[1].Raw) != `{"id":2,"created_at":"x"}` || recs[1].Err != bad {
+		t.Fatalf("Raw %q and %q (err %v); want none for the converted record, the JSON of the other", recs[0].Raw, recs[1].Raw, recs[1].Err)
 	}
 }

@@ -77,7 +77,7 @@ func (e *Engine) sweep(ctx context.Context, cur Cursor, win Window, token string
 	)
 	vs := cur.Versions()
 	for range pages {
-		p, err := e.api.Page(ctx, req)
+		p, err := e.page(ctx, req)
 		if err != nil {
 			return cur, out, err
 		}
@@ -203,7 +203,7 @@ func emit(items []Item, win Window, vs *Versions) ([]source.Record, []Seen) {
 func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
 	win := wk.win
 	for {
-		p, err := e.api.Page(ctx, wk.req)
+		p, err := e.page(ctx, wk.req)
 		if err != nil {
 			return err
 		}

@@ -47,7 +47,9 @@ type Record struct {
 	Time time.Time
 	// Position is a human-readable cursor position, for source.position.
 	Position string
-	// Raw is the record's JSON as the vendor sent it, for the dead-letter topic.
+	// Raw is the record's JSON as the vendor sent it, for the dead-letter
+	// topic; set with Err (a converted record that its codec refuses goes
+	// there as its Value in JSON).
 	Raw json.RawMessage
 	// Err is set when the vendor record could not be converted. Value is
 	// then unset (Key may be set, when the id could be read) and the record

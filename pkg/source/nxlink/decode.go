@@ -135,6 +135,9 @@ func decodeCustomer(raw jsontext.Value, loc *time.Location, tenant int64) custom
 		w.texts[2] = string(w.Unknown)
 		v.ExtraJSON = &w.texts[2]
 	}
+	// The value points into w: let go of the members read by hand, which
+	// are copied out (3 MiB of a window of 8,300 customers on cmd/bench).
+	w.ID, w.CreatedAt, w.UpdatedAt, w.TenantID, w.CustomizeField, w.Tags, w.Unknown = nil, nil, nil, nil, nil, nil, nil
 	c.id, c.idOK = v.ID, bad[0] == nil
 	c.updated, c.updatedOK = v.UpdatedAt, bad[2] == nil
 	if len(errs) == 0 && errors.Join(bad[:]...) == nil {

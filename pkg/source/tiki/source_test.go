@@ -190,8 +190,8 @@ func TestUndecodableRecords(t *testing.T) {
 		switch {
 		case r.Err == nil:
 			v := r.Value.(*tiki.FormResponse)
-			if r.Key.(*tiki.Key).ID != v.ID || string(r.Raw) == "" {
-				t.Errorf("record %s: key %v, raw %s", v.ID, r.Key, r.Raw)
+			if r.Key.(*tiki.Key).ID != v.ID || r.Raw != nil {
+				t.Errorf("record %s: key %v, raw %s; want no raw JSON kept for a converted record", v.ID, r.Key, r.Raw)
 			}
 			good = append(good, v.ID)
 		case string(r.Raw) == bad:
