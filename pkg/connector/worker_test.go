@@ -9,28 +9,16 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
-	"github.com/vnstream/connector/pkg/schema"
 	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/tiki"
-	"github.com/vnstream/connector/schemas"
 )
 
 // The engine keeps the vendor's JSON of unconverted records only: a
 // converted record that the codec refuses goes to the dead-letter topic as
 // its value in JSON, beside the records that encode.
 func TestEncodeSendsARefusedRecordAsJSON(t *testing.T) {
-	set, err := schema.Load(schemas.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := set.Entity(tiki.Entity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codec, err := schema.NewSingleObjectCodec(e, &tiki.FormResponse{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, codec := sourcetest.Codec(t, tiki.Entity, &tiki.FormResponse{})
 	cfg := &config.Config{Name: "c", DLQ: config.DLQ{Mode: "dlq", Topic: "c.dlq"}}
 	w := &worker{
 		c:     &Connector{cfg: cfg},

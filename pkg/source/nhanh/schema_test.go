@@ -8,7 +8,7 @@ import (
 
 	"github.com/vnstream/connector/pkg/schema"
 	"github.com/vnstream/connector/pkg/source/nhanh"
-	"github.com/vnstream/connector/schemas"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 
 // typedEnvelope is how a consumer knowing the entity type decodes an envelope.
@@ -24,18 +24,7 @@ type typedEnvelope struct {
 // schemas and decodes them back independently: every field survives,
 // with the optional ones set and unset.
 func TestSchemaMatchesStruct(t *testing.T) {
-	set, err := schema.Load(schemas.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := set.Entity(nhanh.Entity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codec, err := schema.NewSingleObjectCodec(e, &nhanh.Conversation{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, codec := sourcetest.Codec(t, nhanh.Entity, &nhanh.Conversation{})
 	dec := schema.NewDecoder(set, nil)
 	group, post, extra := "", "101286204573840_1075546127814826", `{"tags":[5]}`
 	seen := time.Date(2025, 3, 24, 14, 50, 6, 0, time.UTC)

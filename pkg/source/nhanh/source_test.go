@@ -65,6 +65,15 @@ func conv(id string, created, updated time.Time) nhanhsim.Record {
 		PageUserID: "75214821179" + id, PageUserName: "Khách " + id, CreatedAt: created, UpdatedAt: updated, LastMessage: "xin chào", Status: 1}
 }
 
+// addConvs adds a conversation for each one-letter id, created and updated
+// at t0 + step × the letter's place in the alphabet.
+func addConvs(sim *nhanhsim.Sim, step time.Duration, ids ...string) {
+	for _, id := range ids {
+		at := t0.Add(time.Duration(id[0]-'a') * step)
+		sim.Add(conv(id, at, at))
+	}
+}
+
 // pollOnce polls once and fails the test on an error.
 func pollOnce(t *testing.T, s *nhanh.Source, off source.Offset) ([]source.Record, source.Offset, bool) {
 	t.Helper()
@@ -104,10 +113,7 @@ func cursorOf(t *testing.T, off source.Offset) poll.Cursor {
 func TestBackfillThenChanges(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 2})
-	for i, id := range []string{"a", "b", "c", "d", "e"} {
-		at := t0.Add(time.Duration(i) * time.Minute)
-		sim.Add(conv(id, at, at))
-	}
+	addConvs(sim, time.Minute, "a", "b", "c", "d", "e")
 	recs, off := sourcetest.Drain(t, s, nil)
 	if got, want := events(recs), "a r, b r, c r, d r, e r"; got != want {
 		t.Fatalf("backfill emitted %q, want %q", got, want)
@@ -272,18 +278,12 @@ func TestAuthErrors(t *testing.T) {
 func TestStuckCursor(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 2})
-	add := func(ids ...string) {
-		for _, id := range ids {
-			at := t0.Add(time.Duration(id[0]-'a') * time.Second)
-			sim.Add(conv(id, at, at))
-		}
-	}
-	add("a", "b", "c", "d")
+	addConvs(sim, time.Second, "a", "b", "c", "d")
 	recs, off, _ := pollOnce(t, s, nil)
 	if events(recs) != "a r, b r, c r, d r" {
 		t.Fatalf("first poll: %q", events(recs))
 	}
-	add("e", "f")
+	addConvs(sim, time.Second, "e", "f")
 	sim.FailNext(nhanhsim.FaultStuckCursor, 1)
 	_, _, _, err := s.Poll(context.Background(), off)
 	if fetch.ReasonOf(err) != fetch.ReasonCursor || !strings.Contains(err.Error(), "paging does not advance") ||
@@ -301,10 +301,7 @@ func TestStuckCursor(t *testing.T) {
 func TestLaterPageFails(t *testing.T) {
 	clk := sourcetest.NewClock(t0.Add(time.Hour))
 	s, sim, _ := newSource(t, clk, nhanh.Settings{PageSize: 2})
-	for i, id := range []string{"a", "b", "c", "d", "e"} {
-		at := t0.Add(time.Duration(i) * time.Second)
-		sim.Add(conv(id, at, at))
-	}
+	addConvs(sim, time.Second, "a", "b", "c", "d", "e")
 	sim.FailNext(nhanhsim.FaultNone, 1)
 	sim.FailNext(nhanhsim.FaultStuckCursor, 1)
 	recs, off, more := pollOnce(t, s, nil)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/vnstream/connector/pkg/schema"
 	"github.com/vnstream/connector/pkg/source/nxlink"
-	"github.com/vnstream/connector/schemas"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 )
 
 // envelope is the decoded change event, read back independently.
@@ -27,18 +27,7 @@ func ptr[T any](v T) *T { return &v }
 // schemas and decodes them back: every field of Customer and Key has its
 // schema field, 64-bit ids and times survive exactly.
 func TestStructMatchesSchema(t *testing.T) {
-	set, err := schema.Load(schemas.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := set.Entity(nxlink.Entity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codec, err := schema.NewSingleObjectCodec(e, &nxlink.Customer{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, codec := sourcetest.Codec(t, nxlink.Entity, &nxlink.Customer{})
 	dec := schema.NewDecoder(set, nil)
 	at := time.Date(2024, 7, 30, 10, 56, 39, 250_000_000, time.UTC)
 	full := &nxlink.Customer{

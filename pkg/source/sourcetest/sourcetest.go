@@ -2,7 +2,7 @@
 // clock, a loop that polls a source until it has caught up, a scripted
 // server that records the requests a source sends, and a reference reader
 // of JSON objects built on encoding/json, for checking the fast decoders
-// against it.
+// against it, and the codec of an entity's shipped schemas.
 package sourcetest
 
 import (
@@ -18,6 +18,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vnstream/connector/pkg/schema"
+	"github.com/vnstream/connector/schemas"
 
 	"github.com/vnstream/connector/pkg/source"
 )
@@ -151,4 +154,24 @@ func ID(field string, raw json.RawMessage) (string, error) {
 		}
 	}
 	return string(raw), nil
+}
+
+// Codec returns the set of the shipped schemas and the single-object codec
+// of entity for values of valueType's type, failing t when either cannot
+// be made.
+func Codec(t testing.TB, entity string, valueType any) (*schema.Set, *schema.Codec) {
+	t.Helper()
+	set, err := schema.Load(schemas.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := set.Entity(entity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, err := schema.NewSingleObjectCodec(e, valueType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set, codec
 }

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/schema"
+	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/zns"
-	"github.com/vnstream/connector/schemas"
 )
 
 // envelope is how a consumer that knows the entity decodes an event.
@@ -24,18 +24,7 @@ type envelope struct {
 // (schemas/zalo/zns_message) and decodes them back: every field of Message
 // has its schema field, with its type and nullability.
 func TestSchemaMatchesMessage(t *testing.T) {
-	set, err := schema.Load(schemas.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := set.Entity(zns.Entity)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codec, err := schema.NewSingleObjectCodec(e, &zns.Message{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, codec := sourcetest.Codec(t, zns.Entity, &zns.Message{})
 	dec := schema.NewDecoder(set, nil)
 	at := func(s string) time.Time {
 		v, err := time.Parse(time.RFC3339Nano, s)
