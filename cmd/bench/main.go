@@ -7,7 +7,7 @@
 //
 //	go run ./cmd/bench [-kind KIND|all] [-records N] [-encoding confluent|single-object]
 //	    [-compression snappy|lz4|zstd|gzip|none] [-brokers HOST:PORT]
-//	    [-connector BINARY] [-profile DIR]
+//	    [-connector BINARY] [-profile DIR] [-together]
 //
 // For each provider kind it starts the kind's simulator (package sim)
 // holding N records spread over -span, in this process; the broker: kfake
@@ -23,7 +23,9 @@
 // replica). It fails unless the topic holds exactly N events with N
 // distinct keys. With -profile DIR it also writes the connector's CPU
 // profile of 3 seconds, from 1.5 s after its start, and its allocation
-// profile to DIR, for `go tool pprof`.
+// profile to DIR, for `go tool pprof`. With -kind all -together, one
+// connector runs the five kinds' sources at once, N records each, and the
+// row "all" measures it per record of all of them.
 package main
 
 import (
@@ -70,6 +72,7 @@ type options struct {
 	timeout   time.Duration
 	connector string
 	profile   string
+	together  bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -85,11 +88,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.span, "span", 242*time.Hour, "the records' creation times, evenly spread, end a minute ago")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "the longest one kind may take")
 	fs.StringVar(&o.connector, "connector", "", "the connector binary; default: go build ./cmd/connector")
+	fs.BoolVar(&o.together, "together", false, "with -kind all: one connector runs a source of each kind at once, measured as one row (all), per record of all of them")
 	fs.StringVar(&o.profile, "profile", "", "a directory to write the connector's CPU (3 s, from 1.5 s in) and allocation profiles to, KIND.cpu.pprof and KIND.allocs.pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || o.records < 1 || (o.encoding != "confluent" && o.encoding != "single-object") || !slices.Contains(config.Compressions, o.compress) {
+	if fs.NArg() > 0 || o.records < 1 || (o.together && o.kind != "all") || (o.encoding != "confluent" && o.encoding != "single-object") || !slices.Contains(config.Compressions, o.compress) {
 		fs.Usage()
 		return fmt.Errorf("bad arguments: %q", args)
 	}
@@ -121,13 +125,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%d records per kind, %s, %s batches, broker %s\n", o.records, o.encoding, o.compress, brokers)
 	fmt.Fprintf(stdout, "%-20s %9s %10s %11s %13s %11s %13s %12s\n", "kind", "wall", "records/s", "cpu-µs/rec", "peak-RSS-MiB", "allocs/rec", "vendor-B/rec", "topic-B/rec")
+	runs := [][]string{}
 	for _, kind := range kinds {
-		r, err := measure(ctx, o, kind, brokers, stderr)
-		if err != nil {
-			return fmt.Errorf("%s: %w", kind, err)
+		runs = append(runs, []string{kind})
+	}
+	if o.together {
+		runs = [][]string{kinds}
+	}
+	for _, run := range runs {
+		name := run[0]
+		if len(run) > 1 {
+			name = "all"
 		}
-		n := float64(o.records)
-		fmt.Fprintf(stdout, "%-20s %8.2fs %10.0f %11.2f %13.1f %11.1f %13.0f %12.0f\n", kind, r.wall.Seconds(), n/r.wall.Seconds(),
+		r, err := measure(ctx, o, run, brokers, stderr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		n := float64(o.records * len(run))
+		fmt.Fprintf(stdout, "%-20s %8.2fs %10.0f %11.2f %13.1f %11.1f %13.0f %12.0f\n", name, r.wall.Seconds(), n/r.wall.Seconds(),
 			float64(r.cpu.Microseconds())/n, float64(r.peakRSS)/(1<<20), float64(r.mallocs)/n, float64(r.vendorBytes)/n, float64(r.topicBytes)/n)
 	}
 	return nil

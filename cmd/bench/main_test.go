@@ -49,6 +49,26 @@ func TestBenchMeasuresEveryKind(t *testing.T) {
 	}
 }
 
+// -together runs one connector with a source of each kind and counts
+// every topic: run fails unless each holds exactly its records.
+func TestBenchTogether(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errs strings.Builder
+	if err := run(ctx, []string{"-kind", "all", "-together", "-records", "500", "-span", "10h"}, &out, &errs); err != nil {
+		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errs.String())
+	}
+	rows := 0
+	for l := range strings.Lines(out.String()) {
+		if f := strings.Fields(l); len(f) == 8 && f[0] == "all" && f[2] != "0" && f[4] != "0.0" {
+			rows++
+		}
+	}
+	if rows != 1 {
+		t.Errorf("want one row, all, measured:\n%s", out.String())
+	}
+}
+
 // -profile writes the connector's CPU and allocation profiles, which
 // pprof reads.
 func TestBenchProfiles(t *testing.T) {
@@ -68,7 +88,7 @@ func TestBenchProfiles(t *testing.T) {
 }
 
 func TestBenchRefusesBadArguments(t *testing.T) {
-	for _, args := range [][]string{{"-kind", "nope"}, {"-records", "0"}, {"-encoding", "xml"}, {"-compression", "brotli"}, {"extra"}} {
+	for _, args := range [][]string{{"-kind", "nope"}, {"-records", "0"}, {"-encoding", "xml"}, {"-compression", "brotli"}, {"extra"}, {"-together"}} {
 		var out, errs strings.Builder
 		if err := run(context.Background(), args, &out, &errs); err == nil {
 			t.Errorf("%q: no error", args)

@@ -40,31 +40,27 @@ type result struct {
 	topicBytes  int64 // the topic's log segments, every replica
 }
 
-// measure runs the connector on o.records records of kind's simulator.
-func measure(ctx context.Context, o options, kind, brokers string, stderr io.Writer) (result, error) {
+// measure runs one connector with a source of each of kinds, each on
+// o.records records of its kind's simulator.
+func measure(ctx context.Context, o options, kinds []string, brokers string, stderr io.Writer) (result, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	reg, _ := sim.Lookup(kind)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return result{}, err
-	}
-	url := "http://" + ln.Addr().String()
-	s, vars := reg.New(sim.Run{URL: url, ID: time.Now().Unix()})
 	end := time.Now().UTC().Truncate(time.Second).Add(-time.Minute)
-	step := o.span / time.Duration(o.records)
-	for i := range o.records {
-		s.NewRecord(end.Add(-o.span + time.Duration(i)*step))
-	}
 	var served atomic.Int64
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.ServeHTTP(countingWriter{w, &served}, r)
-	}), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-	defer srv.Close()
+	vars := map[string]string{}
+	for _, kind := range kinds {
+		stop, err := serveSim(kind, end, o, &served, vars)
+		if err != nil {
+			return result{}, err
+		}
+		defer stop()
+	}
 
 	run := fmt.Sprintf("bench-%d-%06x", time.Now().Unix(), rand.Uint32()&0xffffff)
-	topic := run + "." + kind
+	var topics []string
+	for _, kind := range kinds {
+		topics = append(topics, run+"."+kind)
+	}
 	registryURL := ""
 	if o.encoding == "confluent" {
 		r := srfake.New()
@@ -75,7 +71,7 @@ func measure(ctx context.Context, o options, kind, brokers string, stderr io.Wri
 	if err != nil {
 		return result{}, err
 	}
-	cfg, err := benchConfig(kind, run, topic, o)
+	cfg, err := benchConfig(kinds, run, o)
 	if err != nil {
 		return result{}, err
 	}
@@ -97,7 +93,7 @@ func measure(ctx context.Context, o options, kind, brokers string, stderr io.Wri
 		env = append(env, k+"="+vars[k])
 	}
 
-	counter, err := newCounter(ctx, brokers, topic)
+	counter, err := newCounter(ctx, brokers, topics)
 	if err != nil {
 		return result{}, err
 	}
@@ -120,11 +116,12 @@ func measure(ctx context.Context, o options, kind, brokers string, stderr io.Wri
 	}()
 	profiled := make(chan error, 1)
 	if o.profile != "" {
-		go func() { profiled <- profile(ctx, port, o.profile, kind) }()
+		go func() { profiled <- profile(ctx, port, o.profile, strings.Join(kinds, "+")) }()
 	} else {
 		profiled <- nil
 	}
-	if err := counter.until(ctx, o.records, done); err != nil {
+	want := o.records * len(kinds)
+	if err := counter.until(ctx, want, done); err != nil {
 		return result{}, err
 	}
 	var r result
@@ -148,79 +145,114 @@ func measure(ctx context.Context, o options, kind, brokers string, stderr io.Wri
 		return result{}, fmt.Errorf("the connector ended with %w", err)
 	}
 	// Whatever the connector committed is in; nothing more may be.
-	if err := counter.until(ctx, o.records, nil); err != nil {
+	if err := counter.until(ctx, want, nil); err != nil {
 		return result{}, err
 	}
-	if counter.events != o.records || len(counter.keys) != o.records {
-		return result{}, fmt.Errorf("%s holds %d events with %d distinct keys, want %d of each", topic, counter.events, len(counter.keys), o.records)
+	for _, topic := range topics {
+		if n := counter.events[topic]; n != o.records || len(counter.keys[topic]) != o.records {
+			return result{}, fmt.Errorf("%s holds %d events with %d distinct keys, want %d of each", topic, n, len(counter.keys[topic]), o.records)
+		}
 	}
 	dirs, err := kadm.NewClient(counter.cl).DescribeAllLogDirs(ctx, nil)
 	if err != nil {
 		return result{}, fmt.Errorf("describing the log dirs: %w", err)
 	}
 	dirs.Each(func(d kadm.DescribedLogDir) {
-		for _, p := range d.Topics[topic] {
-			r.topicBytes += p.Size
+		for _, topic := range topics {
+			for _, p := range d.Topics[topic] {
+				r.topicBytes += p.Size
+			}
 		}
 	})
 	return r, nil
 }
 
-// benchConfig is config/dev.yaml with o's compression and only kind's
-// source, renamed and writing to topic, its rate limit lifted and its
-// window o's.
-func benchConfig(kind, name, topic string, o options) ([]byte, error) {
+// serveSim starts kind's simulator holding o.records records created
+// over o.span until end, on a loopback server, counting the body bytes it
+// serves in served and adding the variables config/dev.yaml takes for it
+// to vars. stop stops the server.
+func serveSim(kind string, end time.Time, o options, served *atomic.Int64, vars map[string]string) (stop func(), err error) {
+	reg, _ := sim.Lookup(kind)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s, v := reg.New(sim.Run{URL: "http://" + ln.Addr().String(), ID: time.Now().Unix()})
+	step := o.span / time.Duration(o.records)
+	for i := range o.records {
+		s.NewRecord(end.Add(-o.span + time.Duration(i)*step))
+	}
+	maps.Copy(vars, v)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.ServeHTTP(countingWriter{w, served}, r)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln) //nolint:errcheck // ends with Close
+	return func() { srv.Close() }, nil
+}
+
+// benchConfig is config/dev.yaml with o's compression and only the
+// sources of kinds, each named and writing to the topic run.KIND, its
+// rate limit lifted and its window o's.
+func benchConfig(kinds []string, run string, o options) ([]byte, error) {
 	var cfg map[string]any
 	if err := yaml.Unmarshal(devconfig.Dev, &cfg); err != nil {
 		return nil, err
 	}
-	cfg["name"] = name
+	cfg["name"] = run
 	if o.profile != "" {
 		cfg["http"] = map[string]any{"listen": "${DEV_HTTP_LISTEN}", "pprof": true}
 	}
 	if k, ok := cfg["kafka"].(map[string]any); ok {
 		k["compression"] = o.compress
 	}
-	sources, _ := cfg["sources"].([]any)
-	for _, s := range sources {
-		src, _ := s.(map[string]any)
-		if src["kind"] != kind {
-			continue
+	all, _ := cfg["sources"].([]any)
+	var sources []any
+	for _, kind := range kinds {
+		i := slices.IndexFunc(all, func(s any) bool { src, _ := s.(map[string]any); return src["kind"] == kind })
+		if i < 0 {
+			return nil, fmt.Errorf("config/dev.yaml has no %s source", kind)
 		}
-		src["name"] = name
-		src["topic"] = topic
+		src, _ := all[i].(map[string]any)
+		src["name"] = run + "-" + kind
+		src["topic"] = run + "." + kind
 		src["http"] = map[string]any{"rate_limit": 1e6}
 		for _, v := range src {
 			if settings, ok := v.(map[string]any); ok && settings["window"] != nil {
 				settings["window"] = o.window.String()
 			}
 		}
-		cfg["sources"] = []any{src}
-		return yaml.Marshal(cfg)
+		sources = append(sources, src)
 	}
-	return nil, fmt.Errorf("config/dev.yaml has no %s source", kind)
+	cfg["sources"] = sources
+	return yaml.Marshal(cfg)
 }
 
-// counter reads a topic as read_committed and counts its events and keys.
+// counter reads topics as read_committed and counts their events and
+// keys, by topic.
 type counter struct {
 	cl     *kgo.Client
-	events int
-	keys   map[string]struct{}
+	total  int
+	events map[string]int
+	keys   map[string]map[string]struct{}
 }
 
-func newCounter(ctx context.Context, brokers, topic string) (*counter, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.ConsumeTopics(topic),
+func newCounter(ctx context.Context, brokers string, topics []string) (*counter, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.ConsumeTopics(topics...),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.AllowAutoTopicCreation(), kgo.FetchMaxWait(200*time.Millisecond))
 	if err != nil {
 		return nil, err
 	}
-	return &counter{cl: cl, keys: map[string]struct{}{}}, nil
+	c := &counter{cl: cl, events: map[string]int{}, keys: map[string]map[string]struct{}{}}
+	for _, t := range topics {
+		c.keys[t] = map[string]struct{}{}
+	}
+	return c, nil
 }
 
 func (c *counter) close() { c.cl.Close() }
 
-// until reads until n events were counted. With a nil exited it then
+// until reads until n events in all were counted. With a nil exited it then
 // reads on for two seconds, to count any beyond n; otherwise a value on
 // exited (the connector ended) fails it.
 func (c *counter) until(ctx context.Context, n int, exited <-chan error) error {
@@ -229,12 +261,12 @@ func (c *counter) until(ctx context.Context, n int, exited <-chan error) error {
 		settle = time.After(2 * time.Second)
 	}
 	for {
-		if exited != nil && c.events >= n {
+		if exited != nil && c.total >= n {
 			return nil
 		}
 		select {
 		case err := <-exited:
-			return fmt.Errorf("the connector ended (%v) after %d events", err, c.events)
+			return fmt.Errorf("the connector ended (%v) after %d events", err, c.total)
 		case <-settle:
 			return nil
 		default:
@@ -243,7 +275,7 @@ func (c *counter) until(ctx context.Context, n int, exited <-chan error) error {
 		fs := c.cl.PollFetches(fctx)
 		cancel()
 		if ctx.Err() != nil {
-			return fmt.Errorf("after %d of %d events: %w", c.events, n, ctx.Err())
+			return fmt.Errorf("after %d of %d events: %w", c.total, n, ctx.Err())
 		}
 		for _, e := range fs.Errors() {
 			if !errors.Is(e.Err, context.DeadlineExceeded) {
@@ -251,8 +283,9 @@ func (c *counter) until(ctx context.Context, n int, exited <-chan error) error {
 			}
 		}
 		fs.EachRecord(func(r *kgo.Record) {
-			c.events++
-			c.keys[string(r.Key)] = struct{}{}
+			c.total++
+			c.events[r.Topic]++
+			c.keys[r.Topic][string(r.Key)] = struct{}{}
 		})
 	}
 }
