@@ -57,14 +57,15 @@ func (e *Engine) pollKeyset(ctx context.Context, offset source.Offset) ([]source
 		return nil, nil, false, err
 	}
 	var out []source.Record
-	for range keysetPages {
+	for i := range keysetPages {
 		records, next, more, err := e.keysetPage(ctx, cur, cut)
 		if err != nil {
-			if len(out) == 0 {
+			if i == 0 {
 				return nil, nil, false, err
 			}
-			// The pages before are committed; the next poll asks for this
-			// one again.
+			// The pages before are committed (or, when they held nothing
+			// new, their cursor kept); the next poll asks for this one
+			// again.
 			return out, cur.Encode(), true, nil
 		}
 		out, cur = append(out, records...), next

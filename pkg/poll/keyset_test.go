@@ -75,3 +75,41 @@ func TestOnlyUnconvertedRecordsKeepTheirJSON(t *testing.T) {
 		t.Fatalf("Raw %q and %q (err %v); want none for the converted record, the JSON of the other", recs[0].Raw, recs[1].Raw, recs[1].Err)
 	}
 }
+
+// pageFunc is an API that answers with a function.
+type pageFunc func(req Request) (Page, error)
+
+func (f pageFunc) Describe(req Request) string { return "keyset " + req.Token }
+
+func (f pageFunc) Page(_ context.Context, req Request) (Page, error) { return f(req) }
+
+// When a later page fails after pages that held nothing new, the poll
+// still returns the cursor they moved to, without an error; the next poll
+// starts at the failed page and fails with its error.
+func TestKeysetLaterPageFailsAfterNothingNew(t *testing.T) {
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	down := errors.New("page 1 is down")
+	next := "" // page 0 has no next page yet
+	api := pageFunc(func(req Request) (Page, error) {
+		if req.Token == "1" {
+			return Page{}, down
+		}
+		return Page{Items: []Item{{ID: "a", Time: at, Created: at, Value: 1}}, Next: next}, nil
+	})
+	e := NewKeyset("k", 2*time.Second, api, WithClock(func() time.Time { return at.Add(time.Hour) }))
+	recs, off, more, err := e.Poll(context.Background(), nil)
+	if err != nil || len(recs) != 1 || more {
+		t.Fatalf("first poll: %d records, more %v, err %v; want a, and no next page yet", len(recs), more, err)
+	}
+	next = "1"
+	recs, off, more, err = e.Poll(context.Background(), off)
+	if err != nil || len(recs) != 0 || !more {
+		t.Fatalf("second poll: %d records, more %v, err %v; want nothing new, more, no error", len(recs), more, err)
+	}
+	if c, err := DecodeCursor(off); err != nil || string(c.Next) != "1" {
+		t.Fatalf("offset %s (%v): want the cursor moved to the failed page", off, err)
+	}
+	if _, _, _, err := e.Poll(context.Background(), off); !errors.Is(err, down) {
+		t.Fatalf("third poll: err %v, want the failed page's", err)
+	}
+}
