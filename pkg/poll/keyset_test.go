@@ -9,28 +9,29 @@ import (
 	"time"
 )
 
+// pageFunc is an API that answers with a function.
+type pageFunc func(req Request) (Page, error)
+
+func (f pageFunc) Describe(req Request) string { return "keyset " + req.Token }
+
+func (f pageFunc) Page(_ context.Context, req Request) (Page, error) { return f(req) }
+
 // countedPages serves n whole pages of one record each, the record of
 // page i stamped t0 + i seconds, then empty pages; Next is the page's
-// number.
-type countedPages struct {
-	t0     time.Time
-	n      int
-	served int
-}
-
-func (p *countedPages) Describe(req Request) string { return "keyset " + req.Token }
-
-func (p *countedPages) Page(_ context.Context, req Request) (Page, error) {
-	p.served++
-	i := 0
-	if req.Token != "" {
-		i, _ = strconv.Atoi(req.Token)
+// number. It counts the pages served in served.
+func countedPages(t0 time.Time, n int, served *int) pageFunc {
+	return func(req Request) (Page, error) {
+		*served++
+		i := 0
+		if req.Token != "" {
+			i, _ = strconv.Atoi(req.Token)
+		}
+		if i >= n {
+			return Page{Next: req.Token}, nil
+		}
+		at := t0.Add(time.Duration(i) * time.Second)
+		return Page{Items: []Item{{ID: fmt.Sprint(i), Time: at, Created: at, Value: i}}, Next: strconv.Itoa(i + 1)}, nil
 	}
-	if i >= p.n {
-		return Page{Next: req.Token}, nil
-	}
-	at := p.t0.Add(time.Duration(i) * time.Second)
-	return Page{Items: []Item{{ID: fmt.Sprint(i), Time: at, Created: at, Value: i}}, Next: strconv.Itoa(i + 1)}, nil
 }
 
 // A keyset poll reads whole pages one after the other, at most
@@ -38,19 +39,19 @@ func (p *countedPages) Page(_ context.Context, req Request) (Page, error) {
 func TestKeysetPagesPerPoll(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	now := t0.Add(time.Hour)
-	api := &countedPages{t0: t0, n: keysetPages + 5}
-	e := NewKeyset("k", 2*time.Second, api, WithClock(func() time.Time { return now }))
+	served := 0
+	e := NewKeyset("k", 2*time.Second, countedPages(t0, keysetPages+5, &served), WithClock(func() time.Time { return now }))
 
 	recs, off, more, err := e.Poll(context.Background(), nil)
-	if err != nil || len(recs) != keysetPages || !more || api.served != keysetPages {
-		t.Fatalf("first poll: %d records from %d pages, more %v, err %v; want %d records and more", len(recs), api.served, more, err, keysetPages)
+	if err != nil || len(recs) != keysetPages || !more || served != keysetPages {
+		t.Fatalf("first poll: %d records from %d pages, more %v, err %v; want %d records and more", len(recs), served, more, err, keysetPages)
 	}
 	if wm, _ := Watermark(off); !wm.Equal(t0.Add((keysetPages - 1) * time.Second)) {
 		t.Fatalf("watermark %v after %d pages", wm, keysetPages)
 	}
 	recs, _, more, err = e.Poll(context.Background(), off)
-	if err != nil || len(recs) != 5 || more || api.served != keysetPages+6 {
-		t.Fatalf("second poll: %d records, %d pages served in all, more %v, err %v; want the last 5 and an empty page", len(recs), api.served, more, err)
+	if err != nil || len(recs) != 5 || more || served != keysetPages+6 {
+		t.Fatalf("second poll: %d records, %d pages served in all, more %v, err %v; want the last 5 and an empty page", len(recs), served, more, err)
 	}
 	if got := recs[0].Value; got != keysetPages {
 		t.Fatalf("second poll starts at record %v, want %d", got, keysetPages)
@@ -75,13 +76,6 @@ func TestOnlyUnconvertedRecordsKeepTheirJSON(t *testing.T) {
 		t.Fatalf("Raw %q and %q (err %v); want none for the converted record, the JSON of the other", recs[0].Raw, recs[1].Raw, recs[1].Err)
 	}
 }
-
-// pageFunc is an API that answers with a function.
-type pageFunc func(req Request) (Page, error)
-
-func (f pageFunc) Describe(req Request) string { return "keyset " + req.Token }
-
-func (f pageFunc) Page(_ context.Context, req Request) (Page, error) { return f(req) }
 
 // When a later page fails after pages that held nothing new, the poll
 // still returns the cursor they moved to, without an error; the next poll
