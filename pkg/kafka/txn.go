@@ -110,16 +110,19 @@ func (p *Producer) commit(ctx context.Context, records []*kgo.Record) error {
 		errMu    sync.Mutex
 		firstErr error
 	)
-	for _, r := range records {
-		p.cl.Produce(ctx, r, func(r *kgo.Record, err error) {
-			if err != nil {
-				errMu.Lock()
-				if firstErr == nil {
-					firstErr = fmt.Errorf("producing to %s: %w", r.Topic, err)
-				}
-				errMu.Unlock()
+	// One promise for every record: a closure per record was an allocation
+	// per event.
+	promise := func(r *kgo.Record, err error) {
+		if err != nil {
+			errMu.Lock()
+			if firstErr == nil {
+				firstErr = fmt.Errorf("producing to %s: %w", r.Topic, err)
 			}
-		})
+			errMu.Unlock()
+		}
+	}
+	for _, r := range records {
+		p.cl.Produce(ctx, r, promise)
 	}
 	flushErr := p.cl.Flush(ctx)
 	errMu.Lock()
