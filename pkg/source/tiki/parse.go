@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-json-experiment/json"
@@ -30,9 +31,36 @@ var pageOptions = json.JoinOptions(source.DecodeOptions,
 			return errors.ErrUnsupported // then decode as usual
 		}),
 		json.UnmarshalFromFunc(func(_ *jsontext.Decoder, d *pageData[fastRecord]) error {
+			putRecords(d)
 			*d = pageData[fastRecord]{}
 			return errors.ErrUnsupported
+		}),
+		json.UnmarshalFromFunc(func(_ *jsontext.Decoder, s *[]fastRecord) error {
+			if *s == nil {
+				*s = *recordSlices.Get().(*[]fastRecord)
+			}
+			return errors.ErrUnsupported
 		}))))
+
+// recordSlices keeps the slices a page's records are read into in
+// decodePage, for the next page: v2 fills a slice's capacity before it
+// grows it, and growing one by doubling for each page was 8 % of the bytes
+// cmd/bench's tiki_lead run allocated. A member left out or null still
+// leaves its slice nil, as pageData says: v2 sets a null slice to nil, and
+// the slice is taken only for a member that is sent.
+var recordSlices = sync.Pool{New: func() any { return new([]fastRecord) }}
+
+// putRecords gives d's slices back to recordSlices, cleared so that they
+// hold nothing of the page.
+func putRecords(d *pageData[fastRecord]) {
+	for _, s := range [...][]fastRecord{d.Data, d.Responses} {
+		if cap(s) > 0 {
+			s = s[:0]
+			clear(s[:cap(s)])
+			recordSlices.Put(&s)
+		}
+	}
+}
 
 // page is a list response, {"data": {"total": n, "data": [...]}}, its
 // records kept as T.
@@ -76,6 +104,7 @@ func decodePage(body []byte) ([]decoded, error) {
 		for i := 0; ok && i < len(recs); i++ {
 			out[i], ok = recs[i].convert()
 		}
+		putRecords(p.Data)
 		if ok {
 			return out, nil
 		}
