@@ -173,10 +173,12 @@ func TestSingleObjectRoundTrip(t *testing.T) {
 }
 
 // After may hold the entity struct itself, not only a pointer to it; both
-// encode the same.
+// encode the same, also when they alternate (the codec keeps the encoder
+// of the last type it wrote).
 func TestAfterByValue(t *testing.T) {
 	_, c := newSingleObjectCodec(t)
 	_, env := fixedEvent()
+	ptr := env.After
 	byPtr, err := c.AppendValue(nil, env)
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +190,10 @@ func TestAfterByValue(t *testing.T) {
 	}
 	if string(byPtr) != string(byValue) {
 		t.Errorf("by value % x\nby pointer % x", byValue, byPtr)
+	}
+	env.After = ptr
+	if again, err := c.AppendValue(nil, env); err != nil || string(again) != string(byPtr) {
+		t.Errorf("by pointer after by value: % x, %v\nwant % x", again, err, byPtr)
 	}
 	env.After = nil
 	if _, err := c.AppendValue(nil, env); err != nil {
