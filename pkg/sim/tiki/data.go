@@ -94,12 +94,19 @@ func (s *Sim) next(at time.Time) Response {
 	return s.Create(s.forms[(s.turn.Add(1)-1)%uint64(len(s.forms))], at)
 }
 
-// leadInputs returns the deterministic answers of the lead with id n.
+// leadInputs returns the deterministic answers of the lead with id n: a
+// lead form's usual questions, in Vietnamese, about 300 bytes (a response
+// about 400 bytes as served).
 func leadInputs(n int64) json.RawMessage {
+	families := [...]string{"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Võ", "Đặng"}
+	givens := [...]string{"Thị Hương", "Văn Minh", "Ngọc Anh", "Đức Thắng", "Thu Trang", "Quốc Bảo", "Mỹ Linh"}
+	cities := [...]string{"Hà Nội", "TP Hồ Chí Minh", "Đà Nẵng", "Cần Thơ", "Hải Phòng"}
+	products := [...]string{"Máy lọc không khí", "Nồi chiên không dầu", "Bảo hiểm sức khỏe", "Khóa học tiếng Anh"}
 	genders := [...]string{"female", "male", "other"}
-	cities := [...]string{"Hà Nội", "TP Hồ Chí Minh", "Đà Nẵng", "Cần Thơ"}
-	return fmt.Appendf(nil, `{"name":"Lead %d","phone":"09%08d","email":"lead%d@example.com","age":%d,"gender":%q,"city":%q}`,
-		n, uint64(n)*7919%100_000_000, n, 18+n%50, genders[n%3], cities[n%4])
+	return fmt.Appendf(nil, `{"name":"%s %s","phone":"09%08d","email":"lead%d@example.com","age":%d,"gender":%q,`+
+		`"city":%q,"address":"Số %d đường Trần Hưng Đạo","interest":%q,"message":"Tư vấn giúp tôi về sản phẩm này"}`,
+		families[n%8], givens[n%7], uint64(n)*7919%100_000_000, n, 18+n%50, genders[n%3],
+		cities[n%5], 1+n%300, products[n%4])
 }
 
 // entry is a stored response with what serving it needs.

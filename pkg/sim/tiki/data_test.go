@@ -22,7 +22,7 @@ func TestCreate(t *testing.T) {
 			t.Errorf("Create returned %+v, want form 5 created %v in UTC", r, at.Truncate(time.Second))
 		}
 		var in map[string]any
-		if err := json.Unmarshal(r.Inputs, &in); err != nil || in["name"] != "Lead "+r.ID || !strings.HasPrefix(in["phone"].(string), "09") {
+		if err := json.Unmarshal(r.Inputs, &in); err != nil || in["email"] != "lead"+r.ID+"@example.com" || !strings.HasPrefix(in["phone"].(string), "09") {
 			t.Errorf("inputs %s: %v", r.Inputs, err)
 		}
 	}

@@ -698,5 +698,5 @@ func ExampleSim() {
 	body, _ := io.ReadAll(resp.Body)
 	fmt.Println(resp.StatusCode, string(body))
 	// Output:
-	// 200 {"data":{"total":1,"customer_responses":[{"id":"1000","created_at":"2021-12-16T17:43:51Z","form_id":"84112926079713300","inputs":{"name":"Lead 1000","phone":"0907919000","email":"lead1000@example.com","age":18,"gender":"male","city":"Hà Nội"}}]}}
+	// 200 {"data":{"total":1,"customer_responses":[{"id":"1000","created_at":"2021-12-16T17:43:51Z","form_id":"84112926079713300","inputs":{"name":"Nguyễn Mỹ Linh","phone":"0907919000","email":"lead1000@example.com","age":18,"gender":"male","city":"Hà Nội","address":"Số 101 đường Trần Hưng Đạo","interest":"Máy lọc không khí","message":"Tư vấn giúp tôi về sản phẩm này"}}]}}
 }
