@@ -20,9 +20,8 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/schema"
-	"github.com/vnstream/connector/schemas"
-
 	"github.com/vnstream/connector/pkg/source"
+	"github.com/vnstream/connector/schemas"
 )
 
 // Clock is a time a test sets and moves, safe for concurrent use. Pass
