@@ -7,7 +7,7 @@
 //
 //	go run ./cmd/bench [-kind KIND|all] [-records N] [-encoding confluent|single-object]
 //	    [-compression snappy|lz4|zstd|gzip|none] [-brokers HOST:PORT]
-//	    [-connector BINARY] [-profile DIR] [-together]
+//	    [-connector BINARY] [-profile DIR] [-together] [-in-flight N]
 //
 // For each provider kind it starts the kind's simulator (package sim)
 // holding N records spread over -span, in this process; the broker: kfake
@@ -25,7 +25,8 @@
 // profile of 3 seconds, from 1.5 s after its start, and its allocation
 // profile to DIR, for `go tool pprof`. With -kind all -together, one
 // connector runs the five kinds' sources at once, N records each, and the
-// row "all" measures it per record of all of them.
+// row "all" measures it per record of all of them. -in-flight sets the
+// connector's records_in_flight (default: its default).
 package main
 
 import (
@@ -73,6 +74,7 @@ type options struct {
 	connector string
 	profile   string
 	together  bool
+	inFlight  int
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -89,11 +91,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "the longest one kind may take")
 	fs.StringVar(&o.connector, "connector", "", "the connector binary; default: go build ./cmd/connector")
 	fs.BoolVar(&o.together, "together", false, "with -kind all: one connector runs a source of each kind at once, measured as one row (all), per record of all of them")
+	fs.IntVar(&o.inFlight, "in-flight", config.DefaultRecordsInFlight, "the connector's records_in_flight")
 	fs.StringVar(&o.profile, "profile", "", "a directory to write the connector's CPU (3 s, from 1.5 s in) and allocation profiles to, KIND.cpu.pprof and KIND.allocs.pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || o.records < 1 || (o.together && o.kind != "all") || (o.encoding != "confluent" && o.encoding != "single-object") || !slices.Contains(config.Compressions, o.compress) {
+	if fs.NArg() > 0 || o.records < 1 || o.inFlight < 1 || (o.together && o.kind != "all") || (o.encoding != "confluent" && o.encoding != "single-object") || !slices.Contains(config.Compressions, o.compress) {
 		fs.Usage()
 		return fmt.Errorf("bad arguments: %q", args)
 	}

@@ -87,8 +87,20 @@ func TestBenchProfiles(t *testing.T) {
 	}
 }
 
+// A connector that ends before it committed every record fails the run,
+// which then returns instead of waiting for it to stop.
+func TestBenchFailsWhenTheConnectorEnds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errs strings.Builder
+	err := run(ctx, []string{"-records", "100", "-connector", "/bin/false"}, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "the connector ended") || ctx.Err() != nil {
+		t.Fatalf("run with a connector that exits at once = %v (context: %v)", err, ctx.Err())
+	}
+}
+
 func TestBenchRefusesBadArguments(t *testing.T) {
-	for _, args := range [][]string{{"-kind", "nope"}, {"-records", "0"}, {"-encoding", "xml"}, {"-compression", "brotli"}, {"extra"}, {"-together"}} {
+	for _, args := range [][]string{{"-kind", "nope"}, {"-records", "0"}, {"-in-flight", "0"}, {"-encoding", "xml"}, {"-compression", "brotli"}, {"extra"}, {"-together"}} {
 		var out, errs strings.Builder
 		if err := run(context.Background(), args, &out, &errs); err == nil {
 			t.Errorf("%q: no error", args)

@@ -122,6 +122,7 @@ func measure(ctx context.Context, o options, kinds []string, brokers string, std
 	}
 	want := o.records * len(kinds)
 	if err := counter.until(ctx, want, done); err != nil {
+		stopped = errors.Is(err, errEnded) // until took its exit from done
 		return result{}, err
 	}
 	var r result
@@ -190,7 +191,8 @@ func serveSim(kind string, end time.Time, o options, served *atomic.Int64, vars 
 	return func() { srv.Close() }, nil
 }
 
-// benchConfig is config/dev.yaml with o's compression and only the
+// benchConfig is config/dev.yaml with o's compression and
+// records_in_flight and only the
 // sources of kinds, each named and writing to the topic run.KIND, its
 // rate limit lifted and its window o's.
 func benchConfig(kinds []string, run string, o options) ([]byte, error) {
@@ -199,6 +201,7 @@ func benchConfig(kinds []string, run string, o options) ([]byte, error) {
 		return nil, err
 	}
 	cfg["name"] = run
+	cfg["records_in_flight"] = o.inFlight
 	if o.profile != "" {
 		cfg["http"] = map[string]any{"listen": "${DEV_HTTP_LISTEN}", "pprof": true}
 	}
@@ -252,9 +255,12 @@ func newCounter(ctx context.Context, brokers string, topics []string) (*counter,
 
 func (c *counter) close() { c.cl.Close() }
 
+// errEnded is until's error when the connector ended before it.
+var errEnded = errors.New("the connector ended")
+
 // until reads until n events in all were counted. With a nil exited it then
 // reads on for two seconds, to count any beyond n; otherwise a value on
-// exited (the connector ended) fails it.
+// exited (the connector ended) fails it with errEnded.
 func (c *counter) until(ctx context.Context, n int, exited <-chan error) error {
 	var settle <-chan time.Time
 	if exited == nil {
@@ -266,7 +272,7 @@ func (c *counter) until(ctx context.Context, n int, exited <-chan error) error {
 		}
 		select {
 		case err := <-exited:
-			return fmt.Errorf("the connector ended (%v) after %d events", err, c.total)
+			return fmt.Errorf("%w (%v) after %d events", errEnded, err, c.total)
 		case <-settle:
 			return nil
 		default:

@@ -19,8 +19,15 @@ type Config struct {
 	// that does not set its own: envelope (the change event: before,
 	// after, source, op, ts_ms) or flat (the entity record alone, with the
 	// op and the version's time in headers). Default envelope.
-	ValueFormat string   `yaml:"value_format"`
-	Sources     []Source `yaml:"sources"`
+	ValueFormat string `yaml:"value_format"`
+	// RecordsInFlight bounds the records the sources hold at once, from
+	// the start of a poll until its batch is committed: a poll waits in
+	// line while the records it expects to read do not fit (as many as
+	// its last poll read; before its first, see poll.Engine.Expect). A
+	// poll that reads more than it expected keeps them, so the bound can
+	// be passed by one poll's surprise per source. Default 20000.
+	RecordsInFlight int      `yaml:"records_in_flight"`
+	Sources         []Source `yaml:"sources"`
 }
 
 // Kafka is the connection to the cluster and the topics the connector owns.

@@ -95,6 +95,7 @@ kafka:
   sasl: {mechanism: SCRAM-SHA-1}
   compression: brotli
 dlq: {mode: drop}
+records_in_flight: 0
 sources:
   - name: a
     kind: tiki_lead
@@ -113,6 +114,7 @@ sources:
 				`kafka.sasl.mechanism: "SCRAM-SHA-1"`,
 				`kafka.compression: "brotli": must be one of snappy, lz4, zstd, gzip, none`,
 				`dlq.mode: "drop": must be dlq or fail`,
+				"records_in_flight: 0: must be at least 1",
 				"sources[0].tiki.client_id: required",
 				"sources[0].tiki.client_secret: required",
 				`sources[0].tiki.form_ids[0]: "x1": must be a numeric id`,

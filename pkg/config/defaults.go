@@ -18,6 +18,7 @@ const (
 	DefaultDLQMode            = "dlq"
 	DefaultCompatibility      = "BACKWARD"
 	DefaultValueFormat        = "envelope"
+	DefaultRecordsInFlight    = 20000
 
 	DefaultPollInterval    = 30 * time.Second
 	DefaultOffsetHeartbeat = 5 * time.Minute
@@ -49,10 +50,11 @@ func newConfig() Config {
 			ClientMetrics:      true,
 			Compression:        DefaultCompression,
 		},
-		HTTP:           HTTP{Listen: DefaultHTTPListen},
-		DLQ:            DLQ{Mode: DefaultDLQMode},
-		SchemaRegistry: SchemaRegistry{Compatibility: DefaultCompatibility},
-		ValueFormat:    DefaultValueFormat,
+		HTTP:            HTTP{Listen: DefaultHTTPListen},
+		DLQ:             DLQ{Mode: DefaultDLQMode},
+		SchemaRegistry:  SchemaRegistry{Compatibility: DefaultCompatibility},
+		ValueFormat:     DefaultValueFormat,
+		RecordsInFlight: DefaultRecordsInFlight,
 	}
 }
 

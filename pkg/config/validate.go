@@ -54,6 +54,9 @@ func (c *Config) validate(external map[string]bool, p *Problems) {
 	}
 	checkTopic(p, "dlq.topic", c.DLQ.Topic)
 	checkValueFormat(p, "value_format", c.ValueFormat)
+	if c.RecordsInFlight < 1 {
+		p.add("records_in_flight", fmt.Sprintf("%d: must be at least 1", c.RecordsInFlight))
+	}
 	if len(c.Sources) == 0 {
 		p.add("sources", "at least one source is required")
 	}

@@ -57,6 +57,7 @@ type Connector struct {
 	instance  string
 	ready     atomic.Bool
 	status    *statusBoard
+	budget    *budget // records_in_flight
 
 	// Set by Run: the tasks of the configuration, the group membership and
 	// the tasks running on this replica.
@@ -114,6 +115,7 @@ func New(cfg *config.Config, opts ...Option) (*Connector, error) {
 		c.transport, c.closeIdle = t, t.CloseIdleConnections
 	}
 	c.metrics = metrics.New(c.version, c.status.metricsSnapshot)
+	c.budget = newBudget(cfg.RecordsInFlight, c.metrics.RecordsInFlight, c.metrics.InFlightWait)
 	for _, s := range cfg.Sources {
 		c.status.add(SourceStatus{Name: s.Name, Kind: s.Kind, Topic: s.Topic, Task: -1, State: StateUnassigned})
 	}
@@ -475,6 +477,7 @@ func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, 
 		task:    task,
 		key:     key,
 		backoff: newBackoff(time.Second, s.ErrorBackoffMax),
+		read:    -1,
 		log:     c.log.With("source", s.Name, "kind", s.Kind),
 		headers: []kgo.RecordHeader{
 			{Key: "connector.provider", Value: []byte(s.Kind)},

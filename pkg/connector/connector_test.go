@@ -451,6 +451,85 @@ func TestSourcesOfOneVendorShareConnections(t *testing.T) {
 	t.Logf("40 sources opened %d connections", opened.Load())
 }
 
+// TestRecordsInFlightBoundTheSources: four sources backfilling at once
+// from one vendor hold at most records_in_flight records between their
+// polls and their commits (give or take what a poll read beyond what its
+// last one did), wait their turn for it, deliver every record once, and
+// hold nothing once stopped.
+func TestRecordsInFlightBoundTheSources(t *testing.T) {
+	const (
+		limit   = 100
+		perPoll = 50 // records in a 30-minute window: one every 36 s
+		records = 600
+		sources = 4
+		slack   = 2 // a window's count varies by one at its ends
+	)
+	addrs := testBrokers(t)
+	sim, url := newSim(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	first := now.Add(-records * 36 * time.Second)
+	for i := range records {
+		sim.Create(formA, first.Add(time.Duration(i)*36*time.Second))
+	}
+	var srcs []tikiSource
+	for i := range sources {
+		srcs = append(srcs, tikiSource{name: fmt.Sprintf("b%d", i), url: url, start: first.Add(-time.Second), window: "30m", maxWindow: 4 * perPoll})
+	}
+	var (
+		got  committed
+		mu   sync.Mutex
+		peak float64
+		run  atomic.Pointer[connector.Connector]
+	)
+	sample := func() {
+		c := run.Load()
+		if c == nil {
+			return
+		}
+		v := testutil.ToFloat64(c.Metrics().RecordsInFlight)
+		mu.Lock()
+		peak = max(peak, v)
+		mu.Unlock()
+	}
+	cfg := testConfig(t, addrs, nil, fmt.Sprintf("records_in_flight: %d", limit), srcs...)
+	r := start(t, cfg, connector.WithOnCommit(func(b connector.Batch) {
+		got.add(b)
+		sample()
+	}))
+	run.Store(r.c)
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+				sample()
+			}
+		}
+	}()
+	waitFor(t, "every source's backfill", 60*time.Second, func() bool { return got.count() >= sources*records })
+	time.Sleep(time.Second) // polls after the backfill
+	r.stop(t)
+	close(done)
+	<-sampled
+	if n := got.count(); n != sources*records {
+		t.Errorf("committed %d events, want %d", n, sources*records)
+	}
+	if peak > limit+sources*slack {
+		t.Errorf("the sources held up to %v records at once, want at most %d (records_in_flight) + %d", peak, limit, sources*slack)
+	}
+	if w := testutil.ToFloat64(r.c.Metrics().InFlightWait); w <= 0 {
+		t.Error("no poll waited for room in records_in_flight")
+	}
+	if held := testutil.ToFloat64(r.c.Metrics().RecordsInFlight); held != 0 {
+		t.Errorf("stopped, the sources still hold %v records", held)
+	}
+	t.Logf("peak %v records in flight, polls waited %.2f s in all", peak, testutil.ToFloat64(r.c.Metrics().InFlightWait))
+}
+
 // TestPprofOnlyWhenEnabled serves Go's profiles only with http.pprof.
 func TestPprofOnlyWhenEnabled(t *testing.T) {
 	cfg := testConfig(t, []string{"127.0.0.1:1"}, nil, "", tikiSource{name: "p", url: "http://127.0.0.1:1", start: time.Now()})

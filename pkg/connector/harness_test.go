@@ -375,13 +375,14 @@ type committed struct {
 	batches int
 }
 
-func (c *committed) option() connector.Option {
-	return connector.WithOnCommit(func(b connector.Batch) {
-		c.mu.Lock()
-		c.events += b.Events
-		c.batches++
-		c.mu.Unlock()
-	})
+func (c *committed) option() connector.Option { return connector.WithOnCommit(c.add) }
+
+// add counts the committed batch b.
+func (c *committed) add(b connector.Batch) {
+	c.mu.Lock()
+	c.events += b.Events
+	c.batches++
+	c.mu.Unlock()
 }
 
 func (c *committed) count() int {

@@ -57,11 +57,31 @@ type worker struct {
 	// pending is the poll started while the last batch committed (see
 	// prefetch), nil when none.
 	pending chan *polled
+	// read is how many records the last poll read, -1 before the first:
+	// what the next one reserves of the connector's budget.
+	read int
 }
 
 // horizoner is a source that tells how far a poll starting now may read
 // (poll.Engine).
 type horizoner interface{ Horizon() time.Time }
+
+// expecter is a source that tells how many records a poll from an offset
+// may read (poll.Engine).
+type expecter interface{ Expect(source.Offset) int }
+
+// expect is how many records a poll from offset reserves of the budget:
+// as many as the last poll read, or before the first what the source
+// expects (0 when it cannot tell).
+func (w *worker) expect(offset source.Offset) int {
+	if w.read >= 0 {
+		return w.read
+	}
+	if e, ok := w.src.(expecter); ok {
+		return e.Expect(offset)
+	}
+	return 0
+}
 
 // position is how far a source has read once its poll returned an
 // offset whose watermark is wm: wm, or the horizon the poll started at
@@ -97,7 +117,11 @@ func newBackoff(initial, max time.Duration) *backoff.ExponentialBackOff {
 // it ends the task's session with end and returns. A failed poll backs
 // off alone. It reports whether it committed anything.
 func (w *worker) run(ctx context.Context, p *kafka.Producer, end context.CancelCauseFunc) (committed bool) {
-	defer w.fetched() // a poll still running ends with ctx
+	defer func() { // a poll still running ends with ctx
+		if res := w.fetched(); res != nil {
+			w.c.budget.release(res.held)
+		}
+	}()
 	board := w.c.status
 	if !bytes.Equal(w.placed, w.offset) {
 		// The task read an offset other than the one the position was
@@ -187,18 +211,33 @@ type polled struct {
 	next    source.Offset
 	more    bool
 	err     error
+	// held is what the records hold of the connector's budget, to be
+	// released once they are committed or dropped.
+	held int
 }
 
 // poll polls the source from offset, counting the poll in the metrics.
+// It first waits for room in the connector's budget for the records it
+// expects, then holds as many as it read.
 func (w *worker) poll(ctx context.Context, offset source.Offset) *polled {
 	m := w.c.metrics
 	res := &polled{from: offset}
+	reserved, err := w.c.budget.reserve(ctx, w.expect(offset))
+	if err != nil {
+		res.err = err
+		return res
+	}
 	if h, ok := w.src.(horizoner); ok {
 		res.horizon = h.Horizon()
 	}
 	res.started = time.Now()
 	res.records, res.next, res.more, res.err = w.src.Poll(ctx, offset)
 	m.PollDuration.WithLabelValues(w.cfg.Kind).Observe(time.Since(res.started).Seconds())
+	res.held = len(res.records)
+	w.c.budget.settle(reserved, res.held)
+	if res.err == nil {
+		w.read = res.held
+	}
 	if res.err != nil {
 		if ctx.Err() == nil {
 			reason := string(fetch.ReasonOf(res.err))
@@ -224,7 +263,8 @@ func (w *worker) prefetch(ctx context.Context, offset source.Offset) {
 }
 
 // fetched waits for the poll prefetch started and returns it, or nil
-// when there is none or it read from another offset than w.offset.
+// when there is none or it read from another offset than w.offset (its
+// records released).
 func (w *worker) fetched() *polled {
 	if w.pending == nil {
 		return nil
@@ -232,6 +272,7 @@ func (w *worker) fetched() *polled {
 	res := <-w.pending
 	w.pending = nil
 	if !bytes.Equal(res.from, w.offset) {
+		w.c.budget.release(res.held)
 		return nil
 	}
 	return res
@@ -245,6 +286,7 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 	if res == nil {
 		res = w.poll(ctx, w.offset)
 	}
+	defer w.c.budget.release(res.held)
 	if res.err != nil {
 		return 0, res.err
 	}

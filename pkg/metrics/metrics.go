@@ -33,6 +33,9 @@ type Metrics struct {
 	FencedCommits   *prometheus.CounterVec   // source, provider
 	SeenDropped     *prometheus.CounterVec   // source, provider
 	Ready           prometheus.Gauge
+	// The connector's records_in_flight budget.
+	RecordsInFlight prometheus.Gauge   // records the sources hold
+	InFlightWait    prometheus.Counter // seconds polls waited for the budget
 
 	// The replica's share of the work, from the connector's group.
 	Generation prometheus.Gauge   // the group generation of the last rebalance
@@ -73,6 +76,10 @@ func New(version string, sources func() []SourceSnapshot) *Metrics {
 			Help: "Versions the source's offset could not remember (more than 40,000 inside the overlap): a later poll may write them again."}, sp),
 		Ready: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "ready",
 			Help: "1 once the broker answered and the replica joined its group."}),
+		RecordsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "records_in_flight",
+			Help: "Records the sources hold, from the start of a poll (what it expects to read) until its batch is committed; bounded by records_in_flight."}),
+		InFlightWait: prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: "records_in_flight_wait_seconds_total",
+			Help: "Time polls waited for room in records_in_flight, summed over the sources."}),
 		Generation: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Subsystem: "group", Name: "generation",
 			Help: "Generation of the connector's group at this replica's last rebalance."}),
 		Rebalances: prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Subsystem: "group", Name: "rebalances_total",
@@ -88,7 +95,7 @@ func New(version string, sources func() []SourceSnapshot) *Metrics {
 	}
 	buildInfo.WithLabelValues(version, goVersion).Set(1)
 	m.Registry.MustRegister(m.RecordsPolled, m.RecordsWritten, m.DLQRecords, m.PollErrors, m.RequestFailures,
-		m.Transactions, m.PollDuration, m.CommitDuration, m.LastSuccess, m.FencedCommits, m.SeenDropped, m.Ready, m.Generation, m.Rebalances, m.Tasks, buildInfo, newSourceCollector(sources),
+		m.Transactions, m.PollDuration, m.CommitDuration, m.LastSuccess, m.FencedCommits, m.SeenDropped, m.Ready, m.RecordsInFlight, m.InFlightWait, m.Generation, m.Rebalances, m.Tasks, buildInfo, newSourceCollector(sources),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -2,6 +2,7 @@ package poll
 
 import (
 	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/vnstream/connector/pkg/source"
@@ -22,6 +23,31 @@ func Watermark(off source.Offset) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return c.Watermark.UTC(), true
+}
+
+// Expect is how many records a poll from offset may read, for a
+// connector that bounds the records its sources hold (records_in_flight)
+// before it has seen the source poll: in window mode MaxRecords when the
+// offset's watermark is a whole window or more behind the horizon (a
+// backfill, a source that was stopped), in proportion when it is less
+// behind; in keyset mode 0, since a page's size is known only once it is
+// read (a keyset poll reads keysetPages pages at most).
+func (e *Engine) Expect(offset source.Offset) int {
+	if e.keyset {
+		return 0
+	}
+	cur, err := e.windows.Decode(offset, e.now())
+	if err != nil { // the poll fails on it
+		return 0
+	}
+	behind := e.Horizon().Sub(cur.Watermark)
+	switch {
+	case behind <= 0:
+		return 0
+	case behind >= e.windows.Size:
+		return e.windows.MaxRecords
+	}
+	return int(math.Ceil(float64(e.windows.MaxRecords) * behind.Seconds() / e.windows.Size.Seconds()))
 }
 
 // Horizon is how far a poll starting now may read, on the engine's clock:

@@ -90,3 +90,40 @@ func TestHorizon(t *testing.T) {
 		t.Fatalf("window: watermark %v (%v), more %v, err %v; want the horizon %v", wm, ok, more, err, horizon)
 	}
 }
+
+// Before a source's first poll, a window engine expects a whole window's
+// MaxRecords from a backfill or a watermark a window or more behind, a
+// share of them from one less behind, none from one caught up; a keyset
+// engine cannot tell.
+func TestExpect(t *testing.T) {
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	clock := WithClock(func() time.Time { return now })
+	w := Windows{Start: now.Add(-48 * time.Hour), Size: time.Hour, Lag: 2 * time.Second, Overlap: 5 * time.Minute, Granularity: time.Second, MaxRecords: 1000}
+	e := NewWindowed("w", w, &watermarkPages{}, clock)
+	horizon := e.Horizon()
+	at := func(wm time.Time) source.Offset { return Cursor{Watermark: wm, Swept: wm.Add(-w.Overlap)}.Encode() }
+	for _, tt := range []struct {
+		name string
+		off  source.Offset
+		want int
+	}{
+		{"backfill", nil, 1000},
+		{"a day behind", at(horizon.Add(-24 * time.Hour)), 1000},
+		{"a window behind", at(horizon.Add(-time.Hour)), 1000},
+		{"a quarter of a window behind", at(horizon.Add(-15 * time.Minute)), 250},
+		{"a second behind", at(horizon.Add(-time.Second)), 1},
+		{"caught up", at(horizon), 0},
+		{"not an offset", source.Offset(`garbage`), 0},
+	} {
+		if got := e.Expect(tt.off); got != tt.want {
+			t.Errorf("%s: Expect = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	w.Start = horizon.Add(-30 * time.Minute)
+	if got := NewWindowed("w", w, &watermarkPages{}, clock).Expect(nil); got != 500 {
+		t.Errorf("backfill of half a window: Expect = %d, want 500", got)
+	}
+	if got := NewKeyset("k", 2*time.Second, &watermarkPages{}, clock).Expect(nil); got != 0 {
+		t.Errorf("keyset: Expect = %d, want 0", got)
+	}
+}

@@ -1,0 +1,145 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func testBudget(limit int) (*budget, prometheus.Gauge, prometheus.Counter) {
+	held := prometheus.NewGauge(prometheus.GaugeOpts{Name: "held"})
+	wait := prometheus.NewCounter(prometheus.CounterOpts{Name: "wait"})
+	return newBudget(limit, held, wait), held, wait
+}
+
+// reserveAsync starts b.reserve(ctx, n) and returns where its result
+// arrives.
+func reserveAsync(ctx context.Context, b *budget, n int) chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.reserve(ctx, n)
+		done <- err
+	}()
+	return done
+}
+
+// waiting reports whether done has no result within a short while.
+func waiting(done chan error) bool {
+	select {
+	case <-done:
+		return false
+	case <-time.After(50 * time.Millisecond):
+		return true
+	}
+}
+
+func granted(t *testing.T, what string, done chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: still waiting after 5s", what)
+	}
+}
+
+// TestBudgetServesReservationsInOrder: a reservation that does not fit
+// waits, and the small one asked after it waits behind it even though
+// it would fit.
+func TestBudgetServesReservationsInOrder(t *testing.T) {
+	ctx := context.Background()
+	b, held, wait := testBudget(100)
+	if n, err := b.reserve(ctx, 60); n != 60 || err != nil {
+		t.Fatalf("reserve 60 of 100 = %d, %v", n, err)
+	}
+	big := reserveAsync(ctx, b, 70)
+	if !waiting(big) {
+		t.Fatal("70 more of 100 with 60 held did not wait")
+	}
+	small := reserveAsync(ctx, b, 10)
+	if !waiting(small) {
+		t.Fatal("10 asked after a waiting 70 went first")
+	}
+	b.release(60)
+	granted(t, "70 once 60 released", big)
+	granted(t, "10 behind it", small)
+	if got := testutil.ToFloat64(held); got != 80 {
+		t.Errorf("held = %v, want 80", got)
+	}
+	if testutil.ToFloat64(wait) <= 0 {
+		t.Error("the waits were not counted")
+	}
+}
+
+// TestBudgetSettlesPastTheLimit: a poll that read more than it reserved
+// keeps them without waiting, and the next reservation waits until the
+// budget is back under its limit.
+func TestBudgetSettlesPastTheLimit(t *testing.T) {
+	ctx := context.Background()
+	b, held, _ := testBudget(100)
+	n, _ := b.reserve(ctx, 10)
+	b.settle(n, 150) // returns at once: nothing to wait for
+	if got := testutil.ToFloat64(held); got != 150 {
+		t.Fatalf("held = %v, want 150", got)
+	}
+	next := reserveAsync(ctx, b, 1)
+	if !waiting(next) {
+		t.Fatal("a reservation past the limit did not wait")
+	}
+	b.settle(150, 40) // a batch that dropped records: under the limit again
+	granted(t, "1 once 40 are held", next)
+	if got := testutil.ToFloat64(held); got != 41 {
+		t.Errorf("held = %v, want 41", got)
+	}
+}
+
+// TestBudgetCutsAReservationToItsLimit: a poll expecting more than the
+// whole budget gets the whole budget instead of waiting forever.
+func TestBudgetCutsAReservationToItsLimit(t *testing.T) {
+	b, held, _ := testBudget(100)
+	n, err := b.reserve(context.Background(), 1_000)
+	if n != 100 || err != nil {
+		t.Fatalf("reserve 1000 of 100 = %d, %v; want 100", n, err)
+	}
+	b.release(n)
+	if got := testutil.ToFloat64(held); got != 0 {
+		t.Errorf("held after release = %v", got)
+	}
+}
+
+// TestBudgetReservationEndsWithItsContext: a poll whose task stops stops
+// waiting, holds nothing, and lets the reservations behind it through.
+func TestBudgetReservationEndsWithItsContext(t *testing.T) {
+	b, held, _ := testBudget(100)
+	n, _ := b.reserve(context.Background(), 50)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := reserveAsync(ctx, b, 80)
+	if !waiting(stopped) {
+		t.Fatal("80 more of 100 with 50 held did not wait")
+	}
+	behind := reserveAsync(context.Background(), b, 40)
+	if !waiting(behind) {
+		t.Fatal("40 asked after a waiting 80 went first")
+	}
+	cancel()
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled reservation = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancelled reservation still waiting")
+	}
+	granted(t, "40 once the 80 ahead gave up", behind)
+	b.release(n)
+	b.release(40)
+	if got := testutil.ToFloat64(held); got != 0 {
+		t.Errorf("held after every release = %v", got)
+	}
+}
