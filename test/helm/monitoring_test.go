@@ -38,6 +38,8 @@ var connectorMetrics = map[string]bool{
 	"connector_source_lag_seconds":                     true,
 	"connector_source_newest_record_timestamp_seconds": true,
 	"connector_source_state":                           true,
+	"connector_records_in_flight":                      true,
+	"connector_records_in_flight_wait_seconds_total":   true,
 }
 
 // targetMetrics are Prometheus's own series of each scrape target, which
@@ -395,7 +397,7 @@ func TestDashboard(t *testing.T) {
 		"connector_records_written_total", "connector_records_polled_total", "connector_source_lag_seconds",
 		"connector_poll_errors_total", "connector_http_request_failures_total", "connector_transactions_total",
 		"connector_transaction_duration_seconds_bucket", "connector_dlq_records_total", "connector_source_state", "connector_ready",
-		"connector_source_newest_record_timestamp_seconds",
+		"connector_source_newest_record_timestamp_seconds", "connector_records_in_flight", "connector_records_in_flight_wait_seconds_total",
 	} {
 		if !used[m] {
 			t.Errorf("no panel shows %s", m)
@@ -407,4 +409,5 @@ func TestDashboard(t *testing.T) {
 // per provider.
 var withoutSource = map[string]bool{
 	"connector_ready": true, "connector_transaction_duration_seconds_bucket": true, "connector_poll_duration_seconds_bucket": true,
+	"connector_records_in_flight": true, "connector_records_in_flight_wait_seconds_total": true,
 }
