@@ -23,9 +23,11 @@ type Config struct {
 	// RecordsInFlight bounds the records the sources hold at once, from
 	// the start of a poll until its batch is committed: a poll waits in
 	// line while the records it expects to read do not fit (as many as
-	// its last poll read; before its first, see poll.Engine.Expect). A
-	// poll that reads more than it expected keeps them, so the bound can
-	// be passed by one poll's surprise per source. Default 20000.
+	// its last poll read; before its first, see poll.Engine.Expect), but
+	// for one expecting at most a hundredth of the bound, which goes
+	// ahead when it fits. A poll that reads more than it expected keeps
+	// them, so the bound can be passed by one poll's surprise per source.
+	// Default 20000.
 	RecordsInFlight int      `yaml:"records_in_flight"`
 	Sources         []Source `yaml:"sources"`
 }

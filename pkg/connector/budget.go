@@ -13,7 +13,10 @@ import (
 // (records_in_flight): a poll reserves the records it expects to read
 // before it starts, and its batch holds the records it read until it is
 // committed or dropped. Reservations are served in the order asked, so
-// a large one is not starved by small ones.
+// a large one is not starved by small ones; but a small one (at most a
+// hundredth of the limit: a caught-up source's poll) that fits goes
+// ahead of those waiting, so that backfills do not hold back the
+// freshness of the sources that are caught up.
 //
 // A poll that read more than it reserved takes the rest without waiting,
 // past the limit if need be: a source waiting for records while holding
@@ -49,7 +52,7 @@ func newBudget(limit int, held prometheus.Gauge, wait prometheus.Counter) *budge
 func (b *budget) reserve(ctx context.Context, n int) (int, error) {
 	n = min(max(n, 0), b.limit)
 	b.mu.Lock()
-	if b.waiters.Len() == 0 && b.n+n <= b.limit {
+	if b.n+n <= b.limit && (b.waiters.Len() == 0 || b.small(n)) {
 		b.add(n)
 		b.mu.Unlock()
 		return n, nil
@@ -88,17 +91,21 @@ func (b *budget) settle(held, n int) {
 // release gives back n records.
 func (b *budget) release(n int) { b.settle(n, 0) }
 
-// grant serves the reservations waiting, in order, while they fit.
-// b.mu is held.
+// small reports whether a reservation of n may go ahead of those
+// waiting.
+func (b *budget) small(n int) bool { return n <= b.limit/100 }
+
+// grant serves the reservations waiting that fit: in order, and the
+// small ones behind one that does not fit. b.mu is held.
 func (b *budget) grant() {
-	for e := b.waiters.Front(); e != nil; e = b.waiters.Front() {
-		r := e.Value.(*reservation)
-		if b.n+r.n > b.limit {
-			return
+	for e := b.waiters.Front(); e != nil; {
+		r, next := e.Value.(*reservation), e.Next()
+		if b.n+r.n <= b.limit && (e == b.waiters.Front() || b.small(r.n)) {
+			b.add(r.n)
+			b.waiters.Remove(e)
+			close(r.ready)
 		}
-		b.add(r.n)
-		b.waiters.Remove(e)
-		close(r.ready)
+		e = next
 	}
 }
 

@@ -143,3 +143,43 @@ func TestBudgetReservationEndsWithItsContext(t *testing.T) {
 		t.Errorf("held after every release = %v", got)
 	}
 }
+
+// TestBudgetLetsSmallReservationsPass: a caught-up source's poll, at most
+// a hundredth of the budget, goes ahead of the reservations waiting when
+// it fits, and is served behind one that does not fit when room comes
+// back; a larger one waits its turn.
+func TestBudgetLetsSmallReservationsPass(t *testing.T) {
+	ctx := context.Background()
+	b, held, _ := testBudget(1000)
+	n, _ := b.reserve(ctx, 600)
+	big := reserveAsync(ctx, b, 500)
+	if !waiting(big) {
+		t.Fatal("500 more of 1000 with 600 held did not wait")
+	}
+	if m, err := b.reserve(ctx, 10); m != 10 || err != nil {
+		t.Fatalf("10 behind a waiting 500 = %d, %v; want it at once", m, err)
+	}
+	if m, err := b.reserve(ctx, 0); m != 0 || err != nil {
+		t.Fatalf("0 behind a waiting 500 = %d, %v; want it at once", m, err)
+	}
+	medium := reserveAsync(ctx, b, 20)
+	if !waiting(medium) {
+		t.Fatal("20, more than a hundredth, went ahead of a waiting 500")
+	}
+	b.settle(10, 395) // a poll read more than it reserved: 995 held
+	small := reserveAsync(ctx, b, 10)
+	if !waiting(small) {
+		t.Fatal("10 more with 995 of 1000 held did not wait")
+	}
+	b.release(395) // 600 held: 10 fits, 500 does not
+	granted(t, "10 once 395 released, behind a 500 that does not fit", small)
+	if !waiting(big) || !waiting(medium) {
+		t.Fatal("500 or the 20 behind it went ahead with 610 of 1000 held")
+	}
+	b.release(n)
+	granted(t, "500 once 600 released", big)
+	granted(t, "20 behind it", medium)
+	if got := testutil.ToFloat64(held); got != 530 {
+		t.Errorf("held = %v, want 530", got)
+	}
+}
