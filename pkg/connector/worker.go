@@ -235,9 +235,6 @@ func (w *worker) poll(ctx context.Context, offset source.Offset) *polled {
 	m.PollDuration.WithLabelValues(w.cfg.Kind).Observe(time.Since(res.started).Seconds())
 	res.held = len(res.records)
 	w.c.budget.settle(reserved, res.held)
-	if res.err == nil {
-		w.read = res.held
-	}
 	if res.err != nil {
 		if ctx.Err() == nil {
 			reason := string(fetch.ReasonOf(res.err))
@@ -249,6 +246,7 @@ func (w *worker) poll(ctx context.Context, offset source.Offset) *polled {
 		return res
 	}
 	m.RecordsPolled.WithLabelValues(w.cfg.Name, w.cfg.Kind).Add(float64(len(res.records)))
+	w.read = res.held
 	return res
 }
 
