@@ -52,7 +52,7 @@ func newBudget(limit int, held prometheus.Gauge, wait prometheus.Counter) *budge
 func (b *budget) reserve(ctx context.Context, n int) (int, error) {
 	n = min(max(n, 0), b.limit)
 	b.mu.Lock()
-	if b.n+n <= b.limit && (b.waiters.Len() == 0 || b.small(n)) {
+	if b.admits(n, b.waiters.Len() == 0) {
 		b.add(n)
 		b.mu.Unlock()
 		return n, nil
@@ -91,16 +91,19 @@ func (b *budget) settle(held, n int) {
 // release gives back n records.
 func (b *budget) release(n int) { b.settle(n, 0) }
 
-// small reports whether a reservation of n may go ahead of those
-// waiting.
-func (b *budget) small(n int) bool { return n <= b.limit/100 }
+// admits reports whether a reservation of n is served now: it fits, and
+// it is first in line or small (at most a hundredth of the limit), so
+// that it may go ahead of those waiting. b.mu is held.
+func (b *budget) admits(n int, first bool) bool {
+	return b.n+n <= b.limit && (first || n <= b.limit/100)
+}
 
-// grant serves the reservations waiting that fit: in order, and the
-// small ones behind one that does not fit. b.mu is held.
+// grant serves the reservations waiting that admits lets through, in
+// order. b.mu is held.
 func (b *budget) grant() {
 	for e := b.waiters.Front(); e != nil; {
 		r, next := e.Value.(*reservation), e.Next()
-		if b.n+r.n <= b.limit && (e == b.waiters.Front() || b.small(r.n)) {
+		if b.admits(r.n, e == b.waiters.Front()) {
 			b.add(r.n)
 			b.waiters.Remove(e)
 			close(r.ready)
