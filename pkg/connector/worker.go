@@ -317,8 +317,10 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 		if errors.Is(err, kafka.ErrFenced) {
 			m.FencedCommits.WithLabelValues(labels...).Inc()
 		}
-		return 0, &errCommit{err}
+		return 0, &errCommit{err} // the batch's memory is left to the garbage collector
 	}
+	enc.chunks.recycle()
+	recycleRecords(enc.records)
 	m.CommitDuration.WithLabelValues(w.cfg.Kind).Observe(time.Since(start).Seconds())
 	m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "committed").Inc()
 	m.RecordsWritten.WithLabelValues(labels...).Add(float64(enc.events))
@@ -341,6 +343,8 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 // encoded is a batch ready to commit, with what it holds.
 type encoded struct {
 	batch       []*kgo.Record
+	records     []kgo.Record // what batch points to, but the offset's record
+	chunks      chunks       // the events' keys and values
 	events, dlq int
 	ops         map[source.Op]int // events by operation
 	newest      time.Time         // entity time of the newest event
@@ -350,20 +354,28 @@ type encoded struct {
 // converted go to the dead-letter topic, or fail the batch in fail mode.
 func (w *worker) encode(records []source.Record) (encoded, error) {
 	enc := encoded{batch: make([]*kgo.Record, 0, len(records)+1), ops: map[source.Op]int{}}
+	// The Kafka records in one slice rather than one allocation each; it
+	// never grows (a record becomes one Kafka record), so the pointers
+	// into it stay valid.
+	enc.records = takeRecords(len(records))
+	add := func(r kgo.Record) {
+		enc.records = append(enc.records, r)
+		enc.batch = append(enc.batch, &enc.records[len(enc.records)-1])
+	}
 	now := time.Now().UnixMilli()
 	for i := range records {
 		r := &records[i]
 		var key, value []byte
 		convErr := r.Err
 		if convErr == nil {
-			key, convErr = w.codec.AppendKey(nil, r.Key)
+			key, convErr = enc.chunks.add(func(dst []byte) ([]byte, error) { return w.codec.AppendKey(dst, r.Key) })
 		}
 		if convErr == nil {
 			w.env = schema.Envelope{After: r.Value, Op: string(r.Op), TsMs: now, Source: schema.SourceInfo{
 				Version: w.c.version, Connector: w.c.cfg.Name, Provider: w.cfg.Kind, Source: w.cfg.Name,
 				TsMs: r.Time.UnixMilli(), Snapshot: r.Op == source.OpRead, Position: r.Position,
 			}}
-			value, convErr = w.codec.AppendValue(nil, &w.env)
+			value, convErr = enc.chunks.add(func(dst []byte) ([]byte, error) { return w.codec.AppendValue(dst, &w.env) })
 		}
 		if convErr == nil {
 			headers := w.headers
@@ -372,7 +384,7 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 					kgo.RecordHeader{Key: "connector.op", Value: []byte(r.Op)},
 					kgo.RecordHeader{Key: "connector.ts_ms", Value: strconv.AppendInt(nil, r.Time.UnixMilli(), 10)})
 			}
-			enc.batch = append(enc.batch, &kgo.Record{Topic: w.cfg.Topic, Key: key, Value: value, Headers: headers})
+			add(kgo.Record{Topic: w.cfg.Topic, Key: key, Value: value, Headers: headers})
 			enc.events++
 			enc.ops[r.Op]++
 			if r.Time.After(enc.newest) {
@@ -394,7 +406,7 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 		}
 		w.log.Warn("record sent to the dead-letter topic", "topic", w.c.cfg.DLQ.Topic, "position", r.Position, "err", convErr)
 		enc.dlq++
-		enc.batch = append(enc.batch, &kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: raw, Headers: []kgo.RecordHeader{
+		add(kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: raw, Headers: []kgo.RecordHeader{
 			{Key: "connector.error", Value: []byte(convErr.Error())},
 			{Key: "connector.provider", Value: []byte(w.cfg.Kind)},
 			{Key: "connector.source", Value: []byte(w.cfg.Name)},

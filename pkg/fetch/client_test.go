@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -35,14 +36,42 @@ func server(t *testing.T, statuses ...int) (*httptest.Server, *atomic.Int32) {
 }
 
 // do is the client's answer to the request build makes: the body of a
-// 2xx answer, decoded by nothing.
+// 2xx answer, decoded by nothing, copied as DoJSON asks.
 func do(c *Client, build func(ctx context.Context) (*http.Request, error)) ([]byte, error) {
 	var body []byte
 	err := c.DoJSON(context.Background(), build, func(b []byte) error {
-		body = b
+		body = bytes.Clone(b)
 		return nil
 	})
 	return body, err
+}
+
+// A decoder that keeps the body it was lent instead of a copy finds it
+// zeroed once DoJSON returns, never another answer's bytes.
+func TestClientLendsTheBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"page":"` + r.URL.Query().Get("p") + `"}`))
+	}))
+	defer srv.Close()
+	c := NewClient(Config{Source: "s", RateLimit: 1000})
+	var kept [][]byte
+	for _, p := range []string{"1", "2", "3"} {
+		err := c.DoJSON(context.Background(), get(srv.URL+"/?p="+p), func(b []byte) error {
+			if want := `{"page":"` + p + `"}`; string(b) != want {
+				t.Errorf("decode was lent %q, want %q", b, want)
+			}
+			kept = append(kept, b)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, b := range kept {
+		if len(b) != len(`{"page":"1"}`) || bytes.Count(b, []byte{0}) != len(b) {
+			t.Errorf("body %d kept past decode reads %q, want NUL bytes only", i+1, b)
+		}
+	}
 }
 
 func get(url string) func(ctx context.Context) (*http.Request, error) {

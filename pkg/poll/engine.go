@@ -36,7 +36,9 @@ type Request struct {
 
 // Page is one answer of a list API.
 type Page struct {
-	// Items are the page's records, decoded, in the order served.
+	// Items are the page's records, decoded, in the order served; best
+	// made with PageItems. The engine copies what it keeps of them and
+	// then reuses the slice: a provider does not keep it.
 	Items []Item
 	// More says whether a page follows this one; Next is its token. In
 	// keyset mode Next is the vendor's cursor as JSON text and "" means

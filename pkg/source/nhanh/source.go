@@ -41,6 +41,7 @@
 package nhanh
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -79,7 +80,7 @@ func (a *api) Page(ctx context.Context, req poll.Request) (poll.Page, error) {
 	if err != nil {
 		return poll.Page{}, err
 	}
-	items := make([]poll.Item, len(pg.data))
+	items := poll.PageItems(len(pg.data))
 	for i, raw := range pg.data {
 		c := decodeConversation(raw)
 		items[i] = poll.Item{ID: c.id, Time: c.updated, Raw: c.raw, Err: c.err}
@@ -113,7 +114,9 @@ func (a *api) fetch(ctx context.Context, req poll.Request) (page, error) {
 	err = a.client.DoJSON(ctx, func(ctx context.Context) (*http.Request, error) {
 		return newRequest(ctx, a.url, a.cfg.AccessToken, body)
 	}, func(resp []byte) (err error) {
-		pg, err = parsePage(resp)
+		// Page reads the conversations from the body after DoJSON has
+		// taken it back (source.Elements): a copy.
+		pg, err = parsePage(bytes.Clone(resp))
 		var ve *vendorError
 		if errors.As(err, &ve) {
 			reason := fetch.ReasonVendor

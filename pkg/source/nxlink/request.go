@@ -66,7 +66,9 @@ func (a *api) fetch(ctx context.Context, req poll.Request, after cursor) (page, 
 		r.Header["sign"] = []string{Sign(a.cfg.AccessKey, a.cfg.AccessSecret.Value(), ts, body)}
 		return r, nil
 	}, func(answer []byte) (err error) {
-		p, err = parsePage(answer)
+		// Page reads the customers from the body after DoJSON has
+		// taken it back (source.Elements): a copy.
+		p, err = parsePage(bytes.Clone(answer))
 		var ve *vendorError
 		if errors.As(err, &ve) {
 			return fetch.Refused(ve.reason(), err)

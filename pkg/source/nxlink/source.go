@@ -119,7 +119,7 @@ func (a *api) Page(ctx context.Context, req poll.Request) (poll.Page, error) {
 	if err != nil {
 		return poll.Page{}, err
 	}
-	items := make([]poll.Item, len(p.customers))
+	items := poll.PageItems(len(p.customers))
 	var last cursor
 	for i, raw := range p.customers {
 		c := decodeCustomer(raw, a.loc, a.cfg.TenantID)

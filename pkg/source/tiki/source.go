@@ -59,7 +59,7 @@ func (a *api) Page(ctx context.Context, req poll.Request) (poll.Page, error) {
 	if err != nil || len(recs) == 0 {
 		return poll.Page{}, err
 	}
-	items := make([]poll.Item, len(recs))
+	items := poll.PageItems(len(recs))
 	lowest := ""
 	for i, rec := range recs {
 		if rec.id != "" && (lowest == "" || source.CompareIDs(rec.id, lowest) < 0) {

@@ -1,6 +1,7 @@
 package zns
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -15,11 +16,26 @@ import (
 // page is one list answer: {"messages": [...], "paging": {"next": ..}}.
 type page struct {
 	// messages are the records, decoded; their raw bytes are slices of
-	// the body.
+	// the body until ownRaw.
 	messages []message
 	// next is paging.next, the cursor of the following page; "" (or
 	// absent) on the last page.
 	next string
+}
+
+// ownRaw copies out of the body the raw JSON of the messages that go to
+// the dead-letter topic, and lets go of the others' (the engine keeps
+// only the former, poll.Engine.page): the body is fetch.Client.DoJSON's,
+// read into again once decoding returns.
+func (p *page) ownRaw() {
+	for i := range p.messages {
+		m := &p.messages[i]
+		if m.err != nil {
+			m.raw = bytes.Clone(m.raw)
+		} else {
+			m.raw = nil
+		}
+	}
 }
 
 // pageJSON is a list answer as sent. Only "messages" has a Go type of its

@@ -86,6 +86,7 @@ func (a *api) fetch(ctx context.Context, req poll.Request, dec *decoder) (page, 
 		return r, nil
 	}, func(resp []byte) (err error) {
 		p, err = parsePage(resp, dec)
+		p.ownRaw()
 		var ve *vendorError
 		if errors.As(err, &ve) {
 			return fetch.Refused(fetch.ReasonVendor, err)

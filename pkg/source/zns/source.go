@@ -154,7 +154,7 @@ func (a *api) Page(ctx context.Context, req poll.Request) (poll.Page, error) {
 	if err != nil {
 		return poll.Page{}, err
 	}
-	items := make([]poll.Item, len(p.messages))
+	items := poll.PageItems(len(p.messages))
 	for i, m := range p.messages {
 		items[i] = poll.Item{ID: m.id, Time: m.updated, Raw: m.raw, Err: m.err}
 		if m.value != nil {
