@@ -10,9 +10,8 @@ import "github.com/twmb/franz-go/pkg/kgo"
 // few pages while a source backfills). Each record and each key and value
 // allocated on its own was a third of the bytes the connector allocated
 // in cmd/bench's Tiki run, and each collection also empties the pools
-// franz-go writes its produce requests from; kept, they took 31 % off its
-// CPU per record, with the reuse of the bodies (fetch) and of the walks'
-// versions (poll).
+// franz-go writes its produce requests into; kept, with the bodies (fetch)
+// and the slices of items (poll), they took 31 % off its CPU per record.
 
 // chunkSize is the size of the buffers a batch's keys and values are
 // encoded into: 64 KiB, about 160 Tiki events.
@@ -24,7 +23,8 @@ const chunkSize = 64 << 10
 const minChunkRoom = 2 << 10
 
 // freeChunks keeps at most 64 chunks (4 MiB, the keys and values of about
-// one Tiki window of 8,000 events; 32 measured 7 % more CPU per record on Tiki).
+// one Tiki window of 8,000 events; 32 measured 7 % more CPU per record on
+// Tiki).
 var freeChunks = make(chan []byte, 64)
 
 // chunks holds the encoded keys and values of one batch, given back with

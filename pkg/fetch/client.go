@@ -94,13 +94,13 @@ func NewClient(cfg Config) *Client {
 // DoJSON sends the request that build makes and hands the body of a 2xx
 // answer to decode. The body is lent: once decode returns, its bytes are
 // zeroed and read into again for a later answer, so decode copies what
-// it keeps (bytes.Clone, or strings). build is called afresh for every attempt, so
-// signatures and timestamps are current. A 2xx answer that is HTML is an
-// error, and so is one decode refuses (ReasonDecode); when the body is not
-// well-formed JSON at all (decode's error wraps a jsontext.SyntacticError
-// or io.ErrUnexpectedEOF, or is marked with NotJSON: a truncated or
-// garbled page), the request is retried like a 5xx, so one bad page costs
-// one request rather than the poll.
+// it keeps (bytes.Clone, or strings). build is called afresh for every
+// attempt, so signatures and timestamps are current. A 2xx answer that is
+// HTML is an error, and so is one decode refuses (ReasonDecode); when the
+// body is not well-formed JSON at all (decode's error wraps a
+// jsontext.SyntacticError or io.ErrUnexpectedEOF, or is marked with
+// NotJSON: a truncated or garbled page), the request is retried like a
+// 5xx, so one bad page costs one request rather than the poll.
 func (c *Client) DoJSON(ctx context.Context, build func(ctx context.Context) (*http.Request, error), decode func(body []byte) error) error {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = c.cfg.BackoffInitial
@@ -163,7 +163,7 @@ func readBody(r io.Reader, n int64) (*bytes.Buffer, error) {
 // releaseBody zeroes buf's bytes and keeps buf for the next body. Zeroed,
 // a body a decoder kept by mistake reads as NUL bytes at once, in every
 // test, rather than as another page's records some time later; it costs
-// about 20 µs a page of 500 records.
+// about 8 µs for a Tiki page of 500 records (200 KB), 0.02 µs a record.
 func releaseBody(buf *bytes.Buffer) {
 	clear(buf.Bytes())
 	if buf.Cap() <= maxKeptBody {
