@@ -3,7 +3,7 @@ package poll
 // A page's items and a walk's versions are slices of Item, 136 bytes each,
 // which the engine is done with once it has copied what it keeps: a page's
 // once it has read it, a walk's once it is emitted. Allocated afresh for
-// every page and every window they were a sixth of the bytes cmd/bench's
+// every page and every window they were an eighth of the bytes cmd/bench's
 // Tiki run allocated. They are kept for the next page or walk in channels
 // shared by every source of the process, two of each, so that what is kept
 // is bounded whatever the number of sources (a thousand accounts that have

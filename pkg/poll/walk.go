@@ -63,7 +63,10 @@ func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source
 	// A failed sweep page after a tail that found records: those are
 	// committed, and the next poll asks for the page again. The late
 	// writes go first: they are stamped before the tail's.
-	return append(late, records...), cur.Encode(), more || (err == nil && cur.Sweep != nil), nil
+	if len(late) > 0 {
+		records = append(late, records...)
+	}
+	return records, cur.Encode(), more || (err == nil && cur.Sweep != nil), nil
 }
 
 // sweep reads up to pages pages of the sweep window win from token, and
