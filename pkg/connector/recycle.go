@@ -1,17 +1,20 @@
 package connector
 
-import "github.com/twmb/franz-go/pkg/kgo"
+import (
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/vnstream/connector/internal/freelist"
+)
 
 // A batch's Kafka records, keys and values are read by franz-go until the
 // batch's transaction ends. Once it has committed, their memory is kept
-// for the batches that follow, in channels shared by every source of the
-// process, so that what is kept is bounded whatever the number of sources
-// (a sync.Pool would be emptied by the garbage collector, which runs every
-// few pages while a source backfills). Each record and each key and value
-// allocated on its own was a fifth of the bytes the connector allocated
-// in cmd/bench's Tiki run, and each collection also empties the pools
-// franz-go writes its produce requests into; kept, with the bodies (fetch)
-// and the slices of items (poll), they took 31 % off its CPU per record.
+// for the batches that follow, in free lists shared by every source of
+// the process, so that what is kept is bounded whatever the number of
+// sources. Each record and each key and value allocated on its own was a
+// fifth of the bytes the connector allocated in cmd/bench's Tiki run, and
+// each collection also empties the pools franz-go writes its produce
+// requests into; kept, with the bodies (fetch) and the slices of items
+// (poll), they took 31 % off its CPU per record.
 
 // chunkSize is the size of the buffers a batch's keys and values are
 // encoded into: 64 KiB, about 160 Tiki events.
@@ -25,7 +28,7 @@ const minChunkRoom = 2 << 10
 // freeChunks keeps at most 64 chunks (4 MiB, the keys and values of about
 // one Tiki window of 8,000 events; 32 measured 7 % more CPU per record on
 // Tiki).
-var freeChunks = make(chan []byte, 64)
+var freeChunks = freelist.New[byte](64)
 
 // chunks holds the encoded keys and values of one batch, given back with
 // recycle once it has committed.
@@ -56,12 +59,7 @@ func (c *chunks) next() {
 	if c.cur != nil {
 		c.full = append(c.full, c.cur)
 	}
-	select {
-	case b := <-freeChunks:
-		c.cur = b
-	default:
-		c.cur = make([]byte, 0, chunkSize)
-	}
+	c.cur = freeChunks.Take(chunkSize)
 }
 
 // recycle gives the chunks to freeChunks, zeroed: were an event read after
@@ -69,40 +67,14 @@ func (c *chunks) next() {
 // rather than another batch's events some time later.
 func (c *chunks) recycle() {
 	for _, b := range append(c.full, c.cur) {
-		if b == nil {
-			continue
-		}
-		clear(b)
-		select {
-		case freeChunks <- b[:0]:
-		default:
+		if b != nil {
+			freeChunks.Put(b)
 		}
 	}
 	*c = chunks{}
 }
 
 // freeRecords keeps the slice of Kafka records of one committed batch (two
-// measured no better).
-var freeRecords = make(chan []kgo.Record, 1)
-
-// takeRecords returns an empty slice of Kafka records with room for n, the
-// kept one when it has. It must not grow: the batch points into it.
-func takeRecords(n int) []kgo.Record {
-	select {
-	case s := <-freeRecords:
-		if cap(s) >= n {
-			return s
-		}
-	default:
-	}
-	return make([]kgo.Record, 0, n)
-}
-
-// recycleRecords keeps s, cleared so that it holds none of the batch.
-func recycleRecords(s []kgo.Record) {
-	clear(s)
-	select {
-	case freeRecords <- s[:0]:
-	default:
-	}
-}
+// measured no better). A slice taken from it must not grow: the batch
+// points into it.
+var freeRecords = freelist.New[kgo.Record](1)

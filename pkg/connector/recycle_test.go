@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
-
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // appendText is an encoder that appends s, as the codec appends an event.
@@ -50,24 +48,5 @@ func TestChunksKeepEventsApart(t *testing.T) {
 	}
 	for len(freeChunks) > 0 { // leave no chunk of this test to others
 		<-freeChunks
-	}
-}
-
-// A kept slice of records is given again, cleared, to a batch it has room
-// for; a batch it has no room for gets a new one.
-func TestRecordsSliceIsKeptCleared(t *testing.T) {
-	s := takeRecords(3)
-	s = append(s, kgo.Record{Topic: "t", Value: []byte("v")}, kgo.Record{Topic: "t"})
-	recycleRecords(s)
-	again := takeRecords(2)
-	if len(again) != 0 || cap(again) != cap(s) || &again[:1][0] != &s[0] {
-		t.Fatalf("took a slice of length %d and capacity %d, want the kept one (capacity %d), empty", len(again), cap(again), cap(s))
-	}
-	if s[0].Topic != "" || s[0].Value != nil {
-		t.Fatalf("the kept slice still holds %+v", s[0])
-	}
-	recycleRecords(again)
-	if bigger := takeRecords(cap(s) + 1); cap(bigger) < cap(s)+1 {
-		t.Fatalf("capacity %d for %d records", cap(bigger), cap(s)+1)
 	}
 }

@@ -320,7 +320,7 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 		return 0, &errCommit{err} // the batch's memory is left to the garbage collector
 	}
 	enc.chunks.recycle()
-	recycleRecords(enc.records)
+	freeRecords.Put(enc.records)
 	m.CommitDuration.WithLabelValues(w.cfg.Kind).Observe(time.Since(start).Seconds())
 	m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "committed").Inc()
 	m.RecordsWritten.WithLabelValues(labels...).Add(float64(enc.events))
@@ -357,7 +357,7 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 	// The Kafka records in one slice rather than one allocation each; it
 	// never grows (a record becomes one Kafka record), so the pointers
 	// into it stay valid.
-	enc.records = takeRecords(len(records))
+	enc.records = freeRecords.Take(len(records))
 	add := func(r kgo.Record) {
 		enc.records = append(enc.records, r)
 		enc.batch = append(enc.batch, &enc.records[len(enc.records)-1])

@@ -90,7 +90,7 @@ func (e *Engine) keysetPage(ctx context.Context, cur Cursor, cut time.Time) ([]s
 	if err != nil {
 		return nil, cur, false, err
 	}
-	defer recycle(freePages, pg.Items)
+	defer freePages.Put(pg.Items)
 	if len(pg.Items) == 0 {
 		if pg.Next != "" && pg.Next != req.Token {
 			cur.Next = json.RawMessage(pg.Next)

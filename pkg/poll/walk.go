@@ -90,13 +90,12 @@ func (e *Engine) sweep(ctx context.Context, cur Cursor, win Window, token string
 				items = append(items, it)
 			}
 		}
-		read := len(p.Items)
-		recycle(freePages, p.Items)
+		freePages.Put(p.Items) // its length stays p's
 		records, emitted := emit(items, win, vs)
 		out = append(out, records...)
 		vs.remember(emitted)
 		if p.More {
-			if err := guard.Follow(p.Next, read); err != nil {
+			if err := guard.Follow(p.Next, len(p.Items)); err != nil {
 				return cur, out, e.cursorError(req, err.Error())
 			}
 		}
@@ -181,7 +180,7 @@ func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Rec
 	}
 	e.kept.Store(int32(min(len(wk.items), math.MaxInt32)))
 	records, emitted := emit(wk.items, wk.win, vs)
-	recycle(freeWalks, wk.items)
+	freeWalks.Put(wk.items)
 	wk.items = nil
 	return records, emitted, nil
 }
@@ -218,22 +217,21 @@ func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
 		if wk.items == nil && len(p.Items) > 0 {
 			// As many as the last walk kept: growing the slice a page at
 			// a time copied each window's items about twice.
-			wk.items = take(freeWalks, max(len(p.Items), int(e.kept.Load())))
+			wk.items = freeWalks.Take(max(len(p.Items), int(e.kept.Load())))
 		}
 		for _, it := range p.Items {
 			if it.fresh(win, vs) {
 				wk.items = append(wk.items, it)
 			}
 		}
-		read := len(p.Items)
-		recycle(freePages, p.Items)
+		freePages.Put(p.Items) // its length stays p's
 		if len(wk.items) > wk.limit {
 			return errWindowFull
 		}
 		if !p.More {
 			return nil
 		}
-		if err := wk.pages.Follow(p.Next, read); err != nil {
+		if err := wk.pages.Follow(p.Next, len(p.Items)); err != nil {
 			return e.cursorError(wk.req, err.Error())
 		}
 		wk.req.Token = p.Next
