@@ -14,14 +14,17 @@
 // in a child process, or the Kafka cluster at -brokers; for the Confluent
 // wire format, a schema registry (srfake) in this process. It then builds
 // and starts `connector run` with the kind's source of config/dev.yaml
-// (rate limit lifted, window -window), counts the committed events with a
-// read_committed consumer until all N are there, and prints the wall time,
-// records/s, the connector's CPU µs per record (user + system,
-// /proc/PID/stat), its peak RSS (VmHWM) and its Go allocations per record
-// (go_memstats_mallocs_total, start-up included), and the bytes per record
-// the simulator served and the topic holds (DescribeLogDirs, every
-// replica). It fails unless the topic holds exactly N events with N
-// distinct keys. With -profile DIR it also writes the connector's CPU
+// (rate limit lifted, window -window), waits until its /metrics (read
+// every 50 ms) count N events committed (connector_records_written_total),
+// and prints the wall time until then, records/s, the connector's CPU µs
+// per record (user + system, /proc/PID/stat), its peak RSS (VmHWM) and its
+// Go allocations per record (go_memstats_mallocs_total, start-up
+// included), and the bytes per record the simulator served and the topic
+// holds (DescribeLogDirs, every replica). Once the connector has stopped, a
+// read_committed consumer reads the topics: the run fails unless each
+// holds exactly N events with N distinct keys. (Counting them while the
+// connector ran took the benchmark's process as much CPU as the connector's
+// on tiki_lead, on the same two cores.) With -profile DIR it also writes the connector's CPU
 // profile of 3 seconds, from 1.5 s after its start, and its allocation
 // profile to DIR, for `go tool pprof`. With -kind all -together, one
 // connector runs the five kinds' sources at once, N records each, and the

@@ -93,11 +93,6 @@ func measure(ctx context.Context, o options, kinds []string, brokers string, std
 		env = append(env, k+"="+vars[k])
 	}
 
-	counter, err := newCounter(ctx, brokers, topics)
-	if err != nil {
-		return result{}, err
-	}
-	defer counter.close()
 	cmd := exec.Command(o.connector, "run", "-c", file)
 	cmd.Env = env
 	cmd.Stderr = stderr
@@ -121,8 +116,8 @@ func measure(ctx context.Context, o options, kinds []string, brokers string, std
 		profiled <- nil
 	}
 	want := o.records * len(kinds)
-	if err := counter.until(ctx, want, done); err != nil {
-		stopped = errors.Is(err, errEnded) // until took its exit from done
+	if err := committed(ctx, port, want, done); err != nil {
+		stopped = errors.Is(err, errEnded) // committed took its exit from done
 		return result{}, err
 	}
 	var r result
@@ -133,9 +128,11 @@ func measure(ctx context.Context, o options, kinds []string, brokers string, std
 	if _, r.peakRSS, err = proc.Memory(cmd.Process.Pid); err != nil {
 		return result{}, err
 	}
-	if r.mallocs, err = mallocs(ctx, port); err != nil {
+	mallocs, err := metric(ctx, port, "go_memstats_mallocs_total")
+	if err != nil {
 		return result{}, err
 	}
+	r.mallocs = int64(mallocs)
 	if err := <-profiled; err != nil {
 		return result{}, err
 	}
@@ -146,7 +143,12 @@ func measure(ctx context.Context, o options, kinds []string, brokers string, std
 		return result{}, fmt.Errorf("the connector ended with %w", err)
 	}
 	// Whatever the connector committed is in; nothing more may be.
-	if err := counter.until(ctx, want, nil); err != nil {
+	counter, err := newCounter(brokers, topics)
+	if err != nil {
+		return result{}, err
+	}
+	defer counter.close()
+	if err := counter.until(ctx, want); err != nil {
 		return result{}, err
 	}
 	for _, topic := range topics {
@@ -239,7 +241,7 @@ type counter struct {
 	keys   map[string]map[string]struct{}
 }
 
-func newCounter(ctx context.Context, brokers string, topics []string) (*counter, error) {
+func newCounter(brokers string, topics []string) (*counter, error) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.ConsumeTopics(topics...),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.AllowAutoTopicCreation(), kgo.FetchMaxWait(200*time.Millisecond))
@@ -255,24 +257,15 @@ func newCounter(ctx context.Context, brokers string, topics []string) (*counter,
 
 func (c *counter) close() { c.cl.Close() }
 
-// errEnded is until's error when the connector ended before it.
-var errEnded = errors.New("the connector ended")
-
-// until reads until n events in all were counted. With a nil exited it then
-// reads on for two seconds, to count any beyond n; otherwise a value on
-// exited (the connector ended) fails it with errEnded.
-func (c *counter) until(ctx context.Context, n int, exited <-chan error) error {
+// until reads until n events in all were counted, and then on for two
+// seconds, to count any beyond n.
+func (c *counter) until(ctx context.Context, n int) error {
 	var settle <-chan time.Time
-	if exited == nil {
-		settle = time.After(2 * time.Second)
-	}
 	for {
-		if exited != nil && c.total >= n {
-			return nil
+		if settle == nil && c.total >= n {
+			settle = time.After(2 * time.Second)
 		}
 		select {
-		case err := <-exited:
-			return fmt.Errorf("%w (%v) after %d events", errEnded, err, c.total)
 		case <-settle:
 			return nil
 		default:
@@ -296,8 +289,37 @@ func (c *counter) until(ctx context.Context, n int, exited <-chan error) error {
 	}
 }
 
-// mallocs reads go_memstats_mallocs_total from the connector's /metrics.
-func mallocs(ctx context.Context, port int) (int64, error) {
+// errEnded is committed's error when the connector ended before it.
+var errEnded = errors.New("the connector ended")
+
+// committed waits until the connector's connector_records_written_total
+// reaches n, reading its /metrics every 50 ms. A value on exited (the
+// connector ended) fails it with errEnded.
+func committed(ctx context.Context, port, n int, exited <-chan error) error {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var written float64
+	for {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("%w (%v) after %.0f events", errEnded, err, written)
+		case <-ctx.Done():
+			return fmt.Errorf("after %.0f of %d events: %w", written, n, ctx.Err())
+		case <-tick.C:
+		}
+		// Until the connector serves /metrics, the request fails.
+		if w, err := metric(ctx, port, "connector_records_written_total"); err == nil {
+			written = w
+		}
+		if written >= float64(n) {
+			return nil
+		}
+	}
+}
+
+// metric reads the connector's /metrics and returns the sum of name's
+// samples, whatever their labels.
+func metric(ctx context.Context, port int, name string) (float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), nil)
 	if err != nil {
 		return 0, err
@@ -309,13 +331,25 @@ func mallocs(ctx context.Context, port int) (int64, error) {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(nil, 1<<20)
+	sum, found := 0.0, false
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_mallocs_total "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			return int64(f), err
+		series, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok || (series != name && !strings.HasPrefix(series, name+"{")) {
+			continue
 		}
+		f, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/metrics: %s: %w", series, err)
+		}
+		sum, found = sum+f, true
 	}
-	return 0, fmt.Errorf("/metrics has no go_memstats_mallocs_total (%v)", sc.Err())
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("/metrics: %w", err)
+	}
+	if !found {
+		return 0, fmt.Errorf("/metrics has no %s", name)
+	}
+	return sum, nil
 }
 
 // profile writes the connector's profiles to dir: KIND.cpu.pprof, the

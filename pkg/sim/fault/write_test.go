@@ -145,11 +145,12 @@ func TestServe(t *testing.T) {
 			w.WriteHeader(status)
 			_, _ = w.Write([]byte("limited"))
 		}
-		in.Serve(rec, httptest.NewRequest(http.MethodGet, "/", nil), vendor, func(f fault.Fault) ([]byte, int, int) {
+		in.Serve(rec, httptest.NewRequest(http.MethodGet, "/", nil), vendor, func(f fault.Fault, b []byte) ([]byte, int, int) {
+			// b is empty: the last answer's buffer, reused.
 			if f == fault.StuckCursor || f == fault.TrailingComma {
-				return []byte(body + " " + f.String()), start, end
+				return append(b, body+" "+f.String()...), start, end
 			}
-			return []byte(body), start, end
+			return append(b, body...), start, end
 		})
 		if rec.Code != want.status || rec.Body.String() != want.body {
 			t.Errorf("answered %d %s, want %d %s", rec.Code, rec.Body, want.status, want.body)

@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,7 +178,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusOK, CodeInvalidData, problems)
 		return
 	}
-	s.faults.Serve(w, r, writeFaultError, func(f fault.Fault) ([]byte, int, int) { return s.page(q, f) })
+	s.faults.Serve(w, r, writeFaultError, func(f fault.Fault, b []byte) ([]byte, int, int) { return s.page(q, f, b) })
 }
 
 // authenticate checks appId, businessId and the Authorization header. It
@@ -325,14 +326,14 @@ func parseFilter(name string, v json.RawMessage, q *query) string {
 	return ""
 }
 
-// page encodes the answer to q, shaped by fault f (FaultStuckCursor,
+// page appends the answer to q to b, shaped by fault f (FaultStuckCursor,
 // FaultTrailingComma). It returns the body and the offsets just inside
 // the data array.
-func (s *Sim) page(q *query, f Fault) (body []byte, arrayStart, arrayEnd int) {
+func (s *Sim) page(q *query, f Fault, b []byte) (body []byte, arrayStart, arrayEnd int) {
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
 	es := s.data.page(q, min(q.size, s.PageCap))
-	b := make([]byte, 0, 64+len(es)*512)
+	b = slices.Grow(b, 64+len(es)*512)
 	b = append(b, `{"code":1,"paginator":{"next":`...)
 	switch {
 	case len(es) > 0 && f != FaultStuckCursor:

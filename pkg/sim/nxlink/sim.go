@@ -33,6 +33,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -183,7 +184,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, http.StatusOK, code, msg, trace)
 		return
 	}
-	s.faults.Serve(w, r, faultErrorWriter(trace), func(f fault.Fault) ([]byte, int, int) { return s.page(q, f, trace) })
+	s.faults.Serve(w, r, faultErrorWriter(trace), func(f fault.Fault, b []byte) ([]byte, int, int) { return s.page(q, f, trace, b) })
 }
 
 // begin counts a request and returns its traceId: 32 hex digits.
@@ -308,9 +309,9 @@ func integer(raw json.RawMessage) (int64, bool) {
 	return n, err == nil
 }
 
-// page encodes the answer to q, bent by a paging trap fault. It returns
+// page appends the answer to q to b, bent by a paging trap fault. It returns
 // the body and the offsets just inside the customer list.
-func (s *Sim) page(q query, fault Fault, trace string) (body []byte, arrayStart, arrayEnd int) {
+func (s *Sim) page(q query, fault Fault, trace string, b []byte) (body []byte, arrayStart, arrayEnd int) {
 	s.dataMu.Lock()
 	defer s.dataMu.Unlock()
 	l := s.data.list(q.f, q.after, q.before, min(q.limit, s.PageCap))
@@ -339,7 +340,7 @@ func (s *Sim) page(q query, fault Fault, trace string) (body []byte, arrayStart,
 	case FaultStuckCursor:
 		after = q.after
 	}
-	b := make([]byte, 0, 256+len(l.page)*700)
+	b = slices.Grow(b, 256+len(l.page)*700)
 	b = append(b, `{"code":0,"message":null,"traceId":"`...)
 	b = append(b, trace...)
 	b = append(b, `","data":{"paging":{"after":`...)

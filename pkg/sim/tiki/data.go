@@ -166,6 +166,11 @@ func (e *entry) response() Response {
 	return r
 }
 
+// size is about the length of the record as served, never less.
+func (e *entry) size() int {
+	return len(`{"id":"","created_at":"","form_id":"","inputs":}`) + len(e.resp.ID) + len(timeLayout) + len(e.resp.FormID) + len(e.resp.Inputs) + len(e.extra) + 1
+}
+
 // appendJSON appends the record as the vendor serves it.
 func (e *entry) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":"`...)

@@ -175,7 +175,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
 		return
 	}
-	s.faults.Serve(w, r, writeFaultError, func(fault.Fault) ([]byte, int, int) { return s.page(q) })
+	s.faults.Serve(w, r, writeFaultError, func(_ fault.Fault, b []byte) ([]byte, int, int) { return s.page(q, b) })
 }
 
 // authenticate checks the client id, timestamp and signature headers. It
@@ -262,14 +262,18 @@ func parseQuery(raw string) (query, error) {
 	return q, nil
 }
 
-// page encodes the answer to q. It returns the body and the offsets just
-// inside the records array.
-func (s *Sim) page(q query) (body []byte, arrayStart, arrayEnd int) {
+// page appends the answer to q to b. It returns the body and the offsets
+// just inside the records array.
+func (s *Sim) page(q query, b []byte) (body []byte, arrayStart, arrayEnd int) {
 	s.dataMu.RLock()
 	total, es := s.data.page(q, min(q.size, s.PageCap))
 	s.dataMu.RUnlock()
 
-	b := make([]byte, 0, 64+len(es)*256)
+	size := 64
+	for _, e := range es {
+		size += e.size()
+	}
+	b = slices.Grow(b, size)
 	b = append(b, `{"data":{"total":`...)
 	b = strconv.AppendInt(b, int64(total), 10)
 	b = append(b, ',')

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -256,10 +257,10 @@ func keyTime(r *Record, timeType string) time.Time {
 	return r.UpdatedAt
 }
 
-// page encodes the answer to q under fault (FaultEmptyPage and
+// page appends the answer to q to b under fault (FaultEmptyPage and
 // FaultStuckCursor change it). It returns the body and the offsets just
 // inside the messages array.
-func (s *Sim) page(q query, fault Fault) (body []byte, arrayStart, arrayEnd int) {
+func (s *Sim) page(q query, fault Fault, b []byte) (body []byte, arrayStart, arrayEnd int) {
 	now := s.Now()
 	var es []*entry
 	more := false
@@ -288,7 +289,7 @@ func (s *Sim) page(q query, fault Fault) (body []byte, arrayStart, arrayEnd int)
 		next = last
 	}
 
-	b := make([]byte, 0, 128+len(es)*700)
+	b = slices.Grow(b, 128+len(es)*700)
 	b = append(b, `{"messages":[`...)
 	arrayStart = len(b)
 	for i, e := range es {

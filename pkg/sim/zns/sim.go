@@ -176,7 +176,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusBadRequest, "invalid_argument", err.Error())
 		return
 	}
-	s.faults.Serve(w, r, s.writeFaultError, func(f fault.Fault) ([]byte, int, int) { return s.page(q, f) })
+	s.faults.Serve(w, r, s.writeFaultError, func(f fault.Fault, b []byte) ([]byte, int, int) { return s.page(q, f, b) })
 }
 
 // authenticate checks the dialect's credential header. It returns why the
