@@ -29,7 +29,11 @@
 // profile to DIR, for `go tool pprof`. With -kind all -together, one
 // connector runs the five kinds' sources at once, N records each, and the
 // row "all" measures it per record of all of them. -in-flight sets the
-// connector's records_in_flight (default: its default).
+// connector's records_in_flight (default: its default). The connector's
+// kafka.client_metrics is off unless -client-metrics is given: kfake asks
+// every client for all its metrics every 30 s, and compressing them took
+// 8 MiB of the connector's heap (lz4's blocks), which a Kafka cluster asks
+// for only once its operator subscribed to them.
 package main
 
 import (
@@ -78,6 +82,7 @@ type options struct {
 	profile   string
 	together  bool
 	inFlight  int
+	metrics   bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -95,6 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.connector, "connector", "", "the connector binary; default: go build ./cmd/connector")
 	fs.BoolVar(&o.together, "together", false, "with -kind all: one connector runs a source of each kind at once, measured as one row (all), per record of all of them")
 	fs.IntVar(&o.inFlight, "in-flight", config.DefaultRecordsInFlight, "the connector's records_in_flight")
+	fs.BoolVar(&o.metrics, "client-metrics", false, "the connector's kafka.client_metrics: kfake asks every client for all its metrics every 30 s, which a Kafka cluster does only once its operator subscribed to them")
 	fs.StringVar(&o.profile, "profile", "", "a directory to write the connector's CPU (3 s, from 1.5 s in) and allocation profiles to, KIND.cpu.pprof and KIND.allocs.pprof")
 	if err := fs.Parse(args); err != nil {
 		return err

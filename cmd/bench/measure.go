@@ -193,7 +193,7 @@ func serveSim(kind string, end time.Time, o options, served *atomic.Int64, vars 
 	return func() { srv.Close() }, nil
 }
 
-// benchConfig is config/dev.yaml with o's compression and
+// benchConfig is config/dev.yaml with o's compression, client metrics and
 // records_in_flight and only the
 // sources of kinds, each named and writing to the topic run.KIND, its
 // rate limit lifted and its window o's.
@@ -209,6 +209,7 @@ func benchConfig(kinds []string, run string, o options) ([]byte, error) {
 	}
 	if k, ok := cfg["kafka"].(map[string]any); ok {
 		k["compression"] = o.compress
+		k["client_metrics"] = o.metrics
 	}
 	all, _ := cfg["sources"].([]any)
 	var sources []any

@@ -103,6 +103,10 @@ type Engine struct {
 	mu        sync.Mutex
 	suspended *walk        // the walk the last poll failed in (window mode)
 	kept      atomic.Int32 // the versions the last tail walk kept
+	// span is how long the new part of a tail window is, 0 for
+	// windows.Size: a window that had to be halved leaves its length for
+	// the next ones (see read).
+	span atomic.Int64
 }
 
 // Option tunes an Engine (and the provider's requests, see Clock).

@@ -37,6 +37,9 @@ func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source
 		}
 		wk.cur = cur
 		wk.win, wk.tail = e.windows.Next(cur, wk.now)
+		if span := time.Duration(e.span.Load()); span > 0 {
+			wk.win = e.windows.Shorten(wk.win, span)
+		}
 		wk.restart(e.windows.MaxRecords)
 	}
 	cur, more := wk.cur, false
@@ -163,21 +166,39 @@ func (e *Engine) resume(offset source.Offset) *walk {
 // MaxRecords new versions (a window as short as the granularity is read
 // whole whatever it holds), and returns its new versions in write order
 // as records, and those whose version is known.
+//
+// The next windows keep the length a halved one was read at, and double
+// it after each window that kept less than half of MaxRecords, up to
+// Size: records as dense as those that filled a window would otherwise
+// fill the next full one too, read and thrown away at each poll. (A
+// backfill of 16,500 Tiki records a window of 10,000 read each record
+// 2.3 times before.)
 func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Record, []Seen, error) {
 	err := e.walk(ctx, wk, vs)
+	halved := false
 	for errors.Is(err, errWindowFull) {
 		half, ok := e.windows.Halve(wk.win)
 		limit := e.windows.MaxRecords
 		if !ok {
 			limit = math.MaxInt
 		}
-		wk.win = half
+		wk.win, halved = half, true
 		wk.restart(limit)
 		err = e.walk(ctx, wk, vs)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
+	span := time.Duration(e.span.Load())
+	switch {
+	case halved:
+		span = wk.win.To.Sub(wk.win.Since)
+	case span > 0 && len(wk.items) < e.windows.MaxRecords/2:
+		if span *= 2; span >= e.windows.Size {
+			span = 0
+		}
+	}
+	e.span.Store(int64(span))
 	e.kept.Store(int32(min(len(wk.items), math.MaxInt32)))
 	records, emitted := emit(wk.items, wk.win, vs)
 	freeWalks.Put(wk.items)

@@ -143,6 +143,19 @@ func (w Windows) Halve(win Window) (Window, bool) {
 	return win, true
 }
 
+// Shorten returns win with its new part (after Since) cut to d, at the
+// granularity, as Halve cuts it; win as it is when it is no longer than
+// that or d is shorter than the granularity.
+func (w Windows) Shorten(win Window, d time.Duration) Window {
+	to := w.truncate(win.Since.Add(d))
+	if !to.After(win.Since) || !to.Before(win.To) {
+		return win
+	}
+	win.To = to
+	win.More = true
+	return win
+}
+
 // Advance returns the cursor after the tail window win has been read at
 // time now and the versions in emitted have been written. A window that
 // starts at or before the swept point, with no sweep in progress, and was

@@ -181,3 +181,60 @@ func TestEngineHalves(t *testing.T) {
 		t.Fatalf("before a second has passed: %d records, offset %s, err %v", len(recs), next, err)
 	}
 }
+
+// After halving, the engine reads the next windows at the halved length,
+// so that records as dense do not fill a full window again at each poll,
+// and doubles the length back to the window size where they thin out.
+func TestEngineKeepsAHalvedWindowsLength(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := Windows{Start: t0, Size: time.Hour, Overlap: time.Minute, Granularity: time.Second, MaxRecords: 20}
+	api := &listAPI{}
+	add := func(at time.Time) {
+		id := strconv.Itoa(len(api.items))
+		api.items = append(api.items, Item{ID: id, Time: at, Created: at, Value: id})
+	}
+	for i := range 300 { // 5 hours of one a minute: 60 a full window
+		add(t0.Add(time.Duration(i)*time.Minute + 30*time.Second))
+	}
+	for i := range 60 { // then 10 hours of one every 10 minutes
+		add(t0.Add(5*time.Hour + time.Duration(i)*10*time.Minute + 30*time.Second))
+	}
+	now := t0.Add(16 * time.Hour)
+	e := NewWindowed("s", w, api, WithClock(func() time.Time { return now }))
+	var offset source.Offset
+	seen := map[string]int{}
+	polls := 0
+	for more := true; more; polls++ {
+		recs, next, m, err := e.Poll(context.Background(), offset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			seen[r.Value.(string)]++
+		}
+		offset, more = next, m
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("record %s emitted %d times", id, n)
+		}
+	}
+	if len(seen) != len(api.items) {
+		t.Errorf("emitted %d records of %d", len(seen), len(api.items))
+	}
+	var lengths []time.Duration
+	for _, win := range api.walked {
+		lengths = append(lengths, win.To.Sub(win.Since))
+	}
+	// The first poll halves twice (60 a window, then 30, then 15); every
+	// later poll walks one window.
+	if len(api.walked) != polls+2 {
+		t.Errorf("%d polls walked %d windows, %v; want two more, the first poll's halvings", polls, len(api.walked), lengths)
+	}
+	if got := lengths[3]; got != 15*time.Minute {
+		t.Errorf("the second poll's window is %v long, want the halved 15m", got)
+	}
+	if got := lengths[len(lengths)-2]; got != time.Hour {
+		t.Errorf("once the records thinned out the windows are %v long, want doubled back to 1h: %v", got, lengths)
+	}
+}
