@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/vnstream/connector/pkg/sim"
 )
 
@@ -104,6 +106,36 @@ func TestBenchRefusesBadArguments(t *testing.T) {
 		var out, errs strings.Builder
 		if err := run(context.Background(), args, &out, &errs); err == nil {
 			t.Errorf("%q: no error", args)
+		}
+	}
+}
+
+// The connector's configuration: config/dev.yaml's source of the kind,
+// with the benchmark's settings, client metrics off unless asked for.
+func TestBenchConfig(t *testing.T) {
+	for _, metrics := range []bool{false, true} {
+		o := options{window: time.Hour, compress: "zstd", inFlight: 7, metrics: metrics}
+		b, err := benchConfig([]string{"tiki_lead"}, "run", o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg struct {
+			InFlight int `yaml:"records_in_flight"`
+			Kafka    struct {
+				Compression   string `yaml:"compression"`
+				ClientMetrics bool   `yaml:"client_metrics"`
+			} `yaml:"kafka"`
+			Sources []struct {
+				Name, Kind, Topic string
+				Tiki              struct{ Window string } `yaml:"tiki"`
+			} `yaml:"sources"`
+		}
+		if err := yaml.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.InFlight != 7 || cfg.Kafka.Compression != "zstd" || cfg.Kafka.ClientMetrics != metrics ||
+			len(cfg.Sources) != 1 || cfg.Sources[0].Kind != "tiki_lead" || cfg.Sources[0].Topic != "run.tiki_lead" || cfg.Sources[0].Tiki.Window != "1h0m0s" {
+			t.Errorf("metrics %v: config %+v\n%s", metrics, cfg, b)
 		}
 	}
 }

@@ -302,15 +302,15 @@ func (w *worker) step(ctx context.Context, p *kafka.Producer) (time.Duration, er
 		w.c.status.committed(w.cfg.Name, w.committed, position(w.watermark, more, horizon), time.Time{})
 		return wait, nil
 	}
-	if more {
-		w.prefetch(ctx, next)
-	}
 	enc, err := w.encode(records)
 	if err != nil {
 		m.PollErrors.WithLabelValues(w.cfg.Name, w.cfg.Kind, "record").Inc()
 		return 0, err
 	}
 	batch := append(enc.batch, &kgo.Record{Topic: w.c.cfg.Kafka.OffsetsTopic, Partition: w.task, Key: w.key, Value: next})
+	if more {
+		w.prefetch(ctx, next)
+	}
 	start := time.Now()
 	if err := p.Commit(ctx, batch); err != nil {
 		m.Transactions.WithLabelValues(w.cfg.Name, w.cfg.Kind, "aborted").Inc()

@@ -19,7 +19,8 @@ type Windowing struct {
 	// 1s (the resolution of the time filters). Default 5m.
 	Overlap time.Duration `yaml:"overlap"`
 	// MaxWindowRecords halves a window that holds more records, so memory
-	// stays bounded. Default 10000.
+	// stays bounded; the next windows keep the halved length until they
+	// hold less than half as many. Default 10000.
 	MaxWindowRecords int `yaml:"max_window_records"`
 }
 
