@@ -23,6 +23,7 @@ import (
 
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/fetch"
+	"github.com/vnstream/connector/pkg/kafka"
 	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
@@ -311,6 +312,40 @@ func TestUnconvertibleRecordGoesToDLQ(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(r.c.Metrics().DLQRecords.WithLabelValues("tiki-d", "tiki_lead")); n < 1 {
 		t.Errorf("dlq_records_total = %v", n)
+	}
+}
+
+// A record whose event is too large for a Kafka record goes to the
+// dead-letter topic, cut to fit and marked so, rather than failing its
+// transaction on every attempt; the records around it are delivered.
+func TestOversizedEventGoesToDLQ(t *testing.T) {
+	addrs := testBrokers(t)
+	sim, url := newSim(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 50, now.Add(-time.Minute), time.Hour)
+	big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 70_000) + `"}` // 1.4 MB
+	sim.Add(tikisim.Response{ID: "99999999", FormID: formA, CreatedAt: now.Add(-30 * time.Minute), Inputs: json.RawMessage(big)})
+	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-big", url: url, start: now.Add(-2 * time.Hour)})
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "the other responses", 30*time.Second, func() bool { return got.count() >= 50 })
+	r.stop(t)
+	if events := readTopic(t, addrs, cfg.Sources[0].Topic, 50, 10*time.Second); len(events) != 50 {
+		t.Fatalf("%d events, want the 50 others", len(events))
+	}
+	dlq := readRaw(t, addrs, cfg.DLQ.Topic, 1)
+	if len(dlq) != 1 {
+		t.Fatalf("%d records in the dead-letter topic, want 1", len(dlq))
+	}
+	d := dlq[0]
+	size := len(d.Value)
+	for _, h := range d.Headers {
+		size += len(h.Key) + len(h.Value)
+	}
+	full, _ := strconv.Atoi(headerValue(d, "connector.truncated"))
+	if size > kafka.MaxEventBytes || full <= len(big) || !strings.Contains(string(d.Value), "99999999") ||
+		!strings.Contains(headerValue(d, "connector.error"), "the event of {ID:99999999} takes") {
+		t.Fatalf("DLQ record of %d bytes (%d with headers), truncated from %q, error %q", len(d.Value), size, headerValue(d, "connector.truncated"), headerValue(d, "connector.error"))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -377,13 +378,16 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 			}}
 			value, convErr = enc.chunks.add(func(dst []byte) ([]byte, error) { return w.codec.AppendValue(dst, &w.env) })
 		}
+		headers := w.headers
+		if convErr == nil && w.cfg.ValueFormat == "flat" { // the envelope's op and version time
+			headers = append(headers[:len(headers):len(headers)],
+				kgo.RecordHeader{Key: "connector.op", Value: []byte(r.Op)},
+				kgo.RecordHeader{Key: "connector.ts_ms", Value: strconv.AppendInt(nil, r.Time.UnixMilli(), 10)})
+		}
+		if n := eventBytes(key, value, headers); convErr == nil && n > kafka.MaxEventBytes {
+			convErr = fmt.Errorf("the event of %+v takes %d bytes, more than the %d a Kafka record may", reflect.Indirect(reflect.ValueOf(r.Key)), n, kafka.MaxEventBytes)
+		}
 		if convErr == nil {
-			headers := w.headers
-			if w.cfg.ValueFormat == "flat" { // the envelope's op and version time
-				headers = append(headers[:len(headers):len(headers)],
-					kgo.RecordHeader{Key: "connector.op", Value: []byte(r.Op)},
-					kgo.RecordHeader{Key: "connector.ts_ms", Value: strconv.AppendInt(nil, r.Time.UnixMilli(), 10)})
-			}
 			add(kgo.Record{Topic: w.cfg.Topic, Key: key, Value: value, Headers: headers})
 			enc.events++
 			enc.ops[r.Op]++
@@ -406,13 +410,30 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 		}
 		w.log.Warn("record sent to the dead-letter topic", "topic", w.c.cfg.DLQ.Topic, "position", r.Position, "err", convErr)
 		enc.dlq++
-		add(kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: raw, Headers: []kgo.RecordHeader{
+		headers = []kgo.RecordHeader{
 			{Key: "connector.error", Value: []byte(convErr.Error())},
 			{Key: "connector.provider", Value: []byte(w.cfg.Kind)},
 			{Key: "connector.source", Value: []byte(w.cfg.Name)},
 			{Key: "connector.topic", Value: []byte(w.cfg.Topic)},
 			{Key: "connector.position", Value: []byte(r.Position)},
-		}})
+		}
+		if n := eventBytes(nil, raw, headers); n > kafka.MaxEventBytes {
+			// What the vendor sent is too large for Kafka too: its start,
+			// and its size, tell the operator what to fetch again.
+			headers = append(headers, kgo.RecordHeader{Key: "connector.truncated", Value: strconv.AppendInt(nil, int64(len(raw)), 10)})
+			raw = raw[:max(0, len(raw)-(n-kafka.MaxEventBytes)-64)]
+		}
+		add(kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: raw, Headers: headers})
 	}
 	return enc, nil
+}
+
+// eventBytes is what a record of key, value and headers takes against
+// kafka.MaxEventBytes.
+func eventBytes(key, value []byte, headers []kgo.RecordHeader) int {
+	n := len(key) + len(value)
+	for _, h := range headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
 }

@@ -85,6 +85,14 @@ func OpenProducer(ctx context.Context, opts []kgo.Opt, txnID, offsetsTopic strin
 	return &Producer{cl: cl, txnID: txnID, timeout: txnTimeout}, nil
 }
 
+// MaxEventBytes is the most bytes of key, value and headers (their keys
+// and values) one record may take: franz-go's limit on a record batch
+// (kgo.ProducerBatchMaxBytes, 1,000,012 bytes by default, which the
+// producer keeps), less the batch's header (61 bytes) and the record's own
+// lengths and header lengths, with room to spare. franz-go fails a larger
+// record, and with it the transaction, on every attempt.
+const MaxEventBytes = 999_000
+
 // Commit writes records in one transaction. On a nil error all of them are
 // visible to read_committed readers. On an error the producer is done (see
 // Producer): none of the records is visible, or the outcome is unknown and
