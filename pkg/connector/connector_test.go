@@ -323,7 +323,7 @@ func TestOversizedEventGoesToDLQ(t *testing.T) {
 	sim, url := newSim(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	seed(sim, 50, now.Add(-time.Minute), time.Hour)
-	big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 70_000) + `"}` // 1.4 MB
+	big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 70_000) + `"}` // 1.5 MB
 	sim.Add(tikisim.Response{ID: "99999999", FormID: formA, CreatedAt: now.Add(-30 * time.Minute), Inputs: json.RawMessage(big)})
 	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-big", url: url, start: now.Add(-2 * time.Hour)})
 	var got committed

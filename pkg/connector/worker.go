@@ -384,8 +384,10 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 				kgo.RecordHeader{Key: "connector.op", Value: []byte(r.Op)},
 				kgo.RecordHeader{Key: "connector.ts_ms", Value: strconv.AppendInt(nil, r.Time.UnixMilli(), 10)})
 		}
-		if n := eventBytes(key, value, headers); convErr == nil && n > kafka.MaxEventBytes {
-			convErr = fmt.Errorf("the event of %+v takes %d bytes, more than the %d a Kafka record may", reflect.Indirect(reflect.ValueOf(r.Key)), n, kafka.MaxEventBytes)
+		if convErr == nil {
+			if n := eventBytes(key, value, headers); n > kafka.MaxEventBytes {
+				convErr = fmt.Errorf("the event of %+v takes %d bytes, more than the %d a Kafka record may", reflect.Indirect(reflect.ValueOf(r.Key)), n, kafka.MaxEventBytes)
+			}
 		}
 		if convErr == nil {
 			add(kgo.Record{Topic: w.cfg.Topic, Key: key, Value: value, Headers: headers})
