@@ -419,11 +419,11 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 			{Key: "connector.topic", Value: []byte(w.cfg.Topic)},
 			{Key: "connector.position", Value: []byte(r.Position)},
 		}
-		if n := eventBytes(nil, raw, headers); n > kafka.MaxEventBytes {
+		if eventBytes(nil, raw, headers) > kafka.MaxEventBytes {
 			// What the vendor sent is too large for Kafka too: its start,
 			// and its size, tell the operator what to fetch again.
 			headers = append(headers, kgo.RecordHeader{Key: "connector.truncated", Value: strconv.AppendInt(nil, int64(len(raw)), 10)})
-			raw = raw[:max(0, len(raw)-(n-kafka.MaxEventBytes)-64)]
+			raw = raw[:max(0, len(raw)-(eventBytes(nil, raw, headers)-kafka.MaxEventBytes))]
 		}
 		add(kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: raw, Headers: headers})
 	}

@@ -3,9 +3,9 @@ package fault
 import (
 	"io"
 	"net/http"
-	"sync"
 	"time"
 
+	"github.com/vnstream/connector/internal/freelist"
 	"github.com/vnstream/connector/pkg/sim"
 )
 
@@ -72,10 +72,8 @@ func (in *Injector) Serve(w http.ResponseWriter, r *http.Request, vendor ErrorWr
 	if !Write(w, r, f, delay, vendor) {
 		return
 	}
-	buf := bodies.Get().(*[]byte)
-	body, start, end := page(f, (*buf)[:0])
-	*buf = body
-	defer bodies.Put(buf)
+	body, start, end := page(f, pageBuffers.Take(0))
+	defer pageBuffers.Put(body)
 	if f == Malformed {
 		body = Truncate(body, start, end)
 	}
@@ -85,11 +83,11 @@ func (in *Injector) Serve(w http.ResponseWriter, r *http.Request, vendor ErrorWr
 	}
 }
 
-// bodies holds the buffers Serve has pages encoded into. A page takes
-// 200 to 700 KB; one allocated per request was garbage that cmd/bench's
-// process, which holds the million records it serves, collected by
-// marking them all again.
-var bodies = sync.Pool{New: func() any { return new([]byte) }}
+// pageBuffers keeps the buffers Serve has pages encoded into, one for each
+// request served at once up to 8. A page takes 200 to 700 KB; one
+// allocated per request was garbage that cmd/bench's process, which holds
+// the million records it serves, collected by marking them all again.
+var pageBuffers = freelist.New[byte](8)
 
 // Truncate cuts body halfway between arrayStart and arrayEnd, the offsets
 // just inside a page's records array: what a client sees when a connection
