@@ -26,6 +26,7 @@ import (
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/kafka"
 	"github.com/vnstream/connector/pkg/metrics"
+	"github.com/vnstream/connector/pkg/poll"
 	"github.com/vnstream/connector/pkg/provider"
 	"github.com/vnstream/connector/pkg/schema"
 	"github.com/vnstream/connector/pkg/source"
@@ -314,7 +315,7 @@ func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 	adm := kadm.NewClient(cl)
 
 	topics := []kafka.Topic{
-		{Name: cfg.Kafka.OffsetsTopic, Partitions: cfg.Kafka.OffsetsPartitions, Replication: cfg.Kafka.ReplicationFactor, Compact: true},
+		{Name: cfg.Kafka.OffsetsTopic, Partitions: cfg.Kafka.OffsetsPartitions, Replication: cfg.Kafka.ReplicationFactor, Compact: true, MinEventBytes: poll.MaxOffsetBytes},
 		{Name: cfg.DLQ.Topic, Partitions: cfg.Kafka.TopicPartitions, Replication: cfg.Kafka.ReplicationFactor},
 	}
 	for _, s := range cfg.Sources {
@@ -322,8 +323,9 @@ func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 	}
 	step, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	if err := kafka.EnsureTopics(step, adm, topics); err != nil {
-		if errors.Is(err, kafka.ErrNotCompacted) {
+	limits, err := kafka.EnsureTopics(step, adm, topics)
+	if err != nil {
+		if errors.Is(err, kafka.ErrTopicConfig) {
 			return nil, &permanentError{err}
 		}
 		return nil, err
@@ -345,10 +347,12 @@ func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 		t := tasks[id]
 		if t == nil {
 			txnID := kafka.TransactionalID(cfg.Name, id)
-			t = &task{c: c, id: id, txnID: txnID, log: c.log.With("task", id, "transactional_id", txnID)}
+			t = &task{c: c, id: id, txnID: txnID, log: c.log.With("task", id, "transactional_id", txnID), limits: limits}
 			tasks[id] = t
 		}
-		t.workers = append(t.workers, c.newWorker(s, codecs[s.Topic], id, key))
+		w := c.newWorker(s, codecs[s.Topic], id, key)
+		w.maxEvent, w.maxDLQ = limits.MaxEvent(s.Topic), limits.MaxEvent(cfg.DLQ.Topic)
+		t.workers = append(t.workers, w)
 		c.status.update(s.Name, func(st *SourceStatus) { st.Task = id })
 	}
 	return tasks, nil

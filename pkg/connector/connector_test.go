@@ -349,6 +349,68 @@ func TestOversizedEventGoesToDLQ(t *testing.T) {
 	}
 }
 
+// A topic whose max.message.bytes is below franz-go's default batch (1 MB)
+// takes what the connector writes to it: batches are cut to its limit,
+// and an event larger than it goes to the dead-letter topic, whole, with
+// the limit in its error. Before, the broker refused the first batch over
+// the limit (MESSAGE_TOO_LARGE) on every attempt and the source stopped.
+func TestTopicMessageLimitIsKept(t *testing.T) {
+	addrs := testBrokers(t)
+	sim, url := newSim(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	seed(sim, 1000, now.Add(-time.Minute), time.Hour)                     // about 400 KB a window
+	big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 3_000) + `"}` // 60 KB
+	sim.Add(tikisim.Response{ID: "99999999", FormID: formA, CreatedAt: now.Add(-30 * time.Minute), Inputs: json.RawMessage(big)})
+	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-limit", url: url, start: now.Add(-2 * time.Hour)})
+	cfg.Kafka.Compression = "none" // compressed, the seeded responses' batches stay under the limit
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	const limit = 50_000
+	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), cfg.Kafka.TopicPartitions, 1, map[string]*string{"max.message.bytes": kadm.StringPtr(strconv.Itoa(limit))}, cfg.Sources[0].Topic); err != nil {
+		t.Fatal(err)
+	}
+	var got committed
+	r := start(t, cfg, got.option())
+	waitFor(t, "the other responses", 30*time.Second, func() bool { return got.count() >= 1000 })
+	r.stop(t)
+	if events := readTopic(t, addrs, cfg.Sources[0].Topic, 1000, 10*time.Second); len(events) != 1000 {
+		t.Fatalf("%d events, want the 1000 others", len(events))
+	}
+	dlq := readRaw(t, addrs, cfg.DLQ.Topic, 1)
+	if len(dlq) != 1 {
+		t.Fatalf("%d records in the dead-letter topic, want 1", len(dlq))
+	}
+	want := fmt.Sprintf("more than the %d a record to topic %s may", limit-(1_000_012-kafka.MaxEventBytes), cfg.Sources[0].Topic)
+	if d := dlq[0]; len(d.Value) <= len(big) || headerValue(d, "connector.truncated") != "" || !strings.Contains(headerValue(d, "connector.error"), want) {
+		t.Fatalf("DLQ record of %d bytes, truncated %q, error %q; want the whole response and %q", len(d.Value), headerValue(d, "connector.truncated"), headerValue(d, "connector.error"), want)
+	}
+}
+
+// An offsets topic whose max.message.bytes cannot take an offset is
+// refused at start, with the fix.
+func TestRefusesOffsetsTopicTooSmallForAnOffset(t *testing.T) {
+	addrs := testBrokers(t)
+	_, url := newSim(t)
+	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	configs := map[string]*string{"cleanup.policy": kadm.StringPtr("compact"), "max.message.bytes": kadm.StringPtr("100000")}
+	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), 1, 1, configs, cfg.Kafka.OffsetsTopic); err != nil {
+		t.Fatal(err)
+	}
+	err = refusal(t, cfg)
+	if want := cfg.Kafka.OffsetsTopic + " has max.message.bytes=100000: its records may take up to 262144 bytes"; err == nil || !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), "--add-config max.message.bytes=1000012") {
+		t.Fatalf("Run = %v, want a refusal saying %q and the fix", err, want)
+	}
+}
+
 func headerValue(r *kgo.Record, key string) string {
 	for _, h := range r.Headers {
 		if h.Key == key {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/vnstream/connector/pkg/kafka"
 )
 
@@ -21,6 +23,9 @@ type task struct {
 	txnID   string
 	workers []*worker
 	log     *slog.Logger
+	// limits are the max.message.bytes of the topics, which cap the
+	// producer's batches.
+	limits kafka.Limits
 }
 
 // ownershipCheck is how often a task that failed waits to hear from the
@@ -82,7 +87,8 @@ func (t *task) session(ctx context.Context) (bool, error) {
 	for _, w := range t.workers {
 		t.c.status.update(w.cfg.Name, func(s *SourceStatus) { s.State = StateStarting })
 	}
-	p, err := kafka.OpenProducer(ctx, t.c.kopts, t.txnID, cfg.Kafka.OffsetsTopic, cfg.Kafka.TransactionTimeout, t.c.metrics.Registry)
+	opts := append(t.c.kopts[:len(t.c.kopts):len(t.c.kopts)], kgo.ProducerBatchMaxBytesFn(t.limits.Batch))
+	p, err := kafka.OpenProducer(ctx, opts, t.txnID, cfg.Kafka.OffsetsTopic, cfg.Kafka.TransactionTimeout, t.c.metrics.Registry)
 	if err != nil {
 		return false, err
 	}

@@ -61,6 +61,10 @@ type worker struct {
 	// read is how many records the last poll read, -1 before the first:
 	// what the next one reserves of the connector's budget.
 	read int
+	// maxEvent and maxDLQ are the most bytes an event to the source's
+	// topic, and a record to the dead-letter topic, may take
+	// (kafka.Limits.MaxEvent).
+	maxEvent, maxDLQ int
 }
 
 // horizoner is a source that tells how far a poll starting now may read
@@ -385,8 +389,8 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 				kgo.RecordHeader{Key: "connector.ts_ms", Value: strconv.AppendInt(nil, r.Time.UnixMilli(), 10)})
 		}
 		if convErr == nil {
-			if n := eventBytes(key, value, headers); n > kafka.MaxEventBytes {
-				convErr = fmt.Errorf("the event of %+v takes %d bytes, more than the %d a Kafka record may", reflect.Indirect(reflect.ValueOf(r.Key)), n, kafka.MaxEventBytes)
+			if n := eventBytes(key, value, headers); n > w.maxEvent {
+				convErr = fmt.Errorf("the event of %+v takes %d bytes, more than the %d a record to topic %s may", reflect.Indirect(reflect.ValueOf(r.Key)), n, w.maxEvent, w.cfg.Topic)
 			}
 		}
 		if convErr == nil {
@@ -419,11 +423,11 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 			{Key: "connector.topic", Value: []byte(w.cfg.Topic)},
 			{Key: "connector.position", Value: []byte(r.Position)},
 		}
-		if eventBytes(nil, raw, headers) > kafka.MaxEventBytes {
+		if eventBytes(nil, raw, headers) > w.maxDLQ {
 			// What the vendor sent is too large for Kafka too: its start,
 			// and its size, tell the operator what to fetch again.
 			headers = append(headers, kgo.RecordHeader{Key: "connector.truncated", Value: strconv.AppendInt(nil, int64(len(raw)), 10)})
-			raw = raw[:max(0, len(raw)-(eventBytes(nil, raw, headers)-kafka.MaxEventBytes))]
+			raw = raw[:max(0, len(raw)-(eventBytes(nil, raw, headers)-w.maxDLQ))]
 		}
 		add(kgo.Record{Topic: w.c.cfg.DLQ.Topic, Value: raw, Headers: headers})
 	}
@@ -431,7 +435,7 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 }
 
 // eventBytes is what a record of key, value and headers takes against
-// kafka.MaxEventBytes.
+// kafka.Limits.MaxEvent.
 func eventBytes(key, value []byte, headers []kgo.RecordHeader) int {
 	n := len(key) + len(value)
 	for _, h := range headers {

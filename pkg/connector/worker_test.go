@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vnstream/connector/pkg/config"
+	"github.com/vnstream/connector/pkg/kafka"
 	"github.com/vnstream/connector/pkg/source"
 	"github.com/vnstream/connector/pkg/source/sourcetest"
 	"github.com/vnstream/connector/pkg/source/tiki"
@@ -21,10 +22,12 @@ func TestEncodeSendsARefusedRecordAsJSON(t *testing.T) {
 	_, codec := sourcetest.Codec(t, tiki.Entity, &tiki.FormResponse{})
 	cfg := &config.Config{Name: "c", DLQ: config.DLQ{Mode: "dlq", Topic: "c.dlq"}}
 	w := &worker{
-		c:     &Connector{cfg: cfg},
-		cfg:   config.Source{Name: "tiki-1", Kind: tiki.Kind, Topic: "t"},
-		codec: codec,
-		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		c:        &Connector{cfg: cfg},
+		cfg:      config.Source{Name: "tiki-1", Kind: tiki.Kind, Topic: "t"},
+		codec:    codec,
+		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		maxEvent: kafka.MaxEventBytes,
+		maxDLQ:   kafka.MaxEventBytes,
 	}
 	at := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
 	type notAResponse struct {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,8 +13,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
-// ErrNotCompacted refuses an offsets topic without cleanup.policy=compact.
-var ErrNotCompacted = errors.New("refusing to start")
+// ErrTopicConfig refuses a topic whose configuration would lose what the
+// connector writes: an offsets topic without cleanup.policy=compact, or
+// whose max.message.bytes cannot take an offset.
+var ErrTopicConfig = errors.New("refusing to start")
 
 // Topic is a topic the connector needs.
 type Topic struct {
@@ -22,17 +26,51 @@ type Topic struct {
 	Replication int16
 	// Compact requires cleanup.policy=compact: the offsets topic.
 	Compact bool
+	// MinEventBytes, when set, requires the topic to take records of that
+	// many bytes (Limits.MaxEvent): the offsets topic, whose records
+	// cannot go to the dead-letter topic.
+	MinEventBytes int
 }
 
-// EnsureTopics creates the topics that are missing and checks the ones
-// that exist. A compacted topic (the offsets topic) that exists without
-// cleanup.policy=compact is refused: deleting old offsets would lose a
-// source's position.
+// Limits are the max.message.bytes of the topics EnsureTopics checked,
+// as the brokers gave them.
+type Limits map[string]int32
+
+// defaultBatchBytes is franz-go's default cap on a record batch
+// (kgo.ProducerBatchMaxBytes).
+const defaultBatchBytes = 1_000_012
+
+// Batch is the cap on a record batch to topic, for
+// kgo.ProducerBatchMaxBytesFn: its max.message.bytes, or franz-go's
+// default of 1,000,012 bytes when that is lower or the limit unknown.
+// A broker refuses a larger batch (MESSAGE_TOO_LARGE), and the
+// transaction with it, on every attempt.
+func (l Limits) Batch(topic string) int32 {
+	if n, ok := l[topic]; ok && n < defaultBatchBytes {
+		return max(n, 512) // franz-go refuses a cap below 512
+	}
+	return defaultBatchBytes
+}
+
+// MaxEvent is the most bytes of key, value and headers one record to
+// topic may take: its batch cap less the room MaxEventBytes leaves under
+// franz-go's default one.
+func (l Limits) MaxEvent(topic string) int {
+	return int(l.Batch(topic)) - (defaultBatchBytes - MaxEventBytes)
+}
+
+// EnsureTopics creates the topics that are missing, checks the ones that
+// exist and returns their limits. A compacted topic (the offsets topic)
+// that exists without cleanup.policy=compact is refused: deleting old
+// offsets would lose a source's position; so is a topic whose
+// max.message.bytes is below its MinEventBytes. The limit of a topic
+// without such requirements that the connector may not describe (its
+// ACLs) is left unknown.
 //
 // It asks to create every topic first and lists them after: kgo caches
 // metadata for MetadataMinAge, so a topic listed as missing just before
 // its creation would look missing for that long.
-func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) error {
+func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) (Limits, error) {
 	createErrs := map[string]error{}
 	names := make([]string, len(topics))
 	for i, t := range topics {
@@ -54,15 +92,55 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) error {
 		for name, cerr := range createErrs {
 			err = errors.Join(err, fmt.Errorf("creating topic %s: %w", name, cerr))
 		}
-		return err
+		return nil, err
 	}
+	rcs, err := adm.DescribeTopicConfigs(ctx, names...)
+	if err != nil {
+		return nil, fmt.Errorf("describing topics %v: %w", names, err)
+	}
+	limits := Limits{}
 	for _, t := range topics {
-		if !t.Compact {
-			continue
+		rc, err := rcs.On(t.Name, nil)
+		if err == nil {
+			err = rc.Err
 		}
-		if err := checkCompacted(ctx, adm, t.Name); err != nil {
-			return err
+		if err != nil && !t.Compact && t.MinEventBytes == 0 {
+			continue // a topic it may not describe: its limit is unknown
 		}
+		if err != nil {
+			return nil, fmt.Errorf("describing topic %s: %w", t.Name, err)
+		}
+		if err := check(rc, t, limits); err != nil {
+			return nil, err
+		}
+	}
+	return limits, nil
+}
+
+// check reads topic t's max.message.bytes from rc into limits, and
+// checks what t requires of its configuration.
+func check(rc kadm.ResourceConfig, t Topic, limits Limits) error {
+	policy := "delete"
+	for _, c := range rc.Configs {
+		switch {
+		case c.Value == nil:
+		case c.Key == "cleanup.policy":
+			policy = *c.Value
+		case c.Key == "max.message.bytes":
+			n, err := strconv.ParseInt(*c.Value, 10, 32)
+			if err != nil {
+				return fmt.Errorf("topic %s: max.message.bytes=%q: %w", t.Name, *c.Value, err)
+			}
+			limits[t.Name] = int32(n)
+		}
+	}
+	if t.Compact && !slices.ContainsFunc(strings.Split(policy, ","), func(p string) bool { return strings.TrimSpace(p) == "compact" }) {
+		return fmt.Errorf("%w: offsets topic %s has cleanup.policy=%s: it must be compacted, or old offsets are deleted and sources restart from scratch; "+
+			"fix it with: kafka-configs --alter --entity-type topics --entity-name %s --add-config cleanup.policy=compact", ErrTopicConfig, t.Name, policy, t.Name)
+	}
+	if n, ok := limits[t.Name]; ok && limits.MaxEvent(t.Name) < t.MinEventBytes {
+		return fmt.Errorf("%w: topic %s has max.message.bytes=%d: its records may take up to %d bytes; "+
+			"fix it with: kafka-configs --alter --entity-type topics --entity-name %s --add-config max.message.bytes=%d", ErrTopicConfig, t.Name, n, t.MinEventBytes, t.Name, defaultBatchBytes)
 	}
 	return nil
 }
@@ -99,33 +177,6 @@ func waitForTopics(ctx context.Context, adm *kadm.Client, names []string) error 
 		}
 	}
 	return nil
-}
-
-func checkCompacted(ctx context.Context, adm *kadm.Client, topic string) error {
-	rcs, err := adm.DescribeTopicConfigs(ctx, topic)
-	if err != nil {
-		return fmt.Errorf("describing topic %s: %w", topic, err)
-	}
-	rc, err := rcs.On(topic, nil)
-	if err != nil {
-		return fmt.Errorf("describing topic %s: %w", topic, err)
-	}
-	if rc.Err != nil {
-		return fmt.Errorf("describing topic %s: %w", topic, rc.Err)
-	}
-	policy := "delete"
-	for _, c := range rc.Configs {
-		if c.Key == "cleanup.policy" && c.Value != nil {
-			policy = *c.Value
-		}
-	}
-	for _, p := range strings.Split(policy, ",") {
-		if strings.TrimSpace(p) == "compact" {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: offsets topic %s has cleanup.policy=%s: it must be compacted, or old offsets are deleted and sources restart from scratch; "+
-		"fix it with: kafka-configs --alter --entity-type topics --entity-name %s --add-config cleanup.policy=compact", ErrNotCompacted, topic, policy, topic)
 }
 
 // Partitions returns the partition count of topic.

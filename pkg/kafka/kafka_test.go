@@ -55,7 +55,7 @@ func client(t *testing.T, opts []kgo.Opt) *kgo.Client {
 
 func ensure(t *testing.T, cl *kgo.Client, partitions int32) {
 	t.Helper()
-	err := kafka.EnsureTopics(context.Background(), kadm.NewClient(cl), []kafka.Topic{
+	_, err := kafka.EnsureTopics(context.Background(), kadm.NewClient(cl), []kafka.Topic{
 		{Name: offsetsTopic, Partitions: partitions, Replication: 1, Compact: true},
 		{Name: "events", Partitions: 3, Replication: 1},
 	})
@@ -241,7 +241,7 @@ func TestEnsureTopicsRefusesUncompactedOffsets(t *testing.T) {
 	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, offsetsTopic); err != nil {
 		t.Fatal(err)
 	}
-	err := kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{{Name: offsetsTopic, Partitions: 1, Replication: 1, Compact: true}})
+	_, err := kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{{Name: offsetsTopic, Partitions: 1, Replication: 1, Compact: true}})
 	if err == nil || !strings.Contains(err.Error(), "cleanup.policy=delete: it must be compacted") {
 		t.Fatalf("EnsureTopics = %v", err)
 	}
@@ -249,8 +249,36 @@ func TestEnsureTopicsRefusesUncompactedOffsets(t *testing.T) {
 	if _, err := adm.AlterTopicConfigs(context.Background(), []kadm.AlterConfig{{Name: "cleanup.policy", Value: kadm.StringPtr("compact,delete")}}, offsetsTopic); err != nil {
 		t.Fatal(err)
 	}
-	if err := kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{{Name: offsetsTopic, Partitions: 1, Replication: 1, Compact: true}}); err != nil {
+	if _, err := kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{{Name: offsetsTopic, Partitions: 1, Replication: 1, Compact: true}}); err != nil {
 		t.Fatalf("compact,delete refused: %v", err)
+	}
+}
+
+// EnsureTopics reads each topic's max.message.bytes: a topic that takes
+// less than franz-go's default batch caps the batches and events to it,
+// and one that cannot take MinEventBytes is refused.
+func TestEnsureTopicsReadsMessageLimits(t *testing.T) {
+	c := cluster(t)
+	adm := kadm.NewClient(client(t, []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}))
+	if _, err := adm.CreateTopic(context.Background(), 1, 1, map[string]*string{"max.message.bytes": kadm.StringPtr("50000")}, "small"); err != nil {
+		t.Fatal(err)
+	}
+	limits, err := kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{
+		{Name: "small", Partitions: 1, Replication: 1, MinEventBytes: 40_000},
+		{Name: "fresh", Partitions: 1, Replication: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limits["small"] != 50000 || limits.Batch("small") != 50000 || limits.MaxEvent("small") != 50000-(1_000_012-kafka.MaxEventBytes) {
+		t.Errorf("small: limit %d, batch %d, event %d; want 50000, 50000 and %d", limits["small"], limits.Batch("small"), limits.MaxEvent("small"), 50000-(1_000_012-kafka.MaxEventBytes))
+	}
+	if limits["fresh"] < 1_000_012 || limits.Batch("fresh") != 1_000_012 || limits.MaxEvent("fresh") != kafka.MaxEventBytes || limits.MaxEvent("unknown") != kafka.MaxEventBytes {
+		t.Errorf("fresh: limit %d, batch %d, event %d; want franz-go's default batch and MaxEventBytes", limits["fresh"], limits.Batch("fresh"), limits.MaxEvent("fresh"))
+	}
+	_, err = kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{{Name: "small", Partitions: 1, Replication: 1, MinEventBytes: 256 << 10}})
+	if !errors.Is(err, kafka.ErrTopicConfig) || !strings.Contains(err.Error(), "topic small has max.message.bytes=50000: its records may take up to 262144 bytes") {
+		t.Fatalf("EnsureTopics with a larger MinEventBytes = %v", err)
 	}
 }
 

@@ -58,6 +58,10 @@ type Sweep struct {
 // overlap, remembers about 20,000 messages in about 100 KiB.
 const MaxSeenBytes = 192 << 10
 
+// MaxOffsetBytes is what an offset stays under: the packed Seen in
+// base64 and the rest.
+const MaxOffsetBytes = 256 << 10
+
 // packAbove is the most versions written as readable JSON.
 const packAbove = 64
 
