@@ -47,9 +47,10 @@ func newBudget(limit int, held prometheus.Gauge, wait prometheus.Counter) *budge
 
 // reserve waits until n records fit in the budget and holds them; n is
 // cut to the limit, so that a reservation always fits once the others
-// are released. It returns the records it holds, and ctx's error,
-// holding none, when ctx ends first.
-func (b *budget) reserve(ctx context.Context, n int) (int, error) {
+// are released. It calls waits, when not nil, before it waits, if it
+// does. It returns the records it holds, and ctx's error, holding none,
+// when ctx ends first.
+func (b *budget) reserve(ctx context.Context, n int, waits func()) (int, error) {
 	n = min(max(n, 0), b.limit)
 	b.mu.Lock()
 	if b.admits(n, b.waiters.Len() == 0) {
@@ -60,6 +61,9 @@ func (b *budget) reserve(ctx context.Context, n int) (int, error) {
 	r := &reservation{n: n, ready: make(chan struct{})}
 	e := b.waiters.PushBack(r)
 	b.mu.Unlock()
+	if waits != nil {
+		waits()
+	}
 	start := time.Now()
 	defer func() { b.wait.Add(time.Since(start).Seconds()) }()
 	select {

@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,12 +17,12 @@ func testBudget(limit int) (*budget, prometheus.Gauge, prometheus.Counter) {
 	return newBudget(limit, held, wait), held, wait
 }
 
-// reserveAsync starts b.reserve(ctx, n) and returns where its result
+// reserveAsync starts b.reserve(ctx, n, nil) and returns where its result
 // arrives.
 func reserveAsync(ctx context.Context, b *budget, n int) chan error {
 	done := make(chan error, 1)
 	go func() {
-		_, err := b.reserve(ctx, n)
+		_, err := b.reserve(ctx, n, nil)
 		done <- err
 	}()
 	return done
@@ -55,7 +56,7 @@ func granted(t *testing.T, what string, done chan error) {
 func TestBudgetServesReservationsInOrder(t *testing.T) {
 	ctx := context.Background()
 	b, held, wait := testBudget(100)
-	if n, err := b.reserve(ctx, 60); n != 60 || err != nil {
+	if n, err := b.reserve(ctx, 60, nil); n != 60 || err != nil {
 		t.Fatalf("reserve 60 of 100 = %d, %v", n, err)
 	}
 	big := reserveAsync(ctx, b, 70)
@@ -83,7 +84,7 @@ func TestBudgetServesReservationsInOrder(t *testing.T) {
 func TestBudgetSettlesPastTheLimit(t *testing.T) {
 	ctx := context.Background()
 	b, held, _ := testBudget(100)
-	n, _ := b.reserve(ctx, 10)
+	n, _ := b.reserve(ctx, 10, nil)
 	b.settle(n, 150) // returns at once: nothing to wait for
 	if got := testutil.ToFloat64(held); got != 150 {
 		t.Fatalf("held = %v, want 150", got)
@@ -99,11 +100,33 @@ func TestBudgetSettlesPastTheLimit(t *testing.T) {
 	}
 }
 
+// TestBudgetTellsWhenAReservationWaits: reserve calls its waits function
+// before it waits, and only then.
+func TestBudgetTellsWhenAReservationWaits(t *testing.T) {
+	b, _, _ := testBudget(100)
+	ctx := context.Background()
+	var waits atomic.Int32
+	n, _ := b.reserve(ctx, 80, func() { waits.Add(1) })
+	if waits.Load() != 0 {
+		t.Fatal("a reservation that fits said it waits")
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.reserve(ctx, 50, func() { waits.Add(1) })
+		done <- err
+	}()
+	if !waiting(done) || waits.Load() != 1 {
+		t.Fatalf("a reservation that does not fit: waiting %d times", waits.Load())
+	}
+	b.release(n)
+	granted(t, "the reservation after the release", done)
+}
+
 // TestBudgetCutsAReservationToItsLimit: a poll expecting more than the
 // whole budget gets the whole budget instead of waiting forever.
 func TestBudgetCutsAReservationToItsLimit(t *testing.T) {
 	b, held, _ := testBudget(100)
-	n, err := b.reserve(context.Background(), 1_000)
+	n, err := b.reserve(context.Background(), 1_000, nil)
 	if n != 100 || err != nil {
 		t.Fatalf("reserve 1000 of 100 = %d, %v; want 100", n, err)
 	}
@@ -117,7 +140,7 @@ func TestBudgetCutsAReservationToItsLimit(t *testing.T) {
 // waiting, holds nothing, and lets the reservations behind it through.
 func TestBudgetReservationEndsWithItsContext(t *testing.T) {
 	b, held, _ := testBudget(100)
-	n, _ := b.reserve(context.Background(), 50)
+	n, _ := b.reserve(context.Background(), 50, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := reserveAsync(ctx, b, 80)
 	if !waiting(stopped) {
@@ -151,15 +174,15 @@ func TestBudgetReservationEndsWithItsContext(t *testing.T) {
 func TestBudgetLetsSmallReservationsPass(t *testing.T) {
 	ctx := context.Background()
 	b, held, _ := testBudget(1000)
-	n, _ := b.reserve(ctx, 600)
+	n, _ := b.reserve(ctx, 600, nil)
 	big := reserveAsync(ctx, b, 500)
 	if !waiting(big) {
 		t.Fatal("500 more of 1000 with 600 held did not wait")
 	}
-	if m, err := b.reserve(ctx, 10); m != 10 || err != nil {
+	if m, err := b.reserve(ctx, 10, nil); m != 10 || err != nil {
 		t.Fatalf("10 behind a waiting 500 = %d, %v; want it at once", m, err)
 	}
-	if m, err := b.reserve(ctx, 0); m != 0 || err != nil {
+	if m, err := b.reserve(ctx, 0, nil); m != 0 || err != nil {
 		t.Fatalf("0 behind a waiting 500 = %d, %v; want it at once", m, err)
 	}
 	medium := reserveAsync(ctx, b, 20)

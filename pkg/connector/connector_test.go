@@ -573,10 +573,11 @@ func TestRecordsInFlightBoundTheSources(t *testing.T) {
 		srcs = append(srcs, tikiSource{name: fmt.Sprintf("b%d", i), url: url, start: first.Add(-time.Second), window: "30m", maxWindow: 4 * perPoll})
 	}
 	var (
-		got  committed
-		mu   sync.Mutex
-		peak float64
-		run  atomic.Pointer[connector.Connector]
+		got     committed
+		mu      sync.Mutex
+		peak    float64
+		waiting int // samples of /status with a source waiting for room
+		run     atomic.Pointer[connector.Connector]
 	)
 	sample := func() {
 		c := run.Load()
@@ -584,8 +585,12 @@ func TestRecordsInFlightBoundTheSources(t *testing.T) {
 			return
 		}
 		v := testutil.ToFloat64(c.Metrics().RecordsInFlight)
+		_, status := get(t, c.Handler(), "/status")
 		mu.Lock()
 		peak = max(peak, v)
+		if strings.Contains(status, `"waiting_for_room_since"`) {
+			waiting++
+		}
 		mu.Unlock()
 	}
 	cfg := testConfig(t, addrs, nil, fmt.Sprintf("records_in_flight: %d", limit), srcs...)
@@ -609,9 +614,13 @@ func TestRecordsInFlightBoundTheSources(t *testing.T) {
 	}()
 	waitFor(t, "every source's backfill", 60*time.Second, func() bool { return got.count() >= sources*records })
 	time.Sleep(time.Second) // polls after the backfill
+	_, after := get(t, r.c.Handler(), "/status")
 	r.stop(t)
 	close(done)
 	<-sampled
+	if waiting == 0 || strings.Contains(after, `"waiting_for_room_since"`) {
+		t.Errorf("/status showed a source waiting for room in %d samples, and after the backfill: %s; want some, then none", waiting, after)
+	}
 	if n := got.count(); n != sources*records {
 		t.Errorf("committed %d events, want %d", n, sources*records)
 	}
@@ -624,7 +633,7 @@ func TestRecordsInFlightBoundTheSources(t *testing.T) {
 	if held := testutil.ToFloat64(r.c.Metrics().RecordsInFlight); held != 0 {
 		t.Errorf("stopped, the sources still hold %v records", held)
 	}
-	t.Logf("peak %v records in flight, polls waited %.2f s in all", peak, testutil.ToFloat64(r.c.Metrics().InFlightWait))
+	t.Logf("peak %v records in flight, polls waited %.2f s in all; /status showed a source waiting in %d samples", peak, testutil.ToFloat64(r.c.Metrics().InFlightWait), waiting)
 }
 
 // TestPprofOnlyWhenEnabled serves Go's profiles only with http.pprof.

@@ -61,6 +61,10 @@ type SourceStatus struct {
 	// Newest is the entity time of the newest record committed since
 	// start; it stands still while the vendor sends nothing new.
 	Newest time.Time `json:"newest_record,omitzero"`
+	// WaitingSince is when the source's next poll began to wait for room
+	// in records_in_flight, which other sources' batches hold; absent
+	// while it is not waiting.
+	WaitingSince time.Time `json:"waiting_for_room_since,omitzero"`
 }
 
 // GroupStatus is this replica's place in the connector's group.

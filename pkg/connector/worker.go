@@ -227,7 +227,14 @@ type polled struct {
 func (w *worker) poll(ctx context.Context, offset source.Offset) *polled {
 	m := w.c.metrics
 	res := &polled{from: offset}
-	reserved, err := w.c.budget.reserve(ctx, w.expect(offset))
+	waited := false
+	reserved, err := w.c.budget.reserve(ctx, w.expect(offset), func() {
+		waited = true
+		w.c.status.update(w.cfg.Name, func(s *SourceStatus) { s.WaitingSince = time.Now().UTC() })
+	})
+	if waited {
+		w.c.status.update(w.cfg.Name, func(s *SourceStatus) { s.WaitingSince = time.Time{} })
+	}
 	if err != nil {
 		res.err = err
 		return res
