@@ -41,10 +41,10 @@ type Limits map[string]int32
 const defaultBatchBytes = 1_000_012
 
 // Batch is the cap on a record batch to topic, for
-// kgo.ProducerBatchMaxBytesFn: its max.message.bytes, or franz-go's
-// default of 1,000,012 bytes when that is lower or the limit unknown.
-// A broker refuses a larger batch (MESSAGE_TOO_LARGE), and the
-// transaction with it, on every attempt.
+// kgo.ProducerBatchMaxBytesFn: its max.message.bytes when that is below
+// franz-go's default of 1,000,012 bytes, the default otherwise or when
+// the limit is unknown. A broker refuses a larger batch
+// (MESSAGE_TOO_LARGE), and the transaction with it, on every attempt.
 func (l Limits) Batch(topic string) int32 {
 	if n, ok := l[topic]; ok && n < defaultBatchBytes {
 		return max(n, 512) // franz-go refuses a cap below 512
@@ -94,9 +94,10 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) (Limits
 		}
 		return nil, err
 	}
-	rcs, err := adm.DescribeTopicConfigs(ctx, names...)
+	unique := slices.Compact(slices.Sorted(slices.Values(names))) // sources may share a topic
+	rcs, err := adm.DescribeTopicConfigs(ctx, unique...)
 	if err != nil {
-		return nil, fmt.Errorf("describing topics %v: %w", names, err)
+		return nil, fmt.Errorf("describing topics %v: %w", unique, err)
 	}
 	limits := Limits{}
 	for _, t := range topics {
