@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/vnstream/connector/pkg/config"
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/kafka"
@@ -263,21 +264,43 @@ func TestFailingSourceBacksOffAlone(t *testing.T) {
 	verifyExactlyOnce(t, good, readTopic(t, addrs, cfg.Sources[0].Topic, 500, 10*time.Second))
 }
 
-func TestRefusesOffsetsTopicWithoutCompaction(t *testing.T) {
-	addrs := testBrokers(t)
-	_, url := newSim(t)
-	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
+// createTopic creates topic with configs on the cluster at addrs.
+func createTopic(t *testing.T, addrs []string, topic string, partitions int32, configs map[string]string) {
+	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), 1, 1, map[string]*string{"cleanup.policy": kadm.StringPtr("delete")}, cfg.Kafka.OffsetsTopic); err != nil {
+	cs := map[string]*string{}
+	for k, v := range configs {
+		cs[k] = kadm.StringPtr(v)
+	}
+	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), partitions, 1, cs, topic); err != nil {
 		t.Fatal(err)
 	}
-	err = refusal(t, cfg)
-	if err == nil || !strings.Contains(err.Error(), cfg.Kafka.OffsetsTopic+" has cleanup.policy=delete: it must be compacted") {
-		t.Fatalf("Run = %v, want a refusal naming the topic", err)
+}
+
+// An offsets topic that would lose offsets, without compaction or with a
+// max.message.bytes that cannot take one, is refused at start, with the
+// fix.
+func TestRefusesOffsetsTopicItCannotUse(t *testing.T) {
+	for _, tc := range []struct {
+		configs map[string]string
+		want    []string
+	}{
+		{map[string]string{"cleanup.policy": "delete"}, []string{" has cleanup.policy=delete: it must be compacted", "--add-config cleanup.policy=compact"}},
+		{map[string]string{"cleanup.policy": "compact", "max.message.bytes": "100000"},
+			[]string{" has max.message.bytes=100000: its records may take up to 262144 bytes", "--add-config max.message.bytes=1000012"}},
+	} {
+		addrs := testBrokers(t)
+		_, url := newSim(t)
+		cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
+		createTopic(t, addrs, cfg.Kafka.OffsetsTopic, 1, tc.configs)
+		err := refusal(t, cfg)
+		if err == nil || !strings.Contains(err.Error(), cfg.Kafka.OffsetsTopic+tc.want[0]) || !strings.Contains(err.Error(), tc.want[1]) {
+			t.Fatalf("%v: Run = %v, want a refusal naming the topic, saying %q, and the fix %q", tc.configs, err, tc.want[0], tc.want[1])
+		}
 	}
 }
 
@@ -315,29 +338,41 @@ func TestUnconvertibleRecordGoesToDLQ(t *testing.T) {
 	}
 }
 
-// A record whose event is too large for a Kafka record goes to the
-// dead-letter topic, cut to fit and marked so, rather than failing its
-// transaction on every attempt; the records around it are delivered.
-func TestOversizedEventGoesToDLQ(t *testing.T) {
+// bigLead runs a Tiki source over n responses and one more, id 99999999,
+// whose inputs are big; prepare, when set, sets up cfg and the cluster
+// first. Once the n others are delivered, it returns the one record of
+// the dead-letter topic.
+func bigLead(t *testing.T, n int, big string, prepare func(addrs []string, cfg *config.Config)) *kgo.Record {
+	t.Helper()
 	addrs := testBrokers(t)
 	sim, url := newSim(t)
 	now := time.Now().UTC().Truncate(time.Second)
-	seed(sim, 50, now.Add(-time.Minute), time.Hour)
-	big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 70_000) + `"}` // 1.5 MB
+	seed(sim, n, now.Add(-time.Minute), time.Hour)
 	sim.Add(tikisim.Response{ID: "99999999", FormID: formA, CreatedAt: now.Add(-30 * time.Minute), Inputs: json.RawMessage(big)})
 	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-big", url: url, start: now.Add(-2 * time.Hour)})
+	if prepare != nil {
+		prepare(addrs, cfg)
+	}
 	var got committed
 	r := start(t, cfg, got.option())
-	waitFor(t, "the other responses", 30*time.Second, func() bool { return got.count() >= 50 })
+	waitFor(t, "the other responses", 30*time.Second, func() bool { return got.count() >= n })
 	r.stop(t)
-	if events := readTopic(t, addrs, cfg.Sources[0].Topic, 50, 10*time.Second); len(events) != 50 {
-		t.Fatalf("%d events, want the 50 others", len(events))
+	if events := readTopic(t, addrs, cfg.Sources[0].Topic, n, 10*time.Second); len(events) != n {
+		t.Fatalf("%d events, want the %d others", len(events), n)
 	}
 	dlq := readRaw(t, addrs, cfg.DLQ.Topic, 1)
 	if len(dlq) != 1 {
 		t.Fatalf("%d records in the dead-letter topic, want 1", len(dlq))
 	}
-	d := dlq[0]
+	return dlq[0]
+}
+
+// A record whose event is too large for a Kafka record goes to the
+// dead-letter topic, cut to fit and marked so, rather than failing its
+// transaction on every attempt; the records around it are delivered.
+func TestOversizedEventGoesToDLQ(t *testing.T) {
+	big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 70_000) + `"}` // 1.5 MB
+	d := bigLead(t, 50, big, nil)
 	size := len(d.Value)
 	for _, h := range d.Headers {
 		size += len(h.Key) + len(h.Value)
@@ -355,59 +390,17 @@ func TestOversizedEventGoesToDLQ(t *testing.T) {
 // the limit in its error. Before, the broker refused the first batch over
 // the limit (MESSAGE_TOO_LARGE) on every attempt and the source stopped.
 func TestTopicMessageLimitIsKept(t *testing.T) {
-	addrs := testBrokers(t)
-	sim, url := newSim(t)
-	now := time.Now().UTC().Truncate(time.Second)
-	seed(sim, 1000, now.Add(-time.Minute), time.Hour)                     // about 400 KB a window
-	big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 3_000) + `"}` // 60 KB
-	sim.Add(tikisim.Response{ID: "99999999", FormID: formA, CreatedAt: now.Add(-30 * time.Minute), Inputs: json.RawMessage(big)})
-	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-limit", url: url, start: now.Add(-2 * time.Hour)})
-	cfg.Kafka.Compression = "none" // compressed, the seeded responses' batches stay under the limit
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	const limit = 50_000
-	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), cfg.Kafka.TopicPartitions, 1, map[string]*string{"max.message.bytes": kadm.StringPtr(strconv.Itoa(limit))}, cfg.Sources[0].Topic); err != nil {
-		t.Fatal(err)
-	}
-	var got committed
-	r := start(t, cfg, got.option())
-	waitFor(t, "the other responses", 30*time.Second, func() bool { return got.count() >= 1000 })
-	r.stop(t)
-	if events := readTopic(t, addrs, cfg.Sources[0].Topic, 1000, 10*time.Second); len(events) != 1000 {
-		t.Fatalf("%d events, want the 1000 others", len(events))
-	}
-	dlq := readRaw(t, addrs, cfg.DLQ.Topic, 1)
-	if len(dlq) != 1 {
-		t.Fatalf("%d records in the dead-letter topic, want 1", len(dlq))
-	}
-	want := fmt.Sprintf("more than the %d a record to topic %s may", limit-(1_000_012-kafka.MaxEventBytes), cfg.Sources[0].Topic)
-	if d := dlq[0]; len(d.Value) <= len(big) || headerValue(d, "connector.truncated") != "" || !strings.Contains(headerValue(d, "connector.error"), want) {
+	var topic string
+	big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 3_000) + `"}` // 60 KB
+	d := bigLead(t, 1000, big, func(addrs []string, cfg *config.Config) { // about 400 KB a window
+		cfg.Kafka.Compression = "none" // compressed, the seeded responses' batches stay under the limit
+		topic = cfg.Sources[0].Topic
+		createTopic(t, addrs, topic, cfg.Kafka.TopicPartitions, map[string]string{"max.message.bytes": strconv.Itoa(limit)})
+	})
+	want := fmt.Sprintf("more than the %d a record to topic %s may", limit-(1_000_012-kafka.MaxEventBytes), topic)
+	if len(d.Value) <= len(big) || headerValue(d, "connector.truncated") != "" || !strings.Contains(headerValue(d, "connector.error"), want) {
 		t.Fatalf("DLQ record of %d bytes, truncated %q, error %q; want the whole response and %q", len(d.Value), headerValue(d, "connector.truncated"), headerValue(d, "connector.error"), want)
-	}
-}
-
-// An offsets topic whose max.message.bytes cannot take an offset is
-// refused at start, with the fix.
-func TestRefusesOffsetsTopicTooSmallForAnOffset(t *testing.T) {
-	addrs := testBrokers(t)
-	_, url := newSim(t)
-	cfg := testConfig(t, addrs, nil, "", tikiSource{name: "tiki-x", url: url, start: time.Now().Add(-time.Hour)})
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	configs := map[string]*string{"cleanup.policy": kadm.StringPtr("compact"), "max.message.bytes": kadm.StringPtr("100000")}
-	if _, err := kadm.NewClient(cl).CreateTopic(context.Background(), 1, 1, configs, cfg.Kafka.OffsetsTopic); err != nil {
-		t.Fatal(err)
-	}
-	err = refusal(t, cfg)
-	if want := cfg.Kafka.OffsetsTopic + " has max.message.bytes=100000: its records may take up to 262144 bytes"; err == nil || !strings.Contains(err.Error(), want) ||
-		!strings.Contains(err.Error(), "--add-config max.message.bytes=1000012") {
-		t.Fatalf("Run = %v, want a refusal saying %q and the fix", err, want)
 	}
 }
 
