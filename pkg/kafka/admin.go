@@ -111,16 +111,16 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) (Limits
 		if err != nil {
 			return nil, fmt.Errorf("describing topic %s: %w", t.Name, err)
 		}
-		if err := check(rc, t, limits); err != nil {
+		if err := checkTopic(rc, t, limits); err != nil {
 			return nil, err
 		}
 	}
 	return limits, nil
 }
 
-// check reads topic t's max.message.bytes from rc into limits, and
-// checks what t requires of its configuration.
-func check(rc kadm.ResourceConfig, t Topic, limits Limits) error {
+// checkTopic reads topic t's max.message.bytes from rc, its
+// configuration, into limits, and checks what t requires of it.
+func checkTopic(rc kadm.ResourceConfig, t Topic, limits Limits) error {
 	policy := "delete"
 	for _, c := range rc.Configs {
 		switch {

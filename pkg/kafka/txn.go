@@ -87,12 +87,12 @@ func OpenProducer(ctx context.Context, opts []kgo.Opt, txnID, offsetsTopic strin
 
 // MaxEventBytes is the most bytes of key, value and headers (their keys
 // and values) one record may take to a topic whose max.message.bytes is
-// the broker's default or more: franz-go's limit on a record batch
-// (kgo.ProducerBatchMaxBytes, 1,000,012 bytes by default), less the
-// batch's header (61 bytes) and the record's own lengths and header
-// lengths, with room to spare. franz-go fails a larger record, and with
-// it the transaction, on every attempt. Limits.MaxEvent is the limit of a
-// topic that takes less.
+// 1,000,012 or more (the broker's default, 1,048,588, is): franz-go's
+// limit on a record batch (kgo.ProducerBatchMaxBytes, 1,000,012 bytes by
+// default), less the batch's header (61 bytes) and the record's own
+// lengths and header lengths, with room to spare. franz-go fails a larger
+// record, and with it the transaction, on every attempt. Limits.MaxEvent
+// is the limit of a topic that takes less.
 const MaxEventBytes = 999_000
 
 // Commit writes records in one transaction. On a nil error all of them are
