@@ -26,9 +26,10 @@
 // connector ran took the benchmark's process as much CPU as the
 // connector's on tiki_lead, on the same two cores.) With -profile DIR it
 // also writes the connector's CPU profile of 3 seconds, from 1.5 s after
-// its start, and its allocation profile to DIR, for `go tool pprof`. With -kind all -together, one
-// connector runs the five kinds' sources at once, N records each, and the
-// row "all" measures it per record of all of them. -in-flight sets the
+// its start, and its allocation profile to DIR, for `go tool pprof`. With
+// -kind all -together, one connector runs the five kinds' sources at once,
+// N records each, and the row "all" measures it per record of all of
+// them. -in-flight sets the
 // connector's records_in_flight (default: its default). The connector's
 // kafka.client_metrics is off unless -client-metrics is given: kfake asks
 // every client for all its metrics every 30 s, and compressing them took

@@ -350,9 +350,7 @@ func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 			t = &task{c: c, id: id, txnID: txnID, log: c.log.With("task", id, "transactional_id", txnID), limits: limits}
 			tasks[id] = t
 		}
-		w := c.newWorker(s, codecs[s.Topic], id, key)
-		w.maxEvent, w.maxDLQ = limits.MaxEvent(s.Topic), limits.MaxEvent(cfg.DLQ.Topic)
-		t.workers = append(t.workers, w)
+		t.workers = append(t.workers, c.newWorker(s, codecs[s.Topic], id, key, limits))
 		c.status.update(s.Name, func(st *SourceStatus) { st.Task = id })
 	}
 	return tasks, nil
@@ -457,7 +455,7 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 	return c.built, nil
 }
 
-func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, key []byte) *worker {
+func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, key []byte, limits kafka.Limits) *worker {
 	m := c.metrics
 	client := fetch.NewClient(fetch.Config{
 		Source:         s.Name,
@@ -474,15 +472,17 @@ func (c *Connector) newWorker(s config.Source, codec *schema.Codec, task int32, 
 	})
 	p, _ := provider.Lookup(s.Kind)
 	return &worker{
-		c:       c,
-		cfg:     s,
-		src:     p.New(s.Name, s.Settings, client),
-		codec:   codec,
-		task:    task,
-		key:     key,
-		backoff: newBackoff(time.Second, s.ErrorBackoffMax),
-		read:    -1,
-		log:     c.log.With("source", s.Name, "kind", s.Kind),
+		c:        c,
+		cfg:      s,
+		src:      p.New(s.Name, s.Settings, client),
+		codec:    codec,
+		task:     task,
+		key:      key,
+		backoff:  newBackoff(time.Second, s.ErrorBackoffMax),
+		read:     -1,
+		maxEvent: limits.MaxEvent(s.Topic),
+		maxDLQ:   limits.MaxEvent(c.cfg.DLQ.Topic),
+		log:      c.log.With("source", s.Name, "kind", s.Kind),
 		headers: []kgo.RecordHeader{
 			{Key: "connector.provider", Value: []byte(s.Kind)},
 			{Key: "connector.source", Value: []byte(s.Name)},
