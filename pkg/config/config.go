@@ -64,6 +64,11 @@ type Kafka struct {
 	// Compression is the codec of the batches the connector produces:
 	// snappy, lz4, zstd, gzip or none. Default snappy.
 	Compression string `yaml:"compression"`
+	// BatchBytes caps a record batch to a provider or DLQ topic (franz-go's
+	// ProducerBatchMaxBytes), below the topic's max.message.bytes, and with
+	// it the largest event: 1,012 bytes less. Each task's producer keeps
+	// buffers of its batches' size. Default 262144 (256 KiB); at least 16384.
+	BatchBytes int32 `yaml:"batch_bytes"`
 }
 
 // Group tunes the consumer group through which the replicas share the

@@ -61,6 +61,7 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 		{"offsets partitions", cfg.Kafka.OffsetsPartitions, int32(config.DefaultOffsetsPartitions)},
 		{"replication", cfg.Kafka.ReplicationFactor, int16(-1)},
 		{"compression", cfg.Kafka.Compression, "snappy"},
+		{"batch bytes", cfg.Kafka.BatchBytes, int32(262144)},
 		{"client metrics", cfg.Kafka.ClientMetrics, true},
 		{"dlq topic", cfg.DLQ.Topic, "test-connector.dlq"},
 		{"dlq mode", cfg.DLQ.Mode, "dlq"},
@@ -94,6 +95,7 @@ kafka:
   brokers: ["nohost"]
   sasl: {mechanism: SCRAM-SHA-1}
   compression: brotli
+  batch_bytes: 1000
 dlq: {mode: drop}
 records_in_flight: 0
 sources:
@@ -113,6 +115,7 @@ sources:
 				`kafka.brokers[0]: "nohost": want host:port`,
 				`kafka.sasl.mechanism: "SCRAM-SHA-1"`,
 				`kafka.compression: "brotli": must be one of snappy, lz4, zstd, gzip, none`,
+				"kafka.batch_bytes: 1000: must be at least 16384",
 				`dlq.mode: "drop": must be dlq or fail`,
 				"records_in_flight: 0: must be at least 1",
 				"sources[0].tiki.client_id: required",

@@ -14,6 +14,7 @@ const (
 	DefaultSessionTimeout     = 10 * time.Second
 	DefaultRebalanceTimeout   = 30 * time.Second
 	DefaultCompression        = "snappy"
+	DefaultBatchBytes         = 256 << 10
 	DefaultHTTPListen         = ":8080"
 	DefaultDLQMode            = "dlq"
 	DefaultCompatibility      = "BACKWARD"
@@ -49,6 +50,7 @@ func newConfig() Config {
 			Group:              Group{SessionTimeout: DefaultSessionTimeout, RebalanceTimeout: DefaultRebalanceTimeout},
 			ClientMetrics:      true,
 			Compression:        DefaultCompression,
+			BatchBytes:         DefaultBatchBytes,
 		},
 		HTTP:            HTTP{Listen: DefaultHTTPListen},
 		DLQ:             DLQ{Mode: DefaultDLQMode},

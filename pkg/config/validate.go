@@ -123,6 +123,9 @@ func (k *Kafka) validate(external map[string]bool, p *Problems) {
 	if !slices.Contains(Compressions, k.Compression) {
 		p.add("kafka.compression", fmt.Sprintf("%q: must be one of %s", k.Compression, strings.Join(Compressions, ", ")))
 	}
+	if k.BatchBytes < 16<<10 {
+		p.add("kafka.batch_bytes", fmt.Sprintf("%d: must be at least 16384", k.BatchBytes))
+	}
 	if (k.TLS.CertFile == "") != (k.TLS.KeyFile == "") {
 		p.add("kafka.tls", "cert_file and key_file go together")
 	}

@@ -316,10 +316,10 @@ func (c *Connector) prepare(ctx context.Context) (map[int32]*task, error) {
 
 	topics := []kafka.Topic{
 		{Name: cfg.Kafka.OffsetsTopic, Partitions: cfg.Kafka.OffsetsPartitions, Replication: cfg.Kafka.ReplicationFactor, Compact: true, MinEventBytes: poll.MaxOffsetBytes},
-		{Name: cfg.DLQ.Topic, Partitions: cfg.Kafka.TopicPartitions, Replication: cfg.Kafka.ReplicationFactor},
+		{Name: cfg.DLQ.Topic, Partitions: cfg.Kafka.TopicPartitions, Replication: cfg.Kafka.ReplicationFactor, BatchBytes: cfg.Kafka.BatchBytes},
 	}
 	for _, s := range cfg.Sources {
-		topics = append(topics, kafka.Topic{Name: s.Topic, Partitions: cfg.Kafka.TopicPartitions, Replication: cfg.Kafka.ReplicationFactor})
+		topics = append(topics, kafka.Topic{Name: s.Topic, Partitions: cfg.Kafka.TopicPartitions, Replication: cfg.Kafka.ReplicationFactor, BatchBytes: cfg.Kafka.BatchBytes})
 	}
 	step, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()

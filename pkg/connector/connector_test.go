@@ -378,29 +378,46 @@ func TestOversizedEventGoesToDLQ(t *testing.T) {
 		size += len(h.Key) + len(h.Value)
 	}
 	full, _ := strconv.Atoi(headerValue(d, "connector.truncated"))
-	if size > kafka.MaxEventBytes || full <= len(big) || !strings.Contains(string(d.Value), "99999999") ||
+	if size > config.DefaultBatchBytes-(1_000_012-kafka.MaxEventBytes) || full <= len(big) || !strings.Contains(string(d.Value), "99999999") ||
 		!strings.Contains(headerValue(d, "connector.error"), "the event of {ID:99999999} takes") {
 		t.Fatalf("DLQ record of %d bytes (%d with headers), truncated from %q, error %q", len(d.Value), size, headerValue(d, "connector.truncated"), headerValue(d, "connector.error"))
 	}
 }
 
-// A topic whose max.message.bytes is below franz-go's default batch (1 MB)
-// takes what the connector writes to it: batches are cut to its limit,
-// and an event larger than it goes to the dead-letter topic, whole, with
-// the limit in its error. Before, the broker refused the first batch over
-// the limit (MESSAGE_TOO_LARGE) on every attempt and the source stopped.
+// A topic whose max.message.bytes is below the connector's batch cap
+// (kafka.batch_bytes) takes what the connector writes to it: batches are
+// cut to its limit, and an event larger than it goes to the dead-letter
+// topic, whole, with the limit in its error. Before, the broker refused
+// the first batch over the limit (MESSAGE_TOO_LARGE) on every attempt and
+// the source stopped. A kafka.batch_bytes below the topic's limit does
+// the same, and caps the dead-letter topic's records too: there the
+// response is cut to fit.
 func TestTopicMessageLimitIsKept(t *testing.T) {
 	const limit = 50_000
-	var topic string
-	big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 3_000) + `"}` // 60 KB
-	d := bigLead(t, 1000, big, func(addrs []string, cfg *config.Config) { // about 400 KB a window
-		cfg.Kafka.Compression = "none" // compressed, the seeded responses' batches stay under the limit
-		topic = cfg.Sources[0].Topic
-		createTopic(t, addrs, topic, cfg.Kafka.TopicPartitions, map[string]string{"max.message.bytes": strconv.Itoa(limit)})
-	})
-	want := fmt.Sprintf("more than the %d a record to topic %s may", limit-(1_000_012-kafka.MaxEventBytes), topic)
-	if len(d.Value) <= len(big) || headerValue(d, "connector.truncated") != "" || !strings.Contains(headerValue(d, "connector.error"), want) {
-		t.Fatalf("DLQ record of %d bytes, truncated %q, error %q; want the whole response and %q", len(d.Value), headerValue(d, "connector.truncated"), headerValue(d, "connector.error"), want)
+	for _, tc := range []struct {
+		name string
+		set  func(t *testing.T, addrs []string, cfg *config.Config)
+		cut  bool // in the dead-letter topic
+	}{
+		{"max.message.bytes", func(t *testing.T, addrs []string, cfg *config.Config) {
+			createTopic(t, addrs, cfg.Sources[0].Topic, cfg.Kafka.TopicPartitions, map[string]string{"max.message.bytes": strconv.Itoa(limit)})
+		}, false},
+		{"kafka.batch_bytes", func(_ *testing.T, _ []string, cfg *config.Config) { cfg.Kafka.BatchBytes = limit }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var topic string
+			big := `{"note":"` + strings.Repeat("Tư vấn giúp tôi ", 3_000) + `"}` // 60 KB
+			d := bigLead(t, 1000, big, func(addrs []string, cfg *config.Config) { // about 400 KB a window
+				cfg.Kafka.Compression = "none" // compressed, the seeded responses' batches stay under the limit
+				topic = cfg.Sources[0].Topic
+				tc.set(t, addrs, cfg)
+			})
+			want := fmt.Sprintf("more than the %d a record to topic %s may", limit-(1_000_012-kafka.MaxEventBytes), topic)
+			whole := len(d.Value) > len(big) && headerValue(d, "connector.truncated") == ""
+			if whole == tc.cut || !strings.Contains(headerValue(d, "connector.error"), want) {
+				t.Fatalf("DLQ record of %d bytes, truncated %q, error %q; want the response cut %v and %q", len(d.Value), headerValue(d, "connector.truncated"), headerValue(d, "connector.error"), tc.cut, want)
+			}
+		})
 	}
 }
 

@@ -397,7 +397,7 @@ func (w *worker) encode(records []source.Record) (encoded, error) {
 		}
 		if convErr == nil {
 			if n := eventBytes(key, value, headers); n > w.maxEvent {
-				convErr = fmt.Errorf("the event of %+v takes %d bytes, more than the %d a record to topic %s may", reflect.Indirect(reflect.ValueOf(r.Key)), n, w.maxEvent, w.cfg.Topic)
+				convErr = fmt.Errorf("the event of %+v takes %d bytes, more than the %d a record to topic %s may (kafka.batch_bytes or its max.message.bytes, less 1,012)", reflect.Indirect(reflect.ValueOf(r.Key)), n, w.maxEvent, w.cfg.Topic)
 			}
 		}
 		if convErr == nil {

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,10 +31,15 @@ type Topic struct {
 	// many bytes (Limits.MaxEvent): the offsets topic, whose records
 	// cannot go to the dead-letter topic.
 	MinEventBytes int
+	// BatchBytes, when set, caps a record batch to the topic below its
+	// max.message.bytes (kafka.batch_bytes); unset, franz-go's default
+	// of 1,000,012 bytes does.
+	BatchBytes int32
 }
 
-// Limits are the max.message.bytes of the topics EnsureTopics checked,
-// as the brokers gave them.
+// Limits are the caps on a record batch to the topics EnsureTopics
+// checked: a topic's BatchBytes or its max.message.bytes, as the brokers
+// gave it, whichever is lower.
 type Limits map[string]int32
 
 // defaultBatchBytes is franz-go's default cap on a record batch
@@ -41,12 +47,12 @@ type Limits map[string]int32
 const defaultBatchBytes = 1_000_012
 
 // Batch is the cap on a record batch to topic, for
-// kgo.ProducerBatchMaxBytesFn: its max.message.bytes when that is below
-// franz-go's default of 1,000,012 bytes, the default otherwise or when
-// the limit is unknown. A broker refuses a larger batch
-// (MESSAGE_TOO_LARGE), and the transaction with it, on every attempt.
+// kgo.ProducerBatchMaxBytesFn: its limit, or franz-go's default of
+// 1,000,012 bytes for a topic EnsureTopics did not check. A broker refuses
+// a batch over the topic's max.message.bytes (MESSAGE_TOO_LARGE), and the
+// transaction with it, on every attempt.
 func (l Limits) Batch(topic string) int32 {
-	if n, ok := l[topic]; ok && n < defaultBatchBytes {
+	if n, ok := l[topic]; ok {
 		return max(n, 512) // franz-go refuses a cap below 512
 	}
 	return defaultBatchBytes
@@ -63,9 +69,9 @@ func (l Limits) MaxEvent(topic string) int {
 // exist and returns their limits. A compacted topic (the offsets topic)
 // that exists without cleanup.policy=compact is refused: deleting old
 // offsets would lose a source's position; so is a topic whose
-// max.message.bytes is below its MinEventBytes. The limit of a topic
-// without such requirements that the connector may not describe (its
-// ACLs) is left unknown.
+// max.message.bytes is below its MinEventBytes. A topic without such
+// requirements that the connector may not describe (its ACLs) is taken
+// to take a batch of its BatchBytes.
 //
 // It asks to create every topic first and lists them after: kgo caches
 // metadata for MetadataMinAge, so a topic listed as missing just before
@@ -101,12 +107,13 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) (Limits
 	}
 	limits := Limits{}
 	for _, t := range topics {
+		limits[t.Name] = cmp.Or(t.BatchBytes, defaultBatchBytes)
 		rc, err := rcs.On(t.Name, nil)
 		if err == nil {
 			err = rc.Err
 		}
 		if err != nil && !t.Compact && t.MinEventBytes == 0 {
-			continue // a topic it may not describe: its limit is unknown
+			continue // a topic it may not describe: its max.message.bytes is unknown
 		}
 		if err != nil {
 			return nil, fmt.Errorf("describing topic %s: %w", t.Name, err)
@@ -118,8 +125,8 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, topics []Topic) (Limits
 	return limits, nil
 }
 
-// checkTopic reads topic t's max.message.bytes from rc, its
-// configuration, into limits, and checks what t requires of it.
+// checkTopic lowers topic t's limit to its max.message.bytes, read from
+// rc, its configuration, and checks what t requires of it.
 func checkTopic(rc kadm.ResourceConfig, t Topic, limits Limits) error {
 	policy := "delete"
 	for _, c := range rc.Configs {
@@ -132,16 +139,16 @@ func checkTopic(rc kadm.ResourceConfig, t Topic, limits Limits) error {
 			if err != nil {
 				return fmt.Errorf("topic %s: max.message.bytes=%q: %w", t.Name, *c.Value, err)
 			}
-			limits[t.Name] = int32(n)
+			limits[t.Name] = min(limits[t.Name], int32(n))
 		}
 	}
 	if t.Compact && !slices.ContainsFunc(strings.Split(policy, ","), func(p string) bool { return strings.TrimSpace(p) == "compact" }) {
 		return fmt.Errorf("%w: offsets topic %s has cleanup.policy=%s: it must be compacted, or old offsets are deleted and sources restart from scratch; "+
 			"fix it with: kafka-configs --alter --entity-type topics --entity-name %s --add-config cleanup.policy=compact", ErrTopicConfig, t.Name, policy, t.Name)
 	}
-	if n, ok := limits[t.Name]; ok && limits.MaxEvent(t.Name) < t.MinEventBytes {
+	if limits.MaxEvent(t.Name) < t.MinEventBytes {
 		return fmt.Errorf("%w: topic %s has max.message.bytes=%d: its records may take up to %d bytes; "+
-			"fix it with: kafka-configs --alter --entity-type topics --entity-name %s --add-config max.message.bytes=%d", ErrTopicConfig, t.Name, n, t.MinEventBytes, t.Name, defaultBatchBytes)
+			"fix it with: kafka-configs --alter --entity-type topics --entity-name %s --add-config max.message.bytes=%d", ErrTopicConfig, t.Name, limits[t.Name], t.MinEventBytes, t.Name, defaultBatchBytes)
 	}
 	return nil
 }

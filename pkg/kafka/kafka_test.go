@@ -255,8 +255,9 @@ func TestEnsureTopicsRefusesUncompactedOffsets(t *testing.T) {
 }
 
 // EnsureTopics reads each topic's max.message.bytes: a topic that takes
-// less than franz-go's default batch caps the batches and events to it,
-// and one that cannot take MinEventBytes is refused.
+// less than franz-go's default batch, or than its BatchBytes, caps the
+// batches and events to it, and one that cannot take MinEventBytes is
+// refused.
 func TestEnsureTopicsReadsMessageLimits(t *testing.T) {
 	c := cluster(t)
 	adm := kadm.NewClient(client(t, []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)}))
@@ -266,14 +267,19 @@ func TestEnsureTopicsReadsMessageLimits(t *testing.T) {
 	limits, err := kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{
 		{Name: "small", Partitions: 1, Replication: 1, MinEventBytes: 40_000},
 		{Name: "fresh", Partitions: 1, Replication: 1},
+		{Name: "capped", Partitions: 1, Replication: 1, BatchBytes: 300_000},
+		{Name: "small", Partitions: 1, Replication: 1, BatchBytes: 300_000},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if limits.Batch("capped") != 300_000 || limits.MaxEvent("capped") != 300_000-(1_000_012-kafka.MaxEventBytes) {
+		t.Errorf("capped: batch %d, event %d; want its BatchBytes, 300000, and %d", limits.Batch("capped"), limits.MaxEvent("capped"), 300_000-(1_000_012-kafka.MaxEventBytes))
+	}
 	if limits["small"] != 50000 || limits.Batch("small") != 50000 || limits.MaxEvent("small") != 50000-(1_000_012-kafka.MaxEventBytes) {
 		t.Errorf("small: limit %d, batch %d, event %d; want 50000, 50000 and %d", limits["small"], limits.Batch("small"), limits.MaxEvent("small"), 50000-(1_000_012-kafka.MaxEventBytes))
 	}
-	if limits["fresh"] < 1_000_012 || limits.Batch("fresh") != 1_000_012 || limits.MaxEvent("fresh") != kafka.MaxEventBytes || limits.MaxEvent("unknown") != kafka.MaxEventBytes {
+	if limits["fresh"] != 1_000_012 || limits.Batch("fresh") != 1_000_012 || limits.MaxEvent("fresh") != kafka.MaxEventBytes || limits.MaxEvent("unknown") != kafka.MaxEventBytes {
 		t.Errorf("fresh: limit %d, batch %d, event %d; want franz-go's default batch and MaxEventBytes", limits["fresh"], limits.Batch("fresh"), limits.MaxEvent("fresh"))
 	}
 	_, err = kafka.EnsureTopics(context.Background(), adm, []kafka.Topic{{Name: "small", Partitions: 1, Replication: 1, MinEventBytes: 256 << 10}})

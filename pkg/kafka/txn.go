@@ -92,7 +92,8 @@ func OpenProducer(ctx context.Context, opts []kgo.Opt, txnID, offsetsTopic strin
 // default), less the batch's header (61 bytes) and the record's own
 // lengths and header lengths, with room to spare. franz-go fails a larger
 // record, and with it the transaction, on every attempt. Limits.MaxEvent
-// is the limit of a topic that takes less.
+// is the limit of a topic whose batches are capped lower (its BatchBytes,
+// its max.message.bytes).
 const MaxEventBytes = 999_000
 
 // Commit writes records in one transaction. On a nil error all of them are
