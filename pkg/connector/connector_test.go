@@ -25,6 +25,7 @@ import (
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/kafka"
+	nhanhsim "github.com/vnstream/connector/pkg/sim/nhanh"
 	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
@@ -562,88 +563,124 @@ func TestSourcesOfOneVendorShareConnections(t *testing.T) {
 // from one vendor hold at most records_in_flight records between their
 // polls and their commits (give or take what a poll read beyond what its
 // last one did), wait their turn for it, deliver every record once, and
-// hold nothing once stopped.
+// hold nothing once stopped. Tiki's windows hold 50 records each; a Nhanh
+// poll reads 20 pages of 2, and its first, which cannot tell how far
+// behind its cursor is, reserves 20 full pages of page_size (before, it
+// reserved nothing, and the sources held up to 200 records at once).
 func TestRecordsInFlightBoundTheSources(t *testing.T) {
 	const (
 		limit   = 100
-		perPoll = 50 // records in a 30-minute window: one every 36 s
 		records = 600
 		sources = 4
 		slack   = 2 // a window's count varies by one at its ends
 	)
-	addrs := testBrokers(t)
-	sim, url := newSim(t)
-	now := time.Now().UTC().Truncate(time.Second)
-	first := now.Add(-records * 36 * time.Second)
-	for i := range records {
-		sim.Create(formA, first.Add(time.Duration(i)*36*time.Second))
-	}
-	var srcs []tikiSource
-	for i := range sources {
-		srcs = append(srcs, tikiSource{name: fmt.Sprintf("b%d", i), url: url, start: first.Add(-time.Second), window: "30m", maxWindow: 4 * perPoll})
-	}
-	var (
-		got     committed
-		mu      sync.Mutex
-		peak    float64
-		waiting int // samples of /status with a source waiting for room
-		run     atomic.Pointer[connector.Connector]
-	)
-	sample := func() {
-		c := run.Load()
-		if c == nil {
-			return
-		}
-		v := testutil.ToFloat64(c.Metrics().RecordsInFlight)
-		_, status := get(t, c.Handler(), "/status")
-		mu.Lock()
-		peak = max(peak, v)
-		if strings.Contains(status, `"waiting_for_room_since"`) {
-			waiting++
-		}
-		mu.Unlock()
-	}
-	cfg := testConfig(t, addrs, nil, fmt.Sprintf("records_in_flight: %d", limit), srcs...)
-	r := start(t, cfg, connector.WithOnCommit(func(b connector.Batch) {
-		got.add(b)
-		sample()
-	}))
-	run.Store(r.c)
-	done := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(time.Millisecond):
-				sample()
+	for _, tc := range []struct {
+		kind   string
+		config func(t *testing.T, addrs []string) *config.Config
+	}{
+		{"tiki_lead", func(t *testing.T, addrs []string) *config.Config {
+			const perPoll = 50 // records in a 30-minute window: one every 36 s
+			sim, url := newSim(t)
+			now := time.Now().UTC().Truncate(time.Second)
+			first := now.Add(-records * 36 * time.Second)
+			for i := range records {
+				sim.Create(formA, first.Add(time.Duration(i)*36*time.Second))
 			}
-		}
-	}()
-	waitFor(t, "every source's backfill", 60*time.Second, func() bool { return got.count() >= sources*records })
-	time.Sleep(time.Second) // polls after the backfill
-	_, after := get(t, r.c.Handler(), "/status")
-	r.stop(t)
-	close(done)
-	<-sampled
-	if waiting == 0 || strings.Contains(after, `"waiting_for_room_since"`) {
-		t.Errorf("/status showed a source waiting for room in %d samples, and after the backfill: %s; want some, then none", waiting, after)
+			var srcs []tikiSource
+			for i := range sources {
+				srcs = append(srcs, tikiSource{name: fmt.Sprintf("b%d", i), url: url, start: first.Add(-time.Second), window: "30m", maxWindow: 4 * perPoll})
+			}
+			return testConfig(t, addrs, nil, fmt.Sprintf("records_in_flight: %d", limit), srcs...)
+		}},
+		{"nhanh_conversation", func(t *testing.T, addrs []string) *config.Config {
+			sim := nhanhsim.New(nhanhApp, nhanhBiz, nhanhToken, nhanhsim.WithPageCap(2))
+			first := time.Now().UTC().Add(-time.Duration(records) * time.Minute)
+			for i := range records {
+				sim.Create(first.Add(time.Duration(i) * time.Minute))
+			}
+			section := `    nhanh:
+      base_url: ` + serve(t, sim) + `
+      app_id: "` + nhanhApp + `"
+      business_id: "` + nhanhBiz + `"
+      access_token: ${NHANH_TOKEN}
+      page_size: 2
+      lag: 1s
+`
+			var srcs []changeSource
+			for i := range sources {
+				srcs = append(srcs, changeSource{name: fmt.Sprintf("b%d", i), kind: "nhanh_conversation", section: section})
+			}
+			cfg := changeConfig(t, addrs, map[string]string{"NHANH_TOKEN": nhanhToken}, srcs...)
+			cfg.RecordsInFlight = limit
+			return cfg
+		}},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			addrs := testBrokers(t)
+			cfg := tc.config(t, addrs)
+			var (
+				got     committed
+				mu      sync.Mutex
+				peak    float64
+				waiting int // samples of /status with a source waiting for room
+				run     atomic.Pointer[connector.Connector]
+			)
+			sample := func() {
+				c := run.Load()
+				if c == nil {
+					return
+				}
+				v := testutil.ToFloat64(c.Metrics().RecordsInFlight)
+				_, status := get(t, c.Handler(), "/status")
+				mu.Lock()
+				peak = max(peak, v)
+				if strings.Contains(status, `"waiting_for_room_since"`) {
+					waiting++
+				}
+				mu.Unlock()
+			}
+			r := start(t, cfg, connector.WithOnCommit(func(b connector.Batch) {
+				got.add(b)
+				sample()
+			}))
+			run.Store(r.c)
+			done := make(chan struct{})
+			sampled := make(chan struct{})
+			go func() {
+				defer close(sampled)
+				for {
+					select {
+					case <-done:
+						return
+					case <-time.After(time.Millisecond):
+						sample()
+					}
+				}
+			}()
+			waitFor(t, "every source's backfill", 60*time.Second, func() bool { return got.count() >= sources*records })
+			time.Sleep(time.Second) // polls after the backfill
+			_, after := get(t, r.c.Handler(), "/status")
+			r.stop(t)
+			close(done)
+			<-sampled
+			if waiting == 0 || strings.Contains(after, `"waiting_for_room_since"`) {
+				t.Errorf("/status showed a source waiting for room in %d samples, and after the backfill: %s; want some, then none", waiting, after)
+			}
+			if n := got.count(); n != sources*records {
+				t.Errorf("committed %d events, want %d", n, sources*records)
+			}
+			if peak > limit+sources*slack {
+				t.Errorf("the sources held up to %v records at once, want at most %d (records_in_flight) + %d", peak, limit, sources*slack)
+			}
+			if w := testutil.ToFloat64(r.c.Metrics().InFlightWait); w <= 0 {
+				t.Error("no poll waited for room in records_in_flight")
+			}
+			if held := testutil.ToFloat64(r.c.Metrics().RecordsInFlight); held != 0 {
+				t.Errorf("stopped, the sources still hold %v records", held)
+			}
+			t.Logf("peak %v records in flight, polls waited %.2f s in all; /status showed a source waiting in %d samples", peak, testutil.ToFloat64(r.c.Metrics().InFlightWait), waiting)
+		})
 	}
-	if n := got.count(); n != sources*records {
-		t.Errorf("committed %d events, want %d", n, sources*records)
-	}
-	if peak > limit+sources*slack {
-		t.Errorf("the sources held up to %v records at once, want at most %d (records_in_flight) + %d", peak, limit, sources*slack)
-	}
-	if w := testutil.ToFloat64(r.c.Metrics().InFlightWait); w <= 0 {
-		t.Error("no poll waited for room in records_in_flight")
-	}
-	if held := testutil.ToFloat64(r.c.Metrics().RecordsInFlight); held != 0 {
-		t.Errorf("stopped, the sources still hold %v records", held)
-	}
-	t.Logf("peak %v records in flight, polls waited %.2f s in all; /status showed a source waiting in %d samples", peak, testutil.ToFloat64(r.c.Metrics().InFlightWait), waiting)
 }
 
 // TestPprofOnlyWhenEnabled serves Go's profiles only with http.pprof.

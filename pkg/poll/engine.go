@@ -93,12 +93,13 @@ func (it *Item) record(vs *Versions, position string) source.Record {
 //     whole page was read, going on to the next page then (at most
 //     keysetPages a poll).
 type Engine struct {
-	name    string
-	api     API
-	windows Windows       // window mode
-	lag     time.Duration // keyset mode
-	keyset  bool
-	now     func() time.Time
+	name     string
+	api      API
+	windows  Windows       // window mode
+	lag      time.Duration // keyset mode
+	pageSize int           // keyset mode: the most records a page holds
+	keyset   bool
+	now      func() time.Time
 
 	mu        sync.Mutex
 	suspended *walk        // the walk the last poll failed in (window mode)
@@ -136,9 +137,9 @@ func NewWindowed(name string, w Windows, api API, opts ...Option) *Engine {
 
 // NewKeyset returns the engine of the source named name that follows
 // api's keyset cursor, never emitting a version stamped later than
-// now − lag.
-func NewKeyset(name string, lag time.Duration, api API, opts ...Option) *Engine {
-	return &Engine{name: name, api: api, lag: lag, keyset: true, now: Clock(opts)}
+// now − lag; a page of api holds pageSize records at most.
+func NewKeyset(name string, lag time.Duration, pageSize int, api API, opts ...Option) *Engine {
+	return &Engine{name: name, api: api, lag: lag, pageSize: pageSize, keyset: true, now: Clock(opts)}
 }
 
 // Poll implements source.Source.

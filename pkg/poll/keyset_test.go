@@ -40,7 +40,7 @@ func TestKeysetPagesPerPoll(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	now := t0.Add(time.Hour)
 	served := 0
-	e := NewKeyset("k", 2*time.Second, countedPages(t0, keysetPages+5, &served), WithClock(func() time.Time { return now }))
+	e := NewKeyset("k", 2*time.Second, 50, countedPages(t0, keysetPages+5, &served), WithClock(func() time.Time { return now }))
 
 	recs, off, more, err := e.Poll(context.Background(), nil)
 	if err != nil || len(recs) != keysetPages || !more || served != keysetPages {
@@ -64,7 +64,7 @@ func TestKeysetPagesPerPoll(t *testing.T) {
 func TestOnlyUnconvertedRecordsKeepTheirJSON(t *testing.T) {
 	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	bad := errors.New("created_at is not a time")
-	e := NewKeyset("k", 2*time.Second, &watermarkPages{pages: []Page{{Items: []Item{
+	e := NewKeyset("k", 2*time.Second, 50, &watermarkPages{pages: []Page{{Items: []Item{
 		{ID: "1", Time: at, Created: at, Value: 1, Raw: []byte(`{"id":1}`)},
 		{ID: "2", Time: at, Raw: []byte(`{"id":2,"created_at":"x"}`), Err: bad},
 	}}}}, WithClock(func() time.Time { return at.Add(time.Hour) }))
@@ -90,7 +90,7 @@ func TestKeysetLaterPageFailsAfterNothingNew(t *testing.T) {
 		}
 		return Page{Items: []Item{{ID: "a", Time: at, Created: at, Value: 1}}, Next: next}, nil
 	})
-	e := NewKeyset("k", 2*time.Second, api, WithClock(func() time.Time { return at.Add(time.Hour) }))
+	e := NewKeyset("k", 2*time.Second, 50, api, WithClock(func() time.Time { return at.Add(time.Hour) }))
 	recs, off, more, err := e.Poll(context.Background(), nil)
 	if err != nil || len(recs) != 1 || more {
 		t.Fatalf("first poll: %d records, more %v, err %v; want a, and no next page yet", len(recs), more, err)

@@ -30,11 +30,12 @@ func Watermark(off source.Offset) (time.Time, bool) {
 // before it has seen the source poll: in window mode MaxRecords when the
 // offset's watermark is a whole window or more behind the horizon (a
 // backfill, a source that was stopped), in proportion when it is less
-// behind; in keyset mode 0, since a page's size is known only once it is
-// read (a keyset poll reads keysetPages pages at most).
+// behind; in keyset mode the most a poll may read, keysetPages full
+// pages, since how far behind a keyset cursor is shows only in the pages
+// after it.
 func (e *Engine) Expect(offset source.Offset) int {
 	if e.keyset {
-		return 0
+		return keysetPages * e.pageSize
 	}
 	cur, err := e.windows.Decode(offset, e.now())
 	if err != nil { // the poll fails on it

@@ -61,7 +61,7 @@ func TestHorizon(t *testing.T) {
 	ctx := context.Background()
 
 	read := t0.Add(30 * time.Minute)
-	keyset := NewKeyset("k", 2*time.Second, &watermarkPages{pages: []Page{
+	keyset := NewKeyset("k", 2*time.Second, 50, &watermarkPages{pages: []Page{
 		{Items: []Item{{ID: "1", Time: read, Created: read, Value: 1}}, Next: `[1]`},
 	}}, clock)
 	if h := keyset.Horizon(); !h.Equal(now.Add(-2 * time.Second)) {
@@ -94,7 +94,7 @@ func TestHorizon(t *testing.T) {
 // Before a source's first poll, a window engine expects a whole window's
 // MaxRecords from a backfill or a watermark a window or more behind, a
 // share of them from one less behind, none from one caught up; a keyset
-// engine cannot tell.
+// engine cannot tell, and expects the most a poll may read.
 func TestExpect(t *testing.T) {
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	clock := WithClock(func() time.Time { return now })
@@ -123,7 +123,7 @@ func TestExpect(t *testing.T) {
 	if got := NewWindowed("w", w, &watermarkPages{}, clock).Expect(nil); got != 500 {
 		t.Errorf("backfill of half a window: Expect = %d, want 500", got)
 	}
-	if got := NewKeyset("k", 2*time.Second, &watermarkPages{}, clock).Expect(nil); got != 0 {
-		t.Errorf("keyset: Expect = %d, want 0", got)
+	if got := NewKeyset("k", 2*time.Second, 50, &watermarkPages{}, clock).Expect(nil); got != keysetPages*50 {
+		t.Errorf("keyset: Expect = %d, want %d", got, keysetPages*50)
 	}
 }

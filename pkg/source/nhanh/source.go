@@ -61,7 +61,7 @@ type Source = poll.Engine
 // client. cfg is used as given (config applies the defaults: page size 50,
 // lag 2s).
 func New(name string, cfg Settings, client *fetch.Client, opts ...poll.Option) *Source {
-	return poll.NewKeyset(name, cfg.Lag, &api{name: name, cfg: cfg, client: client, url: listURL(cfg)}, opts...)
+	return poll.NewKeyset(name, cfg.Lag, cfg.PageSize, &api{name: name, cfg: cfg, client: client, url: listURL(cfg)}, opts...)
 }
 
 // api is Nhanh's list API as the engine reads it.
