@@ -3,6 +3,8 @@ package poll
 import (
 	"context"
 	"encoding/json"
+	"hash/fnv"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,6 +70,23 @@ type Item struct {
 
 // known reports whether the item's version (ID, Time) could be read.
 func (it *Item) known() bool { return it.ID != "" && !it.Time.IsZero() }
+
+// mark is the Seen entry, stamped at, of an item whose version could not
+// be read (which goes to the dead-letter topic): "?", its id as far as it
+// could be read, "#" and a hash of its JSON. A poll that reads the same
+// JSON again while the mark is kept (in the tail's overlap, a sweep, a
+// keyset page read again) skips it instead of sending it to the
+// dead-letter topic once more; JSON that changed is a new mark. Vendor
+// ids do not start with "?".
+func (it *Item) mark(at time.Time) Seen {
+	h := fnv.New64a()
+	h.Write(it.Raw)
+	return Seen{ID: "?" + it.ID + "#" + strconv.FormatUint(h.Sum64(), 36), Time: at}
+}
+
+// marked reports whether the mark of it, an item whose version could
+// not be read, is in vs.
+func (it *Item) marked(vs *Versions) bool { return vs.Emitted(it.mark(time.Time{}).ID, time.Time{}) }
 
 // record is the source.Record of it at position, op from vs.
 func (it *Item) record(vs *Versions, position string) source.Record {

@@ -107,3 +107,31 @@ func TestKeysetLaterPageFailsAfterNothingNew(t *testing.T) {
 		t.Fatalf("third poll: err %v, want the failed page's", err)
 	}
 }
+
+// A keyset page read again (cut by the lag) does not send a record whose
+// version cannot be read to the dead-letter topic again, unless its JSON
+// changed.
+func TestKeysetUnreadableVersionIsEmittedOnce(t *testing.T) {
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	now := at.Add(time.Minute)
+	raw := `{"id":"c1","updatedAt":"x"}`
+	api := pageFunc(func(Request) (Page, error) {
+		return Page{Items: []Item{
+			{ID: "a", Time: at, Created: at, Value: 1},
+			{ID: "c1", Raw: []byte(raw), Err: errors.New("updatedAt is not a time")},
+			{ID: "b", Time: now, Created: now, Value: 2}, // after the lag: the page is read again
+		}, Next: "1"}, nil
+	})
+	e := NewKeyset("k", 2*time.Second, 50, api, WithClock(func() time.Time { return now }))
+	var off []byte
+	for i, want := range []int{2, 0, 1} {
+		if i == 2 {
+			raw = `{"id":"c1","updatedAt":"y"}`
+		}
+		recs, next, _, err := e.Poll(context.Background(), off)
+		if err != nil || len(recs) != want {
+			t.Fatalf("poll %d: %d records, err %v; want %d", i+1, len(recs), err, want)
+		}
+		off = next
+	}
+}

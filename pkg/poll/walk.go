@@ -207,7 +207,10 @@ func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Rec
 }
 
 // emit puts items, the new versions read in win, in write order, and
-// returns them as records and the versions among them that are known.
+// returns them as records and what a later poll must skip: the versions
+// among them that are known, and the marks of the others, stamped at the
+// window's end, which a poll reading the record again (its real time is
+// within win) starts at or before.
 func emit(items []Item, win Window, vs *Versions) ([]source.Record, []Seen) {
 	written := order(items, win)
 	position := win.From.UTC().Format(time.RFC3339) + "/" + win.To.UTC().Format(time.RFC3339)
@@ -217,6 +220,8 @@ func emit(items []Item, win Window, vs *Versions) ([]source.Record, []Seen) {
 		it := &items[i]
 		if it.known() {
 			emitted = append(emitted, Seen{ID: it.ID, Time: it.Time})
+		} else {
+			emitted = append(emitted, it.mark(win.To))
 		}
 		records[n] = it.record(vs, position)
 	}
@@ -261,10 +266,16 @@ func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
 
 // fresh reports whether it is to be emitted from win: its time is
 // unreadable or within win (the vendor's filter may be wider than asked),
-// and its version was not emitted before.
+// and its version was not emitted before (nor, when it cannot be read,
+// its mark).
 func (it *Item) fresh(win Window, vs *Versions) bool {
-	inside := it.Time.IsZero() || (!it.Time.Before(win.From) && !it.Time.After(win.To))
-	return inside && !(it.known() && vs.Emitted(it.ID, it.Time))
+	switch {
+	case !it.Time.IsZero() && (it.Time.Before(win.From) || it.Time.After(win.To)):
+		return false
+	case it.known():
+		return !vs.Emitted(it.ID, it.Time)
+	}
+	return !it.marked(vs)
 }
 
 // order returns the indexes of items, the versions read in win, in

@@ -2,6 +2,7 @@ package poll
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -236,5 +237,61 @@ func TestEngineKeepsAHalvedWindowsLength(t *testing.T) {
 	}
 	if got := lengths[len(lengths)-2]; got != time.Hour {
 		t.Errorf("once the records thinned out the windows are %v long, want doubled back to 1h: %v", got, lengths)
+	}
+}
+
+// A record whose version cannot be read goes to the dead-letter topic
+// once, not again from each poll whose tail overlap or sweep reads it;
+// the versions around it are emitted once too.
+func TestUnreadableVersionIsEmittedOnce(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := Windows{Start: t0, Size: 10 * time.Minute, Overlap: 5 * time.Minute, Granularity: time.Second, MaxRecords: 1000}
+	type served struct {
+		at time.Time // the vendor's own time, which its filter reads
+		it Item
+	}
+	var list []served
+	for i := range 20 {
+		at := t0.Add(time.Duration(i)*time.Minute + 30*time.Second)
+		list = append(list, served{at, Item{ID: strconv.Itoa(i), Time: at, Created: at, Value: i}})
+	}
+	bad := errors.New("updated_at is not a time")
+	list = append(list,
+		served{t0.Add(3 * time.Minute), Item{ID: "bad", Raw: []byte(`{"id":"bad","updated_at":"hôm qua"}`), Err: bad}},
+		served{t0.Add(4 * time.Minute), Item{Raw: []byte(`{"id":[],"updated_at":"x"}`), Err: bad}})
+	api := pageFunc(func(req Request) (Page, error) {
+		var in []Item
+		for _, s := range list {
+			if !s.at.Before(req.Window.From) && !s.at.After(req.Window.To) {
+				in = append(in, s.it)
+			}
+		}
+		return Page{Items: in}, nil
+	})
+	now := t0.Add(time.Minute)
+	e := NewWindowed("s", w, api, WithClock(func() time.Time { return now }))
+	var offset source.Offset
+	emitted := map[string]int{}
+	for ; now.Before(t0.Add(40 * time.Minute)); now = now.Add(20 * time.Second) {
+		recs, next, _, err := e.Poll(context.Background(), offset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Err != nil {
+				emitted[string(r.Raw)]++
+			} else {
+				emitted[strconv.Itoa(r.Value.(int))]++
+			}
+		}
+		offset = next
+	}
+	if len(emitted) != 22 {
+		t.Errorf("emitted %d records, want 22: %v", len(emitted), emitted)
+	}
+	for rec, n := range emitted {
+		if n != 1 {
+			t.Errorf("%s emitted %d times", rec, n)
+		}
 	}
 }
