@@ -71,22 +71,31 @@ type Item struct {
 // known reports whether the item's version (ID, Time) could be read.
 func (it *Item) known() bool { return it.ID != "" && !it.Time.IsZero() }
 
-// mark is the Seen entry, stamped at, of an item whose version could not
-// be read (which goes to the dead-letter topic): "?", its id as far as it
-// could be read, "#" and a hash of its JSON. A poll that reads the same
-// JSON again while the mark is kept (in the tail's overlap, a sweep, a
-// keyset page read again) skips it instead of sending it to the
+// seen is the Seen entry that remembers it once emitted: its version
+// when known, else its mark, stamped at. An item whose version could not
+// be read (it goes to the dead-letter topic) is marked "?", its id as far
+// as it could be read, "#" and a hash of its JSON. A poll that reads the
+// same JSON again while the mark is kept (in the tail's overlap, a sweep,
+// a keyset page read again) skips it instead of sending it to the
 // dead-letter topic once more; JSON that changed is a new mark. Vendor
 // ids do not start with "?".
-func (it *Item) mark(at time.Time) Seen {
+func (it *Item) seen(at time.Time) Seen {
+	if it.known() {
+		return Seen{ID: it.ID, Time: it.Time}
+	}
 	h := fnv.New64a()
 	h.Write(it.Raw)
 	return Seen{ID: "?" + it.ID + "#" + strconv.FormatUint(h.Sum64(), 36), Time: at}
 }
 
-// marked reports whether the mark of it, an item whose version could
-// not be read, is in vs.
-func (it *Item) marked(vs *Versions) bool { return vs.Emitted(it.mark(time.Time{}).ID, time.Time{}) }
+// seenIn reports whether it was emitted before: its version (or an older
+// one, see Versions.Emitted), or when that is unknown, its mark.
+func (it *Item) seenIn(vs *Versions) bool {
+	if it.known() {
+		return vs.Emitted(it.ID, it.Time)
+	}
+	return vs.Emitted(it.seen(time.Time{}).ID, time.Time{})
+}
 
 // record is the source.Record of it at position, op from vs.
 func (it *Item) record(vs *Versions, position string) source.Record {

@@ -26,7 +26,7 @@ import (
 //     op r, c or u (Versions.Op, from the watermark). A record whose time
 //     is unreadable counts as before cut, so paging goes on; when its id
 //     and time are readable it is remembered in Seen like an emitted
-//     version, otherwise by its mark (Item.mark), stamped cut.
+//     version, otherwise by its mark (Item.seen), stamped cut.
 //  4. When the whole page was read (nothing after cut), the page was not
 //     empty and the API sent a next cursor, the engine adopts it as given:
 //     Watermark becomes the latest time read, Seen keeps the versions
@@ -117,14 +117,10 @@ func (e *Engine) keysetPage(ctx context.Context, cur Cursor, cut time.Time) ([]s
 		if known && it.Time.After(latest) {
 			latest = it.Time
 		}
-		switch {
-		case it.known() && vs.Emitted(it.ID, it.Time), !it.known() && it.marked(vs):
+		if it.seenIn(vs) {
 			continue
-		case it.known():
-			emitted = append(emitted, Seen{ID: it.ID, Time: it.Time})
-		default:
-			emitted = append(emitted, it.mark(cut))
 		}
+		emitted = append(emitted, it.seen(cut))
 		records = append(records, it.record(vs, fmt.Sprintf("%s row=%d", at, i)))
 	}
 

@@ -218,11 +218,7 @@ func emit(items []Item, win Window, vs *Versions) ([]source.Record, []Seen) {
 	emitted := make([]Seen, 0, len(written))
 	for n, i := range written {
 		it := &items[i]
-		if it.known() {
-			emitted = append(emitted, Seen{ID: it.ID, Time: it.Time})
-		} else {
-			emitted = append(emitted, it.mark(win.To))
-		}
+		emitted = append(emitted, it.seen(win.To))
 		records[n] = it.record(vs, position)
 	}
 	return records, emitted
@@ -269,13 +265,8 @@ func (e *Engine) walk(ctx context.Context, wk *walk, vs *Versions) error {
 // and its version was not emitted before (nor, when it cannot be read,
 // its mark).
 func (it *Item) fresh(win Window, vs *Versions) bool {
-	switch {
-	case !it.Time.IsZero() && (it.Time.Before(win.From) || it.Time.After(win.To)):
-		return false
-	case it.known():
-		return !vs.Emitted(it.ID, it.Time)
-	}
-	return !it.marked(vs)
+	inside := it.Time.IsZero() || (!it.Time.Before(win.From) && !it.Time.After(win.To))
+	return inside && !it.seenIn(vs)
 }
 
 // order returns the indexes of items, the versions read in win, in
