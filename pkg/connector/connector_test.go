@@ -25,7 +25,6 @@ import (
 	"github.com/vnstream/connector/pkg/connector"
 	"github.com/vnstream/connector/pkg/fetch"
 	"github.com/vnstream/connector/pkg/kafka"
-	nhanhsim "github.com/vnstream/connector/pkg/sim/nhanh"
 	tikisim "github.com/vnstream/connector/pkg/sim/tiki"
 )
 
@@ -593,24 +592,17 @@ func TestRecordsInFlightBoundTheSources(t *testing.T) {
 			return testConfig(t, addrs, nil, fmt.Sprintf("records_in_flight: %d", limit), srcs...)
 		}},
 		{"nhanh_conversation", func(t *testing.T, addrs []string) *config.Config {
-			sim := nhanhsim.New(nhanhApp, nhanhBiz, nhanhToken, nhanhsim.WithPageCap(2))
+			sim, section, env := newNhanh(t, 2)
+			section += "      page_size: 2\n"
 			first := time.Now().UTC().Add(-time.Duration(records) * time.Minute)
 			for i := range records {
-				sim.Create(first.Add(time.Duration(i) * time.Minute))
+				sim.create(t, first.Add(time.Duration(i)*time.Minute))
 			}
-			section := `    nhanh:
-      base_url: ` + serve(t, sim) + `
-      app_id: "` + nhanhApp + `"
-      business_id: "` + nhanhBiz + `"
-      access_token: ${NHANH_TOKEN}
-      page_size: 2
-      lag: 1s
-`
 			var srcs []changeSource
 			for i := range sources {
 				srcs = append(srcs, changeSource{name: fmt.Sprintf("b%d", i), kind: "nhanh_conversation", section: section})
 			}
-			cfg := changeConfig(t, addrs, map[string]string{"NHANH_TOKEN": nhanhToken}, srcs...)
+			cfg := changeConfig(t, addrs, env, srcs...)
 			cfg.RecordsInFlight = limit
 			return cfg
 		}},
