@@ -32,6 +32,7 @@ type budget struct {
 	mu      sync.Mutex
 	n       int       // records held
 	waiters list.List // of *reservation, in the order asked
+	sources int       // the sources running (see share)
 }
 
 // reservation is a poll waiting for the budget; ready is closed once it
@@ -114,6 +115,31 @@ func (b *budget) grant() {
 		}
 		e = next
 	}
+}
+
+// run counts n more sources running (fewer when negative).
+func (b *budget) run(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sources += n
+}
+
+// minShare is the smallest share: a page or two of most vendors, so that
+// a thousand sources backfilling at once still read windows worth a
+// transaction each.
+const minShare = 500
+
+// share is the most records one poll of a source keeps while the sources
+// running share the budget: limit / (2 × sources), since a source holds
+// two polls' records at most (the batch being committed and the next
+// poll), and at least minShare. A source's windows are halved down to it
+// (poll.Engine.Limit), so five sources backfilling at once hold about
+// what one would, where each would otherwise read windows of up to
+// max_window_records.
+func (b *budget) share() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return max(minShare, b.limit/(2*max(b.sources, 1)))
 }
 
 // add counts n more records held (fewer when negative). b.mu is held.

@@ -78,8 +78,9 @@ type Connector struct {
 
 // runningTask is a task this replica runs.
 type runningTask struct {
-	stop context.CancelFunc
-	done chan struct{}
+	stop    context.CancelFunc
+	done    chan struct{}
+	sources int // the task's sources, counted in the budget's share
 }
 
 // Option tunes a Connector.
@@ -206,8 +207,9 @@ func (c *Connector) assigned(ids []int32, generation int32) {
 			continue
 		}
 		ctx, stop := context.WithCancel(c.runCtx)
-		rt := &runningTask{stop: stop, done: make(chan struct{})}
+		rt := &runningTask{stop: stop, done: make(chan struct{}), sources: len(t.workers)}
 		c.running[id] = rt
+		c.budget.run(rt.sources) // before any of them polls
 		go func() {
 			defer close(rt.done)
 			t.run(ctx)
@@ -245,6 +247,7 @@ func (c *Connector) revoked(ids []int32, lost bool) {
 	c.mu.Unlock()
 	for _, rt := range stopping {
 		<-rt.done
+		c.budget.run(-rt.sources)
 	}
 	for _, id := range gone {
 		if t := c.tasks[id]; t != nil {

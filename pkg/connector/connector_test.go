@@ -675,6 +675,50 @@ func TestRecordsInFlightBoundTheSources(t *testing.T) {
 	}
 }
 
+// Sources backfilling at once share records_in_flight: each poll keeps
+// at most limit / (2 × sources), the windows halved down to it although
+// max_window_records would take a whole window, and every record is
+// committed once.
+func TestSourcesShareRecordsInFlight(t *testing.T) {
+	const (
+		limit   = 4000
+		sources = 2
+		records = 3000 // one a second: all in the first one-hour window
+		share   = limit / (2 * sources)
+	)
+	addrs := testBrokers(t)
+	sim, url := newSim(t)
+	first := time.Now().UTC().Truncate(time.Second).Add(-2 * time.Hour)
+	for i := range records {
+		sim.Create(formA, first.Add(time.Duration(i)*time.Second))
+	}
+	var srcs []tikiSource
+	for i := range sources {
+		srcs = append(srcs, tikiSource{name: fmt.Sprintf("s%d", i), url: url, start: first.Add(-time.Second), window: "1h", pageSize: 500})
+	}
+	cfg := testConfig(t, addrs, nil, fmt.Sprintf("records_in_flight: %d", limit), srcs...)
+	var (
+		got  committed
+		mu   sync.Mutex
+		most int
+	)
+	r := start(t, cfg, connector.WithOnCommit(func(b connector.Batch) {
+		got.add(b)
+		mu.Lock()
+		most = max(most, b.Events)
+		mu.Unlock()
+	}))
+	waitFor(t, "every source's backfill", 60*time.Second, func() bool { return got.count() >= sources*records })
+	r.stop(t)
+	if n := got.count(); n != sources*records {
+		t.Errorf("committed %d events, want %d", n, sources*records)
+	}
+	if most > share {
+		t.Errorf("a batch held %d events; want at most %d, records_in_flight %d shared by %d sources", most, share, limit, sources)
+	}
+	t.Logf("largest batch %d events", most)
+}
+
 // TestPprofOnlyWhenEnabled serves Go's profiles only with http.pprof.
 func TestPprofOnlyWhenEnabled(t *testing.T) {
 	cfg := testConfig(t, []string{"127.0.0.1:1"}, nil, "", tikiSource{name: "p", url: "http://127.0.0.1:1", start: time.Now()})

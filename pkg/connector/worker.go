@@ -75,6 +75,10 @@ type horizoner interface{ Horizon() time.Time }
 // may read (poll.Engine).
 type expecter interface{ Expect(source.Offset) int }
 
+// limiter is a source whose polls can keep fewer records than its own
+// bound (poll.Engine).
+type limiter interface{ Limit(int) }
+
 // expect is how many records a poll from offset reserves of the budget:
 // as many as the last poll read, or before the first what the source
 // expects (0 when it cannot tell).
@@ -222,11 +226,15 @@ type polled struct {
 }
 
 // poll polls the source from offset, counting the poll in the metrics.
-// It first waits for room in the connector's budget for the records it
-// expects, then holds as many as it read.
+// It bounds the records the poll keeps to the source's share of the
+// connector's budget, waits for room in it for the records it expects,
+// then holds as many as it read.
 func (w *worker) poll(ctx context.Context, offset source.Offset) *polled {
 	m := w.c.metrics
 	res := &polled{from: offset}
+	if l, ok := w.src.(limiter); ok {
+		l.Limit(w.c.budget.share())
+	}
 	waited := false
 	reserved, err := w.c.budget.reserve(ctx, w.expect(offset), func() {
 		waited = true

@@ -136,6 +136,35 @@ type Engine struct {
 	// windows.Size: a window that had to be halved leaves its length for
 	// the next ones (see read).
 	span atomic.Int64
+	// limit is the most new versions a poll keeps, 0 for the source's
+	// own bound (see Limit).
+	limit atomic.Int64
+}
+
+// Limit bounds the new versions a poll keeps to n, when n is below the
+// source's own bound: MaxRecords in window mode (a tail window holding
+// more is halved, as above MaxRecords), keysetPages full pages in keyset
+// mode (a poll reads fewer pages, at least one). The connector sets it
+// before each poll to the source's share of records_in_flight. n ≤ 0
+// lifts it; none by default.
+func (e *Engine) Limit(n int) { e.limit.Store(int64(max(n, 0))) }
+
+// maxRecords is the most new versions a tail window keeps: MaxRecords,
+// or the Limit when lower.
+func (e *Engine) maxRecords() int {
+	if n := int(e.limit.Load()); n > 0 && n < e.windows.MaxRecords {
+		return n
+	}
+	return e.windows.MaxRecords
+}
+
+// keysetPages is the most pages a keyset poll reads: keysetPages, or as
+// many full pages as the Limit holds, at least one.
+func (e *Engine) keysetPages() int {
+	if n := int(e.limit.Load()); n > 0 {
+		return max(1, min(keysetPages, n/e.pageSize))
+	}
+	return keysetPages
 }
 
 // Option tunes an Engine (and the provider's requests, see Clock).

@@ -12,7 +12,7 @@ import (
 
 // pollKeyset reads pages from the keyset cursor in the offset
 // (Cursor.Next), oldest update first, while each is read whole, at most
-// keysetPages:
+// e.keysetPages():
 //
 //  1. A nil offset starts the initial backfill: Watermark is the Unix
 //     epoch and BackfillUntil is now − lag, truncated to the second;
@@ -49,7 +49,7 @@ import (
 // first ends the poll with the pages before it and their cursor, more
 // true: those are committed, and the next poll asks for the failed page
 // again (its error is the poll's when it fails first). Each poll holds at
-// most keysetPages pages in memory.
+// most e.keysetPages() pages in memory.
 func (e *Engine) pollKeyset(ctx context.Context, offset source.Offset) ([]source.Record, source.Offset, bool, error) {
 	cut := e.now().Add(-e.lag)
 	cur, err := e.decodeKeyset(offset, cut)
@@ -57,7 +57,7 @@ func (e *Engine) pollKeyset(ctx context.Context, offset source.Offset) ([]source
 		return nil, nil, false, err
 	}
 	var out []source.Record
-	for i := range keysetPages {
+	for i := range e.keysetPages() {
 		records, next, more, err := e.keysetPage(ctx, cur, cut)
 		if err != nil {
 			if i == 0 {

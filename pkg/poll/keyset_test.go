@@ -58,6 +58,26 @@ func TestKeysetPagesPerPoll(t *testing.T) {
 	}
 }
 
+// Limit bounds a keyset poll to the full pages it holds, at least one,
+// and the engine expects no more.
+func TestKeysetLimitReadsFewerPages(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	now := t0.Add(time.Hour)
+	const pageSize = 50
+	for _, tc := range []struct{ limit, pages int }{{3*pageSize + 10, 3}, {10, 1}, {0, keysetPages}, {100 * pageSize, keysetPages}} {
+		served := 0
+		e := NewKeyset("k", 2*time.Second, pageSize, countedPages(t0, keysetPages+5, &served), WithClock(func() time.Time { return now }))
+		e.Limit(tc.limit)
+		if got := e.Expect(nil); got != tc.pages*pageSize {
+			t.Errorf("limit %d: expects %d records, want %d pages' %d", tc.limit, got, tc.pages, tc.pages*pageSize)
+		}
+		recs, _, more, err := e.Poll(context.Background(), nil)
+		if err != nil || len(recs) != tc.pages || !more || served != tc.pages {
+			t.Errorf("limit %d: %d records from %d pages, more %v, err %v; want %d pages and more", tc.limit, len(recs), served, more, err, tc.pages)
+		}
+	}
+}
+
 // The engine keeps the JSON of the records that could not be converted,
 // for the dead-letter topic, and lets go of the others' (and so of the
 // pages' bodies).

@@ -40,7 +40,7 @@ func (e *Engine) pollWindow(ctx context.Context, offset source.Offset) ([]source
 		if span := time.Duration(e.span.Load()); span > 0 {
 			wk.win = e.windows.Shorten(wk.win, span)
 		}
-		wk.restart(e.windows.MaxRecords)
+		wk.restart(e.maxRecords())
 	}
 	cur, more := wk.cur, false
 	var records []source.Record
@@ -163,22 +163,22 @@ func (e *Engine) resume(offset source.Offset) *walk {
 }
 
 // read walks wk's window to its end, halving it while it holds more than
-// MaxRecords new versions (a window as short as the granularity is read
-// whole whatever it holds), and returns its new versions in write order
-// as records, and those whose version is known.
+// MaxRecords new versions, or the Limit when lower (a window as short as
+// the granularity is read whole whatever it holds), and returns its new
+// versions in write order as records, and those whose version is known.
 //
 // The next windows keep the length a halved one was read at, and double
-// it after each window that kept less than half of MaxRecords, up to
+// it after each window that kept less than half of that bound, up to
 // Size: records as dense as those that filled a window would otherwise
 // fill the next full one too, read and thrown away at each poll. (A
 // backfill of 16,500 Tiki records a window of 10,000 read each record
 // 2.3 times before.)
 func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Record, []Seen, error) {
 	err := e.walk(ctx, wk, vs)
-	halved := false
+	halved, most := false, e.maxRecords()
 	for errors.Is(err, errWindowFull) {
 		half, ok := e.windows.Halve(wk.win)
-		limit := e.windows.MaxRecords
+		limit := most
 		if !ok {
 			limit = math.MaxInt
 		}
@@ -193,7 +193,7 @@ func (e *Engine) read(ctx context.Context, wk *walk, vs *Versions) ([]source.Rec
 	switch {
 	case halved:
 		span = wk.win.To.Sub(wk.win.Since)
-	case span > 0 && len(wk.items) < e.windows.MaxRecords/2:
+	case span > 0 && len(wk.items) < most/2:
 		if span *= 2; span >= e.windows.Size {
 			span = 0
 		}

@@ -27,15 +27,15 @@ func Watermark(off source.Offset) (time.Time, bool) {
 
 // Expect is how many records a poll from offset may read, for a
 // connector that bounds the records its sources hold (records_in_flight)
-// before it has seen the source poll: in window mode MaxRecords when the
-// offset's watermark is a whole window or more behind the horizon (a
-// backfill, a source that was stopped), in proportion when it is less
-// behind; in keyset mode the most a poll may read, keysetPages full
-// pages, since how far behind a keyset cursor is shows only in the pages
-// after it.
+// before it has seen the source poll: in window mode MaxRecords, or the
+// Limit when lower, when the offset's watermark is a whole window or more
+// behind the horizon (a backfill, a source that was stopped), in
+// proportion when it is less behind; in keyset mode the most a poll may
+// read, its full pages, since how far behind a keyset cursor is shows
+// only in the pages after it.
 func (e *Engine) Expect(offset source.Offset) int {
 	if e.keyset {
-		return keysetPages * e.pageSize
+		return e.keysetPages() * e.pageSize
 	}
 	cur, err := e.windows.Decode(offset, e.now())
 	if err != nil { // the poll fails on it
@@ -46,9 +46,9 @@ func (e *Engine) Expect(offset source.Offset) int {
 	case behind <= 0:
 		return 0
 	case behind >= e.windows.Size:
-		return e.windows.MaxRecords
+		return e.maxRecords()
 	}
-	return int(math.Ceil(float64(e.windows.MaxRecords) * behind.Seconds() / e.windows.Size.Seconds()))
+	return int(math.Ceil(float64(e.maxRecords()) * behind.Seconds() / e.windows.Size.Seconds()))
 }
 
 // Horizon is how far a poll starting now may read, on the engine's clock:

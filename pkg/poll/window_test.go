@@ -240,6 +240,63 @@ func TestEngineKeepsAHalvedWindowsLength(t *testing.T) {
 	}
 }
 
+// Limit bounds the records a poll keeps below MaxRecords: the engine
+// halves its windows down to it and expects no more, every record is
+// emitted once, and once the limit is lifted the windows double back to
+// the window size.
+func TestEngineLimitHalvesWindows(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := Windows{Start: t0, Size: time.Hour, Overlap: time.Minute, Granularity: time.Second, MaxRecords: 1000}
+	api := &listAPI{}
+	for i := range 600 { // 10 hours of one a minute: 60 a full window
+		at := t0.Add(time.Duration(i)*time.Minute + 30*time.Second)
+		api.items = append(api.items, Item{ID: strconv.Itoa(i), Time: at, Created: at, Value: i})
+	}
+	now := t0.Add(11 * time.Hour)
+	e := NewWindowed("s", w, api, WithClock(func() time.Time { return now }))
+	const limit = 20
+	e.Limit(limit)
+	if got := e.Expect(nil); got != limit {
+		t.Errorf("a backfill's first poll expects %d records under the limit, want %d", got, limit)
+	}
+	var offset source.Offset
+	seen := map[int]int{}
+	poll := func() (int, bool) {
+		recs, next, more, err := e.Poll(context.Background(), offset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			seen[r.Value.(int)]++
+		}
+		offset = next
+		return len(recs), more
+	}
+	for len(seen) < 300 {
+		if n, _ := poll(); n > limit {
+			t.Fatalf("a poll kept %d records under a limit of %d", n, limit)
+		}
+	}
+	e.Limit(0)
+	most := 0
+	for more := true; more; {
+		var n int
+		n, more = poll()
+		most = max(most, n)
+	}
+	if most < 59 {
+		t.Errorf("once the limit was lifted the polls kept at most %d records, want a full window's 60 (the windows doubled back)", most)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("record %d emitted %d times", id, n)
+		}
+	}
+	if len(seen) != len(api.items) {
+		t.Errorf("emitted %d records of %d", len(seen), len(api.items))
+	}
+}
+
 // A record whose version cannot be read goes to the dead-letter topic
 // once, not again from each poll whose tail overlap or sweep reads it;
 // the versions around it are emitted once too.
