@@ -49,7 +49,8 @@ type maAccount struct {
 // which a real cluster does only once its operator subscribed). It
 // measures the time until /readyz is 200 and until every source committed
 // its backlog; the connector's CPU and transactions over a minute with no
-// vendor changes (and their polls), and the CPU of one /metrics scrape;
+// vendor changes (and their polls), its RSS (VmRSS) at the end of that
+// minute, and the CPU of one /metrics scrape;
 // then, while every account gets 2 new and 4 changed records a second
 // (Tiki's never change: 2 new) for MANY_ACCOUNTS_MINUTES (default 10), its
 // CPU, its peak RSS (VmHWM, over the whole run) and the largest /metrics
@@ -146,6 +147,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 	idleCPU, idleStart := msCPU(pid), time.Now()
 	time.Sleep(time.Minute)
 	idleCPU, idleSpan := msCPU(pid)-idleCPU, time.Since(idleStart)
+	idleRSS, _ := msMemory(pid)
 	scrapeCPU := msCPU(pid)
 	txn, polls := maCounters(rs)
 	scrapeCPU = msCPU(pid) - scrapeCPU
@@ -213,6 +215,7 @@ func BenchmarkManyAccounts(b *testing.B) {
 	b.ReportMetric(ready.Seconds(), "ready_s")
 	b.ReportMetric(committed.Seconds(), "all_committed_s")
 	b.ReportMetric(float64(peakRSS)/(1<<20), "peak_RSS_MiB")
+	b.ReportMetric(float64(idleRSS)/(1<<20), "idle_RSS_MiB")
 	b.ReportMetric(100*loadCPU.Seconds()/loadSpan.Seconds(), "load_cpu_%core")
 	b.ReportMetric(100*idleCPU.Seconds()/idleSpan.Seconds(), "idle_cpu_%core")
 	b.ReportMetric(idleTxn/idleSpan.Seconds(), "idle_txn/s")
