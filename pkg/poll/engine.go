@@ -158,8 +158,9 @@ func (e *Engine) maxRecords() int {
 	return e.windows.MaxRecords
 }
 
-// keysetPages is the most pages a keyset poll reads: keysetPages, or as
-// many full pages as the Limit holds, at least one.
+// keysetPages returns the most pages a keyset poll reads: the constant
+// keysetPages, or as many full pages as the Limit holds when fewer, at
+// least one.
 func (e *Engine) keysetPages() int {
 	if n := int(e.limit.Load()); n > 0 {
 		return max(1, min(keysetPages, n/e.pageSize))
