@@ -165,7 +165,8 @@ func (e *Engine) resume(offset source.Offset) *walk {
 // read walks wk's window to its end, halving it while it holds more than
 // MaxRecords new versions, or the Limit when lower (a window as short as
 // the granularity is read whole whatever it holds), and returns its new
-// versions in write order as records, and those whose version is known.
+// versions in write order as records, and what a later poll must skip
+// (see emit).
 //
 // The next windows keep the length a halved one was read at, and double
 // it after each window that kept less than half of that bound, up to
