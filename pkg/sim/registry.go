@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // Registration is how `connector dev` runs the simulator of one provider
@@ -54,9 +55,5 @@ func Lookup(kind string) (Registration, bool) {
 
 // All returns every registration, by kind.
 func All() []Registration {
-	var out []Registration
-	for _, kind := range slices.Sorted(maps.Keys(registry)) {
-		out = append(out, registry[kind])
-	}
-	return out
+	return slices.SortedFunc(maps.Values(registry), func(a, b Registration) int { return strings.Compare(a.Kind, b.Kind) })
 }
