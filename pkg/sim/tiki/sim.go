@@ -116,10 +116,7 @@ func WithArrayName(name string) Option {
 	if name == "" {
 		panic("tikisim: empty array name")
 	}
-	key, err := json.Marshal(name)
-	if err != nil {
-		panic("tikisim: array name: " + err.Error())
-	}
+	key, _ := json.Marshal(name) // a string always encodes
 	return func(s *Sim) { s.arrayKey = key }
 }
 
@@ -295,11 +292,8 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	}
-	body, err := json.Marshal(struct {
+	body, _ := json.Marshal(struct {
 		Error apiError `json:"error"`
-	}{apiError{code, msg}})
-	if err != nil {
-		panic("tikisim: encode error: " + err.Error())
-	}
+	}{apiError{code, msg}}) // strings always encode
 	sim.WriteJSON(w, status, body)
 }
