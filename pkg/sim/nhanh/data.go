@@ -308,24 +308,21 @@ func (e *entry) record() Record { return clone(e.rec) }
 
 // clone copies r and everything it points to.
 func clone(r Record) Record {
-	if r.AssignedGroupID != nil {
-		v := *r.AssignedGroupID
-		r.AssignedGroupID = &v
-	}
-	if r.LastSeenMessageAt != nil {
-		v := *r.LastSeenMessageAt
-		r.LastSeenMessageAt = &v
-	}
-	if r.IsFromLive != nil {
-		v := *r.IsFromLive
-		r.IsFromLive = &v
-	}
-	if r.PagePostID != nil {
-		v := *r.PagePostID
-		r.PagePostID = &v
-	}
+	r.AssignedGroupID = clonePtr(r.AssignedGroupID)
+	r.LastSeenMessageAt = clonePtr(r.LastSeenMessageAt)
+	r.IsFromLive = clonePtr(r.IsFromLive)
+	r.PagePostID = clonePtr(r.PagePostID)
 	r.Extra = sim.CloneJSON(r.Extra)
 	return r
+}
+
+// clonePtr returns a pointer to a copy of *p, or nil for nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // render encodes r as Nhanh serves it.

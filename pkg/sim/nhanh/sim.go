@@ -142,12 +142,10 @@ func WithPages(ids ...string) Option {
 	if len(ids) == 0 {
 		panic("nhanhsim: no page ids")
 	}
-	for _, id := range ids {
-		if id == "" {
-			panic("nhanhsim: empty page id")
-		}
+	if slices.Contains(ids, "") {
+		panic("nhanhsim: empty page id")
 	}
-	ids = append([]string(nil), ids...)
+	ids = slices.Clone(ids)
 	return func(s *Sim) { s.pages = ids }
 }
 
