@@ -165,21 +165,16 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, http.StatusOK, CodeBadParams, "Parameter error: the body is unreadable or larger than 1 MiB", trace)
 		return
 	}
-	if code, msg := s.authenticate(r.Header, body); code != CodeOK {
+	code, msg := s.authenticate(r.Header, body)
+	var q query
+	if code == CodeOK {
+		q, code, msg = s.parseQuery(r.Header, body)
+	}
+	if code != CodeOK {
 		if code == CodeBadParams {
 			s.faults.CountBadRequest()
 		} else {
 			s.faults.CountAuthFailed()
-		}
-		writeEnvelope(w, http.StatusOK, code, msg, trace)
-		return
-	}
-	q, code, msg := s.parseQuery(r.Header, body)
-	if code != CodeOK {
-		if code == CodeNoPermission {
-			s.faults.CountAuthFailed()
-		} else {
-			s.faults.CountBadRequest()
 		}
 		writeEnvelope(w, http.StatusOK, code, msg, trace)
 		return
