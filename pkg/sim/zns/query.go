@@ -1,6 +1,7 @@
 package znssim
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -94,14 +95,8 @@ func (s *Sim) parseRequest(w http.ResponseWriter, r *http.Request) (query, error
 	if dec.More() {
 		return query{}, errors.New("body holds more than one JSON value")
 	}
-	f := req.Filter
-	if f == nil {
-		f = &filterFields{}
-	}
-	p := req.Paging
-	if p == nil {
-		p = &pagingFields{}
-	}
+	f := cmp.Or(req.Filter, &filterFields{})
+	p := cmp.Or(req.Paging, &pagingFields{})
 	for _, u := range []struct {
 		set     bool
 		field   string
