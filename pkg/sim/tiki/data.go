@@ -130,21 +130,18 @@ func newEntry(r Response) *entry {
 	}
 	r.Inputs = bytes.Clone(r.Inputs)
 	e := &entry{unix: r.CreatedAt.Unix()}
-	if r.Extra != nil {
-		r.Extra = maps.Clone(r.Extra)
-		for _, k := range slices.Sorted(maps.Keys(r.Extra)) {
-			switch k {
-			case "id", "created_at", "form_id", "inputs":
-				panic(fmt.Sprintf("tikisim: extra field %q of response %s shadows a standard field", k, r.ID))
-			}
-			v := bytes.Clone(r.Extra[k])
-			if !json.Valid(v) {
-				panic(fmt.Sprintf("tikisim: extra field %q of response %s is not valid JSON", k, r.ID))
-			}
-			r.Extra[k] = v
-			key, _ := json.Marshal(k) // a string always encodes
-			e.extra = append(append(append(append(e.extra, ','), key...), ':'), v...)
+	r.Extra = sim.CloneJSON(r.Extra)
+	for _, k := range slices.Sorted(maps.Keys(r.Extra)) {
+		switch k {
+		case "id", "created_at", "form_id", "inputs":
+			panic(fmt.Sprintf("tikisim: extra field %q of response %s shadows a standard field", k, r.ID))
 		}
+		v := r.Extra[k]
+		if !json.Valid(v) {
+			panic(fmt.Sprintf("tikisim: extra field %q of response %s is not valid JSON", k, r.ID))
+		}
+		key, _ := json.Marshal(k) // a string always encodes
+		e.extra = append(append(append(append(e.extra, ','), key...), ':'), v...)
 	}
 	e.resp = r
 	return e
