@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,11 +44,8 @@ func devCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&o.listen, "http", "127.0.0.1:8080", "address of /metrics, /healthz and /readyz")
 	fs.IntVar(&o.backlog, "backlog", 2000, "records each simulator holds at start (the backfill)")
 	fs.DurationVar(&o.every, "every", 3*time.Second, "how often each simulator receives a new record and, except Tiki's, a change to one")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	return dev(ctx, o, stdout, stderr)
 }

@@ -85,9 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
@@ -123,17 +121,24 @@ func configFlag(name, about string, args []string, stderr io.Writer) (string, er
 		fmt.Fprintf(stderr, "usage: connector %s -c FILE\n\n%s\n\nFlags:\n", name, about)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", err
-		}
-		return "", errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
 	}
 	if *file == "" || fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "usage: connector %s -c FILE\n", name)
 		return "", errUsage
 	}
 	return *file, nil
+}
+
+// parseFlags parses args with fs: its error is flag.ErrHelp after -h,
+// else errUsage (fs printed what is wrong).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errUsage
 }
 
 func validateCmd(args []string, stdout, stderr io.Writer) error {

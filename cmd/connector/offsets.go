@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,10 +42,7 @@ func offsetsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	force := fs.Bool("force", false, "write even while the connector is running (fences its task)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+		return err
 	}
 	want := map[string][]string{"list": nil, "reset": {"SOURCE"}, "set": {"SOURCE", "JSON"}}
 	names, known := want[args[0]]
@@ -81,12 +77,12 @@ func offsetsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 }
 
-// parseInterleaved parses args with fs, flags before, between or after
-// the positional arguments, which it returns.
+// parseInterleaved parses args with fs, as parseFlags does, flags before,
+// between or after the positional arguments, which it returns.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return nil, err
 		}
 		if fs.NArg() == 0 {

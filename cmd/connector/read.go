@@ -55,10 +55,8 @@ func readCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	pos, err := parseInterleaved(fs, args)
 	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return err
 	case err != nil:
-		return errUsage
+		return err
 	case len(pos) != 1 || (o.file == "") == (o.brokers == "") || o.limit < 0:
 		fmt.Fprint(stderr, synopsis)
 		return errUsage
