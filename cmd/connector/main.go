@@ -111,9 +111,9 @@ func usageOrHelp(args []string, usage string, stdout, stderr io.Writer) (done bo
 	return false, nil
 }
 
-// configFlag parses the -c flag of run and validate, whose -h says what
-// the command does (about).
-func configFlag(name, about string, args []string, stderr io.Writer) (string, error) {
+// configFlag parses the -c flag of run, validate and schemas flink|check,
+// whose -h says what the command does (about), and loads the file it names.
+func configFlag(name, about string, args []string, stderr io.Writer) (string, *config.Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	file := fs.String("c", "", "configuration file (YAML)")
@@ -122,13 +122,14 @@ func configFlag(name, about string, args []string, stderr io.Writer) (string, er
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if *file == "" || fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "usage: connector %s -c FILE\n", name)
-		return "", errUsage
+		return "", nil, errUsage
 	}
-	return *file, nil
+	cfg, err := config.Load(*file)
+	return *file, cfg, err
 }
 
 // parseFlags parses args with fs: its error is flag.ErrHelp after -h,
@@ -142,13 +143,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 func validateCmd(args []string, stdout, stderr io.Writer) error {
-	file, err := configFlag("validate", `Reads FILE as "run" would (environment variables, secret files, defaults),
+	file, cfg, err := configFlag("validate", `Reads FILE as "run" would (environment variables, secret files, defaults),
 reports every problem with its path and line, and exits: 0 when FILE is
 valid, 1 otherwise. It connects to nothing.`, args, stderr)
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Load(file)
 	if err != nil {
 		return err
 	}
@@ -157,16 +154,12 @@ valid, 1 otherwise. It connects to nothing.`, args, stderr)
 }
 
 func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
-	file, err := configFlag("run", `Runs the connector with the configuration in FILE until SIGTERM or SIGINT:
+	_, cfg, err := configFlag("run", `Runs the connector with the configuration in FILE until SIGTERM or SIGINT:
 joins the replicas' group on the offsets topic, and for each task it is given
 fences the task's transactional producer, reads its sources' committed
 offsets, and polls each source, writing its events and next offset in one
 Kafka transaction. Logs are JSON on stderr; /metrics, /healthz, /readyz and
 /status are served on http.listen.`, args, stderr)
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Load(file)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func schemasCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return printSchemas(set, args[1:], stdout)
 	case "flink":
-		file, err := configFlag("schemas flink", `Prints, for each configured source, the Flink SQL CREATE TABLE statement that
+		_, cfg, err := configFlag("schemas flink", `Prints, for each configured source, the Flink SQL CREATE TABLE statement that
 reads its topic as an upsert-kafka table keyed by the record's id, in the
 avro-confluent format through the configuration's schema registry, for the
 source's value_format (envelope: before, after, source, op, ts_ms; flat: the
@@ -60,22 +60,14 @@ entity's fields). Tested with Flink 2.2.0.`, args[1:], stderr)
 		if err != nil {
 			return err
 		}
-		cfg, err := config.Load(file)
-		if err != nil {
-			return err
-		}
 		return flinkTables(cfg, set, stdout)
 	case "check":
-		file, err := configFlag("schemas check", `Checks each embedded key and value schema against the latest version
+		_, cfg, err := configFlag("schemas check", `Checks each embedded key and value schema against the latest version
 registered for its topic in the configuration's schema registry twice: as
 the connector checks before registering (schema_registry.compatibility),
 and by asking the registry, which applies the subject's own level or else
 its global one. Prints both verdicts and the level; registers nothing;
 exits 1 when either finds a schema incompatible.`, args[1:], stderr)
-		if err != nil {
-			return err
-		}
-		cfg, err := config.Load(file)
 		if err != nil {
 			return err
 		}
