@@ -115,27 +115,20 @@ func (d *devRegistry) register(w http.ResponseWriter, r *http.Request) {
 	d.reg.Handler().ServeHTTP(w, r)
 }
 
-// registerAndRecord registers s under subject and journals the id it got,
-// one registration at a time: the journal must list the ids in the order
-// the registry gave them, for a replay to give them again. A schema the
-// registry refuses is not journaled; its answer tells the client why.
+// registerAndRecord registers s under subject and appends the id it got
+// to the journal, once, and syncs it, one registration at a time: the
+// journal must list the ids in the order the registry gave them, for a
+// replay to give them again. A schema the registry refuses is not
+// journaled; its answer tells the client why.
 func (d *devRegistry) registerAndRecord(subject string, s sr.Schema) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	id, _, err := d.reg.RegisterSchema(subject, s)
-	if err != nil {
+	key := subject + "\x00" + strconv.Itoa(id)
+	if err != nil || d.known[key] {
 		return nil
 	}
-	return d.record(registration{Subject: subject, ID: id, Schema: s})
-}
-
-// record appends r to the journal, once, and syncs it; d.mu is held.
-func (d *devRegistry) record(r registration) error {
-	key := r.Subject + "\x00" + strconv.Itoa(r.ID)
-	if d.known[key] {
-		return nil
-	}
-	line, err := json.Marshal(r)
+	line, err := json.Marshal(registration{Subject: subject, ID: id, Schema: s})
 	if err != nil {
 		return err
 	}
