@@ -138,10 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%d records per kind, %s, %s batches, broker %s\n", o.records, o.encoding, o.compress, brokers)
 	fmt.Fprintf(stdout, "%-20s %9s %10s %11s %13s %11s %13s %12s\n", "kind", "wall", "records/s", "cpu-µs/rec", "peak-RSS-MiB", "allocs/rec", "vendor-B/rec", "topic-B/rec")
-	runs := [][]string{}
-	for _, kind := range kinds {
-		runs = append(runs, []string{kind})
-	}
+	runs := slices.Collect(slices.Chunk(kinds, 1))
 	if o.together {
 		runs = [][]string{kinds}
 	}
