@@ -147,7 +147,7 @@ func measure(ctx context.Context, o options, kinds []string, brokers string, std
 	if err != nil {
 		return result{}, err
 	}
-	defer counter.close()
+	defer counter.cl.Close()
 	if err := counter.until(ctx, want); err != nil {
 		return result{}, err
 	}
@@ -255,8 +255,6 @@ func newCounter(brokers string, topics []string) (*counter, error) {
 	}
 	return c, nil
 }
-
-func (c *counter) close() { c.cl.Close() }
 
 // until reads until n events in all were counted, and then on for two
 // seconds, to count any beyond n.
