@@ -40,11 +40,8 @@ func flinkType(s avro.Schema) string {
 		_, i := u.Indices()
 		return strings.TrimSuffix(flinkType(u.Types()[i]), " NOT NULL")
 	}
-	if r, ok := s.(*avro.RefSchema); ok {
-		s = r.Schema()
-	}
 	var t string
-	switch s := s.(type) {
+	switch s := deref(s).(type) {
 	case *avro.RecordSchema:
 		fs := make([]string, len(s.Fields()))
 		for i, f := range s.Fields() {

@@ -261,11 +261,7 @@ func nullableOf(s avro.Schema, full string) bool {
 	if !ok || len(u.Types()) != 2 || u.Types()[0].Type() != avro.Null {
 		return false
 	}
-	t := u.Types()[1]
-	if ref, ok := t.(*avro.RefSchema); ok {
-		t = ref.Schema()
-	}
-	n, ok := t.(avro.NamedSchema)
+	n, ok := deref(u.Types()[1]).(avro.NamedSchema)
 	return ok && n.FullName() == full
 }
 
