@@ -30,7 +30,19 @@ func fingerprint(s avro.Schema) uint64 {
 	return h.Sum64()
 }
 
+// appendCanonical appends s's canonical form. A named type's full name
+// stands alone when the type was written before, and otherwise starts its
+// definition object.
 func appendCanonical(b []byte, s avro.Schema, seen map[string]bool) []byte {
+	if n, ok := s.(avro.NamedSchema); ok {
+		full := n.FullName()
+		if seen[full] {
+			return appendString(b, full)
+		}
+		seen[full] = true
+		b = append(b, `{"name":`...)
+		b = appendString(b, full)
+	}
 	switch s := s.(type) {
 	case *avro.NullSchema:
 		return append(b, `"null"`...)
@@ -39,10 +51,6 @@ func appendCanonical(b []byte, s avro.Schema, seen map[string]bool) []byte {
 	case *avro.RefSchema:
 		return appendString(b, s.Schema().FullName())
 	case *avro.RecordSchema:
-		var done bool
-		if b, done = appendNameOrSeen(b, s.FullName(), seen); done {
-			return b
-		}
 		b = append(b, `,"type":"record","fields":[`...)
 		for i, f := range s.Fields() {
 			if i > 0 {
@@ -56,10 +64,6 @@ func appendCanonical(b []byte, s avro.Schema, seen map[string]bool) []byte {
 		}
 		return append(b, "]}"...)
 	case *avro.EnumSchema:
-		var done bool
-		if b, done = appendNameOrSeen(b, s.FullName(), seen); done {
-			return b
-		}
 		b = append(b, `,"type":"enum","symbols":[`...)
 		for i, sym := range s.Symbols() {
 			if i > 0 {
@@ -69,10 +73,6 @@ func appendCanonical(b []byte, s avro.Schema, seen map[string]bool) []byte {
 		}
 		return append(b, "]}"...)
 	case *avro.FixedSchema:
-		var done bool
-		if b, done = appendNameOrSeen(b, s.FullName(), seen); done {
-			return b
-		}
 		b = append(b, `,"type":"fixed","size":`...)
 		b = strconv.AppendInt(b, int64(s.Size()), 10)
 		return append(b, '}')
@@ -97,15 +97,4 @@ func appendCanonical(b []byte, s avro.Schema, seen map[string]bool) []byte {
 		// hamba's parser produces only the types above.
 		panic(fmt.Sprintf("schema: canonical form of unexpected Avro schema %T", s))
 	}
-}
-
-// appendNameOrSeen writes a named type's full name: alone (done) when the
-// type was written before, else as the start of its definition object.
-func appendNameOrSeen(b []byte, full string, seen map[string]bool) ([]byte, bool) {
-	if seen[full] {
-		return appendString(b, full), true
-	}
-	seen[full] = true
-	b = append(b, `{"name":`...)
-	return appendString(b, full), false
 }
