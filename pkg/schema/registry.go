@@ -92,12 +92,6 @@ func registryFraming(id int) ([]byte, string) {
 // connector must not start until the schema change is fixed.
 var ErrIncompatible = errors.New("incompatible schema change")
 
-// incompatible is an error that errors.Is matches with ErrIncompatible.
-type incompatible struct{ error }
-
-func (incompatible) Is(target error) bool { return target == ErrIncompatible }
-func (e incompatible) Unwrap() error      { return e.error }
-
 // ErrRefused marks a request the registry answered with a client error
 // that asking again cannot change: 409 (the schema is incompatible at the
 // registry's own level), 422 (it is invalid for the registry), 401 and 403
@@ -105,11 +99,15 @@ func (e incompatible) Unwrap() error      { return e.error }
 // start until someone acts; 5xx answers and network errors are retried.
 var ErrRefused = errors.New("refused by the schema registry")
 
-// refused is an error that errors.Is matches with ErrRefused.
-type refused struct{ error }
+// marked is an error, printed as it is, that errors.Is also matches with
+// mark (ErrIncompatible or ErrRefused).
+type marked struct {
+	error
+	mark error
+}
 
-func (refused) Is(target error) bool { return target == ErrRefused }
-func (e refused) Unwrap() error      { return e.error }
+func (e marked) Is(target error) bool { return target == e.mark }
+func (e marked) Unwrap() error        { return e.error }
 
 // classify marks err as refused when the registry's answer was one.
 func classify(err error) error {
@@ -118,7 +116,7 @@ func classify(err error) error {
 		re.StatusCode == http.StatusNotFound || re.StatusCode == http.StatusRequestTimeout || re.StatusCode == http.StatusTooManyRequests {
 		return err
 	}
-	return refused{fmt.Errorf("refused by the registry (HTTP %d, error code %d): %w", re.StatusCode, re.ErrorCode, err)}
+	return marked{fmt.Errorf("refused by the registry (HTTP %d, error code %d): %w", re.StatusCode, re.ErrorCode, err), ErrRefused}
 }
 
 // CheckRegistry checks the entity's key and envelope schemas against the
@@ -230,7 +228,7 @@ func checkLatest(latest sr.SubjectSchema, s avro.Schema, compat Compatibility) e
 		return fmt.Errorf("parse latest %s: %w", at, err)
 	}
 	if err := compatible(compat, s, old); err != nil {
-		return incompatible{fmt.Errorf("new schema is not %s compatible with %s: %w", compat, at, err)}
+		return marked{fmt.Errorf("new schema is not %s compatible with %s: %w", compat, at, err), ErrIncompatible}
 	}
 	return nil
 }
