@@ -219,7 +219,7 @@ func join(path, key string) string {
 // readSecretFiles loads every *_file setting into its secret and records
 // the secret's path in external.
 func (c *Config) readSecretFiles(external map[string]bool, probs *Problems) {
-	read := func(path, file string, dst *Secret) {
+	read := func(path string, dst *Secret, file string) {
 		if file == "" {
 			return
 		}
@@ -235,13 +235,11 @@ func (c *Config) readSecretFiles(external map[string]bool, probs *Problems) {
 		*dst = Secret(bytes.TrimRight(b, "\r\n"))
 		external[path] = true
 	}
-	read("kafka.sasl.password", c.Kafka.SASL.PasswordFile, &c.Kafka.SASL.Password)
-	read("schema_registry.password", c.SchemaRegistry.PasswordFile, &c.SchemaRegistry.Password)
+	read("kafka.sasl.password", &c.Kafka.SASL.Password, c.Kafka.SASL.PasswordFile)
+	read("schema_registry.password", &c.SchemaRegistry.Password, c.SchemaRegistry.PasswordFile)
 	for i, s := range c.Sources {
 		for _, sec := range s.sections {
-			eachSecret(reflect.ValueOf(sec.settings), fmt.Sprintf("sources[%d].%s.", i, sec.kind.Section), func(path string, secret *Secret, file string) {
-				read(path, file, secret)
-			})
+			eachSecret(reflect.ValueOf(sec.settings), fmt.Sprintf("sources[%d].%s.", i, sec.kind.Section), read)
 		}
 	}
 }
