@@ -39,12 +39,7 @@ var (
 )
 
 func (c *Config) validate(external map[string]bool, p *Problems) {
-	switch {
-	case c.Name == "":
-		p.add("name", "required")
-	case !nameRe.MatchString(c.Name):
-		p.add("name", "use letters, digits, '.', '_' and '-' only")
-	}
+	checkName(p, "name", c.Name)
 	c.Kafka.validate(external, p)
 	c.SchemaRegistry.validate(external, p)
 	switch c.DLQ.Mode {
@@ -86,6 +81,17 @@ func (c *Config) validate(external map[string]bool, p *Problems) {
 		case c.Sources[j].ValueFormat != s.ValueFormat:
 			p.add(path+".value_format", fmt.Sprintf("%s, but sources[%d] writes %s values to the same topic %q: a topic holds one schema", s.ValueFormat, j, c.Sources[j].ValueFormat, s.Topic))
 		}
+	}
+}
+
+// checkName reports a connector's or source's name that is empty or holds
+// other characters than nameRe allows.
+func checkName(p *Problems, path, name string) {
+	switch {
+	case name == "":
+		p.add(path, "required")
+	case !nameRe.MatchString(name):
+		p.add(path, "use letters, digits, '.', '_' and '-' only")
 	}
 }
 
@@ -143,7 +149,7 @@ func (k *Kafka) validate(external map[string]bool, p *Problems) {
 
 func (r *SchemaRegistry) validate(external map[string]bool, p *Problems) {
 	if r.URL != "" {
-		checkURL(p, "schema_registry.url", r.URL)
+		CheckURL(p.add, "schema_registry.url", r.URL)
 	}
 	checkSecret(p, external, "schema_registry.password", r.Password, false)
 	switch r.Compatibility {
@@ -154,12 +160,7 @@ func (r *SchemaRegistry) validate(external map[string]bool, p *Problems) {
 }
 
 func (s *Source) validate(path string, external map[string]bool, p *Problems) {
-	switch {
-	case s.Name == "":
-		p.add(path+".name", "required")
-	case !nameRe.MatchString(s.Name):
-		p.add(path+".name", "use letters, digits, '.', '_' and '-' only")
-	}
+	checkName(p, path+".name", s.Name)
 	k, known := KindNamed(s.Kind)
 	switch {
 	case s.Kind == "":
@@ -267,10 +268,6 @@ func checkTopic(p *Problems, path, topic string) {
 	if !topicRe.MatchString(topic) || topic == "." || topic == ".." {
 		p.add(path, fmt.Sprintf("%q is not a valid Kafka topic name", topic))
 	}
-}
-
-func checkURL(p *Problems, path, raw string) {
-	CheckURL(func(_, problem string) { p.add(path, problem) }, path, raw)
 }
 
 func positive(p *Problems, path string, v int64) {
