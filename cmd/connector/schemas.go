@@ -131,12 +131,9 @@ func checkSchemas(ctx context.Context, cfg *config.Config, set *schema.Set, stdo
 			continue
 		}
 		topics = append(topics, s.Topic)
-		e, err := set.Entity(connector.Entity(s.Kind))
+		e, err := connector.SourceEntity(set, s)
 		if err != nil {
 			return err
-		}
-		if s.ValueFormat == "flat" {
-			e = e.Flat()
 		}
 		if err := schema.CheckRegistry(ctx, cl, s.Topic, e, compat); err != nil {
 			if !errors.Is(err, schema.ErrIncompatible) {
@@ -183,12 +180,9 @@ func flinkTables(cfg *config.Config, set *schema.Set, stdout io.Writer) error {
 		return errors.New("no schema_registry.url: Flink's avro-confluent format reads the Confluent wire format, which needs a registry")
 	}
 	for _, s := range cfg.Sources {
-		e, err := set.Entity(connector.Entity(s.Kind))
+		e, err := connector.SourceEntity(set, s)
 		if err != nil {
 			return err
-		}
-		if s.ValueFormat == "flat" {
-			e = e.Flat()
 		}
 		ddl, _ := schema.FlinkTable(s.Name, e, s.Topic, strings.Join(cfg.Kafka.Brokers, ","), cfg.SchemaRegistry.URL)
 		fmt.Fprintf(stdout, "-- %s: %s, %s values\n%s;\n\n", s.Name, s.Kind, s.ValueFormat, ddl)

@@ -415,14 +415,11 @@ func (c *Connector) codecs(ctx context.Context) (map[string]*schema.Codec, error
 			continue
 		}
 		pending[s.Topic] = true
-		p, _ := provider.Lookup(s.Kind)
-		e, err := set.Entity(p.Entity)
+		e, err := SourceEntity(set, s)
 		if err != nil {
 			return nil, &permanentError{err}
 		}
-		if s.ValueFormat == "flat" {
-			e = e.Flat()
-		}
+		p, _ := provider.Lookup(s.Kind)
 		builds = append(builds, &build{source: s, entity: e, value: p.Value})
 	}
 	var wg sync.WaitGroup
